@@ -1,0 +1,54 @@
+"""minpy.core: the Array, its devices and dtype rules, and the primitive-call hook.
+
+``minpy.core`` knows nothing of the packages built on it. The original MinPy spellings
+``grad``, ``grad_and_loss`` and ``Function`` are resolved lazily, on first use, from
+``minpy.autograd`` and ``minpy.symbol``; an ImportError names the distribution to install
+when one is missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from . import transfer, tracing
+from ._mxnet import available as mxnet_available
+from ._mxnet import unavailable_reason as mxnet_unavailable_reason
+from .array import Array, array, asarray
+from .device import (Device, DeviceError, available_devices, cpu, current_device,
+                     device, gpu, num_gpus, set_device)
+from .dtypes import (MX_DTYPES, default_float_dtype, get_default_float_dtype,
+                     mx_holdable, set_default_float_dtype)
+from .tracing import Box, primitive
+from .transfer import TransferError, get_transfer_guard, set_transfer_guard, transfer_guard
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Array", "array", "asarray", "Device", "DeviceError", "cpu", "gpu", "num_gpus",
+    "current_device", "set_device", "device", "available_devices", "MX_DTYPES",
+    "mx_holdable", "get_default_float_dtype", "set_default_float_dtype",
+    "default_float_dtype", "Box", "primitive", "tracing", "transfer", "TransferError",
+    "transfer_guard", "set_transfer_guard", "get_transfer_guard", "mxnet_available",
+    "mxnet_unavailable_reason",
+]
+
+# Original MinPy names that live in packages above core: (module, distribution).
+_LAZY = {
+    "grad": ("minpy.autograd", "minpy-autograd"),
+    "grad_and_loss": ("minpy.autograd", "minpy-autograd"),
+    "value_and_grad": ("minpy.autograd", "minpy-autograd"),
+    "Function": ("minpy.symbol", "minpy-symbol"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module, dist = _LAZY[name]
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as exc:
+            raise ImportError(
+                f"minpy.core.{name} is provided by {module}; install it with "
+                f"'pip install {dist}'") from exc
+        return getattr(mod, name)
+    raise AttributeError(f"module 'minpy.core' has no attribute {name!r}")

@@ -1,0 +1,106 @@
+"""Load MXNet 1.9.1 once, on first use, on NumPy 1.x or 2.x.
+
+MXNet 1.9.1 reads a handful of NumPy names at import time that NumPy 2.0 removed
+(``np.PZERO``, ``np.alltrue``, ...). :func:`load` restores exactly those names for the
+duration of the import and deletes them again afterwards, so the user's ``numpy``
+module is left as it was. MXNet is optional: without it every operation runs in NumPy
+and :func:`available` says why.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as _np
+
+__all__ = ["load", "available", "unavailable_reason", "require"]
+
+_lock = threading.Lock()
+_module = None
+_error: BaseException | None = None
+_tried = False
+
+
+def _removed_function(name: str):
+    def removed(*args, **kwargs):
+        raise NotImplementedError(
+            f"numpy.{name} was removed in NumPy 2.0 (use numpy-financial); "
+            "MXNet's alias to it is kept only so that MXNet imports"
+        )
+
+    removed.__name__ = name
+    return removed
+
+
+def _numpy2_aliases() -> dict:
+    """The names MXNet 1.9.1 touches while importing that NumPy 2 no longer has."""
+    aliases = {
+        "PZERO": 0.0, "NZERO": -0.0, "PINF": _np.inf, "NINF": -_np.inf, "Inf": _np.inf,
+        "NaN": _np.nan, "NAN": _np.nan,
+        "alltrue": _np.all, "sometrue": _np.any, "product": _np.prod,
+        "round_": _np.round, "msort": lambda a: _np.sort(a, axis=0),
+    }
+    for name in ("mirr", "npv", "pmt", "ppmt", "pv", "rate", "fv", "ipmt", "irr", "nper"):
+        aliases[name] = _removed_function(name)
+    return {k: v for k, v in aliases.items() if k not in _np.__dict__}
+
+
+def _import_mxnet():
+    # NaiveEngine runs each operator synchronously, so an error from the C++ engine is
+    # raised by the call that caused it (and each op is a few microseconds cheaper).
+    os.environ.setdefault("MXNET_ENGINE_TYPE", "NaiveEngine")
+    # MXNet's own OpenMP pool defaults to one thread for BLAS; use the machine's cores.
+    os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+    added = _numpy2_aliases()
+    for name, value in added.items():
+        setattr(_np, name, value)
+    try:
+        import mxnet
+    finally:
+        for name in added:
+            delattr(_np, name)
+    # NumPy shape semantics: 0-d and zero-size arrays are real shapes, not "unknown".
+    mxnet.npx.set_np(shape=True, array=True)
+    return mxnet
+
+
+def load():
+    """Return the ``mxnet`` module, importing it on first call; ``None`` if unavailable."""
+    global _module, _error, _tried
+    if _tried:
+        return _module
+    with _lock:
+        if not _tried:
+            if os.environ.get("MINPY_DISABLE_MXNET", "") not in ("", "0"):
+                _error = ImportError("MXNet disabled by MINPY_DISABLE_MXNET")
+            else:
+                try:
+                    _module = _import_mxnet()
+                except Exception as exc:  # ImportError, or a broken native library
+                    _error = exc
+            _tried = True
+    return _module
+
+
+def available() -> bool:
+    """Whether MXNet could be imported."""
+    return load() is not None
+
+
+def unavailable_reason() -> str | None:
+    """Why MXNet is not available, or ``None`` when it is."""
+    load()
+    return None if _module is not None else f"{type(_error).__name__}: {_error}"
+
+
+def require():
+    """Return ``mxnet`` or raise an ImportError that says how to install it."""
+    mx = load()
+    if mx is None:
+        raise ImportError(
+            "MXNet is not available (" + str(unavailable_reason()) + "). Install it with "
+            "'pip install --no-deps mxnet==1.9.1 requests \"graphviz<0.9\"' (CPU) or an "
+            "mxnet-cu1xx build for CUDA; see the MinPy installation guide."
+        ) from _error
+    return mx

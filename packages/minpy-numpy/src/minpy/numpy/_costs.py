@@ -1,0 +1,71 @@
+"""The cost model of the automatic policy.
+
+Each estimate is ``overhead + per_unit * units`` microseconds, where units are elements
+(or multiply-adds for 'matmul'), plus the conversions the operands need to reach the
+implementation from the forms they hold now.
+
+The CPU figures were measured on the development machine (2 cores, MXNet 1.9.1 CPU
+wheel with ``NaiveEngine`` and ``OMP_NUM_THREADS=2``, NumPy 2.4, float32, arrays of 10,
+1e5 and 1e6 elements, 64..2048 square matmuls; ``bench/`` re-measures them).
+The GPU figures are NOT measured: no GPU that MXNet 1.9.1 can run on was available.
+They are conservative placeholders (PCIe at ~10 GB/s, ~15 us per kernel launch), and
+:func:`set_costs` replaces them with a user's own measurements.
+"""
+
+from __future__ import annotations
+
+#: device kind -> backend -> (overhead_us, {kind: us per unit}).
+COSTS = {
+    "cpu": {
+        "numpy": (0.5, {"elementwise": 4e-4, "reduction": 2e-4, "matmul": 3e-6,
+                        "default": 5e-4}),
+        "mxnet": (12.0, {"elementwise": 1.5e-3, "reduction": 3.6e-3, "matmul": 1.1e-5,
+                         "default": 2e-3}),
+    },
+    "gpu": {  # placeholders, see the module docstring
+        "numpy": (0.5, {"elementwise": 4e-4, "reduction": 2e-4, "matmul": 3e-6,
+                        "default": 5e-4}),
+        "mxnet": (15.0, {"elementwise": 2e-6, "reduction": 4e-6, "matmul": 2e-8,
+                         "default": 5e-6}),
+    },
+}
+
+#: device kind -> direction -> (overhead_us, us per byte).
+CONVERSIONS = {
+    "cpu": {"to_mxnet": (35.0, 4.5e-5), "to_host": (4.5, 3.7e-5)},
+    "gpu": {"to_mxnet": (20.0, 1e-4), "to_host": (20.0, 1e-4)},
+}
+
+
+def set_costs(device_kind: str, backend: str, overhead_us: float, per_unit: dict) -> None:
+    """Replace the model's figures for one backend on one kind of device."""
+    COSTS[device_kind][backend] = (overhead_us, dict(per_unit))
+
+
+def _units(op, arrays) -> float:
+    if not arrays:
+        return 1.0
+    if op.kind == "matmul" and len(arrays) >= 2:
+        a, b = arrays[0].shape, arrays[1].shape
+        m = a[-2] if len(a) > 1 else 1
+        k = a[-1] if a else 1
+        n = b[-1] if len(b) > 1 else 1
+        return float(m * k * n)
+    return float(max(a.size for a in arrays))
+
+
+def estimate(op, arrays, device) -> dict:
+    """Estimated microseconds of ``op`` on ``arrays`` for each backend."""
+    kind = device.kind
+    units = _units(op, arrays)
+    out = {}
+    for backend, form, direction in (("numpy", "_host", "to_host"),
+                                     ("mxnet", "_mx", "to_mxnet")):
+        overhead, per = COSTS[kind][backend]
+        cost = overhead + per.get(op.kind, per["default"]) * units
+        c0, c1 = CONVERSIONS[kind][direction]
+        for a in arrays:
+            if getattr(a, form) is None:
+                cost += c0 + c1 * a.nbytes
+        out[backend] = cost
+    return out

@@ -1,0 +1,270 @@
+"""Dispatch: turning an :class:`~minpy.numpy._table.Op` into the function users call.
+
+One call: collect the Array arguments, ask the policy which implementation runs, and
+
+* MXNet: check the arguments are ones MXNet handles as NumPy does (keywords, dtypes,
+  the op's own condition), find NumPy's result dtype (cached per signature), cast the
+  inputs to it where the op asks, run, and wrap the MXNet result;
+* NumPy: hand the host forms to NumPy and wrap what comes back.
+
+An MXNet failure re-runs the call in NumPy (a fallback), so a bad argument raises
+exactly NumPy's exception; under the only-MXNet policy the error is translated instead.
+The function is a primitive (:func:`minpy.core.primitive`), so tracers see it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from minpy.core import Array, _mxnet, current_device, primitive
+from minpy.core.convert import to_host, wrap
+from minpy.core.dtypes import mx_holdable
+from minpy.core.errors import translate
+
+from . import policy as _policy
+
+__all__ = ["make_function", "arrays_of", "result_device", "result_dtype", "Rejected"]
+
+_NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+_SCALARS = (bool, int, float, complex)
+
+
+class Rejected(Exception):
+    """MXNet does not handle these arguments as NumPy would; NumPy runs instead."""
+
+
+def _as_array(x):
+    """``x`` as an Array if it is array data, else ``None`` (scalars, axes, ...)."""
+    if isinstance(x, Array):
+        return x
+    if isinstance(x, np.ndarray):
+        out = Array._from_host(x)
+        out._shared = True  # the caller owns that buffer
+        return out
+    return None
+
+
+def arrays_of(op, args) -> list:
+    """The call's array arguments as Arrays (NumPy arrays wrapped without a copy)."""
+    spec = op.arrays
+    if spec == "all":
+        found = [_as_array(a) for a in args]
+    elif spec == "seq0":
+        found = [_as_array(a) for a in (args[0] if args else ())]
+    else:
+        found = [_as_array(args[i]) for i in spec if i < len(args)]
+    return [a for a in found if a is not None]
+
+
+def result_device(arrays):
+    """Results go where the first array argument lives, else to the current device."""
+    return arrays[0]._device if arrays else current_device()
+
+
+# -- result dtypes -------------------------------------------------------------------
+_dtype_cache: dict = {}
+
+
+def _signature(x):
+    if isinstance(x, (Array, np.ndarray)):
+        return (x.dtype, x.ndim)
+    t = type(x)
+    if t in _SCALARS:
+        return (t,) if _NUMPY2 else (t, x)  # NumPy 1 promotes by the scalar's value
+    if isinstance(x, np.generic):
+        return (x.dtype,) if _NUMPY2 else (x.dtype, x.item())
+    if t is tuple or t is list:
+        return (t,) + tuple(_signature(a) for a in x)
+    return x
+
+
+def _probe_value(x):
+    if isinstance(x, (Array, np.ndarray)):
+        return np.ones((1,) * x.ndim, dtype=x.dtype)
+    t = type(x)
+    if t is tuple or t is list:
+        return t(_probe_value(a) for a in x)
+    return x
+
+
+def result_dtype(op, args, kwargs):
+    """NumPy's result dtype for this call (of the first output)."""
+    rule = op.dtype
+    if rule == "same":
+        first = arrays_of(op, args)
+        return first[0].dtype if first else None
+    if rule != "probe":
+        return np.dtype(rule(args, kwargs))
+    try:
+        key = (op.name, tuple(_signature(a) for a in args), tuple(sorted(kwargs.items())))
+        hash(key)
+    except TypeError:
+        key = None
+    dt = _dtype_cache.get(key) if key is not None else None
+    if dt is None:
+        res = op.numpy(*_probe_value(args), **kwargs)
+        if isinstance(res, (tuple, list)):
+            res = res[0]
+        dt = np.asarray(res).dtype
+        if key is not None:
+            _dtype_cache[key] = dt
+    return dt
+
+
+# -- the two paths --------------------------------------------------------------------
+def _to_mx(x, device, cast):
+    a = _as_array(x)
+    if a is None:
+        return x.item() if isinstance(x, np.generic) else x
+    if a._device != device:
+        a = a.to(device)
+    value = a._mx_value()
+    if cast is not None and value.dtype != cast:
+        value = value.astype(cast)
+    return value
+
+
+def _run_mxnet(op, args, kwargs, arrays, device):
+    for k in kwargs:
+        if k not in op.kwargs:
+            raise Rejected(f"keyword argument {k!r}")
+    if op.accepts is not None and not op.accepts(args, kwargs):
+        raise Rejected("arguments outside what MXNet handles like NumPy")
+    for a in arrays:
+        if not mx_holdable(a.dtype):
+            raise Rejected(f"dtype {a.dtype}")
+    dtype = result_dtype(op, args, kwargs)
+    if dtype is not None and not mx_holdable(dtype):
+        raise Rejected(f"result dtype {dtype}")
+    cast = dtype if op.cast == "result" else None
+    if op.cast == "common" and arrays:
+        cast = np.result_type(*[a.dtype if isinstance(a, Array) else a for a in
+                                (x for x in args if isinstance(x, (Array, np.ndarray)) or
+                                 type(x) in _SCALARS)])
+        if not mx_holdable(cast):
+            raise Rejected(f"common dtype {cast}")
+    mx = _mxnet.require()
+    fn = op.impl("mxnet", mx)
+    if op.arrays == "seq0":
+        margs = (type(args[0])(_to_mx(x, device, cast) for x in args[0]),) + tuple(args[1:])
+    elif op.arrays == "all":
+        margs = tuple(_to_mx(x, device, cast) for x in args)
+    else:
+        margs = tuple(_to_mx(x, device, cast) if i in op.arrays else x
+                      for i, x in enumerate(args))
+    if op.arrays == ():  # creation: MXNet needs to be told the device
+        kwargs = dict(kwargs, ctx=device.mx_context)
+    res = fn(*margs, **kwargs)
+    return _wrap_mx(res, dtype, device, mx)
+
+
+def _wrap_mx(res, dtype, device, mx):
+    if isinstance(res, mx.np.ndarray):
+        if dtype is not None and res.dtype != dtype:
+            res = res.astype(dtype)
+        return Array._from_mx(res, device)
+    if isinstance(res, (tuple, list)):
+        return type(res)(_wrap_mx(r, None, device, mx) for r in res)
+    return res
+
+
+def _run_numpy(op, args, kwargs, device):
+    return wrap(op.numpy(*to_host(args), **to_host(kwargs)), device)
+
+
+def _write_out(out, result):
+    if isinstance(out, tuple):
+        for o, r in zip(out, result if isinstance(result, tuple) else (result,)):
+            _write_out(o, r)
+        return out
+    if isinstance(out, Array):
+        if result.shape != out.shape:
+            raise ValueError(f"output array has shape {out.shape}, result {result.shape}")
+        out._assign(result.astype(out.dtype) if result.dtype != out.dtype else result)
+    else:
+        out[...] = to_host(result)
+    return out
+
+
+def make_function(op):
+    """The user-facing function for ``op``: policy-dispatched and traceable."""
+    name = op.name
+
+    def call(*args, **kwargs):
+        out = kwargs.pop("out", None)
+        if out is not None:
+            return _write_out(out, call(*args, **kwargs))
+        pol = _policy.get_policy()
+        arrays = arrays_of(op, args)
+        device = result_device(arrays)
+        backend = pol.choose(op, arrays, device)
+        timing = _policy.recording()
+        t0 = time.perf_counter() if timing else 0.0
+        if backend == "mxnet":
+            try:
+                result = _run_mxnet(op, args, kwargs, arrays, device)
+            except Exception as exc:
+                if pol.strict:
+                    if isinstance(exc, Rejected):
+                        raise NotImplementedError(
+                            f"minpy.numpy.{name}: MXNet cannot run this call ({exc}) and the "
+                            "policy is 'only_mxnet'") from None
+                    if type(exc).__name__ == "MXNetError":
+                        raise translate(exc, f"minpy.numpy.{name}") from None
+                    raise
+                pol.rejected(op, arrays, exc)
+                _policy.notify_fallback(name, _reason(exc))
+            else:
+                if timing:
+                    _policy.record(name, "mxnet", time.perf_counter() - t0)
+                return result
+        elif "mxnet" not in op.impls and getattr(pol, "wants_mxnet", False):
+            _policy.notify_fallback(name, "no MXNet implementation")
+        result = _run_numpy(op, args, kwargs, device)
+        if timing:
+            _policy.record(name, "numpy", time.perf_counter() - t0)
+        return result
+
+    call.__name__ = name.rsplit(".", 1)[-1]
+    call.__qualname__ = call.__name__
+    call.__doc__ = _docstring(op)
+    fn = primitive(call, name=name)
+    fn.op = op
+    if isinstance(op.numpy, np.ufunc):
+        _attach_ufunc_methods(fn, op.numpy)
+    return fn
+
+
+def _reason(exc):
+    if isinstance(exc, Rejected):
+        return f"MXNet does not handle {exc}"
+    text = str(exc).strip().splitlines()
+    return f"MXNet raised {type(exc).__name__}: {text[-1] if text else ''}"[:300]
+
+
+def _docstring(op):
+    where = "MXNet or NumPy, as the policy decides" if op.impls else "NumPy (fallback)"
+    return (f"minpy.numpy.{op.name}: NumPy's ``numpy.{op.name}``, run on {where}.\n\n"
+            f"{op.doc}\nSee NumPy's documentation of ``numpy.{op.name}`` for the parameters.")
+
+
+def _attach_ufunc_methods(fn, ufunc):
+    """``np.add.reduce``/``outer``/``accumulate``/``at`` and ufunc attributes, in NumPy."""
+    def method(m):
+        def run(*args, **kwargs):
+            return wrap(getattr(ufunc, m)(*to_host(args), **to_host(kwargs)))
+        run.__name__ = m
+        return run
+    for m in ("reduce", "accumulate", "outer", "reduceat"):
+        setattr(fn, m, method(m))
+    for attr in ("nin", "nout", "nargs", "ntypes", "types", "identity", "signature"):
+        setattr(fn, attr, getattr(ufunc, attr))
+
+
+def make_fallback(name, numpy_fn):
+    """The function for a NumPy name with no table entry: NumPy on host forms."""
+    from ._table import Op
+    return make_function(Op(name=name, numpy=numpy_fn, impls={}, kind="default",
+                            doc="This name has no MXNet implementation."))

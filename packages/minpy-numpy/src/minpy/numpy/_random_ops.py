@@ -1,0 +1,48 @@
+"""Table entries of ``minpy.numpy.random``: the samplers MXNet has, on the current device.
+
+Float samplers give the default float dtype (float64 unless set otherwise), as NumPy
+does; MXNet is told the dtype explicitly, since its own default is float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minpy.core import get_default_float_dtype
+
+from ._table import register
+
+
+def _float(dtype=None):
+    return get_default_float_dtype() if dtype is None else np.dtype(dtype)
+
+
+def _float_result(fn):
+    def run(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if isinstance(out, (np.ndarray, float)) and np.asarray(out).dtype == np.float64:
+            out = np.asarray(out, dtype=get_default_float_dtype())
+        return out
+    run.__name__ = fn.__name__
+    return run
+
+
+def _sampler(name, mx_call, dtype=None):
+    register("random." + name, lambda mx: (lambda *a, ctx=None, **k: mx_call(mx, ctx, *a, **k)),
+             numpy=_float_result(getattr(np.random, name)), arrays=(), cast=None,
+             kind="random", kwargs=("size",) + (("dtype",) if name == "randint" else ()),
+             dtype=dtype or (lambda args, kw: _float()))
+
+
+_sampler("uniform", lambda mx, ctx, low=0.0, high=1.0, size=None: mx.np.random.uniform(
+    low, high, size=size, dtype=_float(), ctx=ctx))
+_sampler("normal", lambda mx, ctx, loc=0.0, scale=1.0, size=None: mx.np.random.normal(
+    loc, scale, size=size, dtype=_float(), ctx=ctx))
+_sampler("rand", lambda mx, ctx, *shape: mx.np.random.uniform(
+    0.0, 1.0, size=shape or None, dtype=_float(), ctx=ctx))
+_sampler("randn", lambda mx, ctx, *shape: mx.np.random.normal(
+    0.0, 1.0, size=shape or None, dtype=_float(), ctx=ctx))
+_sampler("randint", lambda mx, ctx, low, high=None, size=None, dtype=int: mx.np.random.randint(
+    low if high is not None else 0, high if high is not None else low, size=size,
+    dtype=np.dtype(dtype), ctx=ctx),
+    dtype=lambda args, kw: np.dtype(kw.get("dtype", int)))

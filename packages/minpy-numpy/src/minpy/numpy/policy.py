@@ -1,0 +1,351 @@
+"""Which implementation runs: the policies, the cost model behind the automatic one,
+fallback notifications and the op statistics.
+
+Policies (set globally with :func:`set_global_policy`, for a block with
+``with policy(...)``, for a function with :func:`wrap_policy`):
+
+``'auto'`` (default)
+    Per op, per size, per device: the implementation with the lower estimated cost,
+    counting the conversions the operands need from where they live now. On a GPU this
+    is MXNet for all but tiny host-resident arrays; on the CPU, where MXNet's wheel is
+    slower than NumPy on every op measured, it is almost always NumPy.
+``'prefer_mxnet'``
+    MXNet whenever it has the op and accepts the arguments, else NumPy.
+``'only_numpy'``
+    NumPy for everything.
+``'only_mxnet'``
+    MXNet or an error naming the op: nothing falls back.
+
+A *fallback* is a call that a policy sent to MXNet but that ran in NumPy (no MXNet
+implementation, or MXNet rejected those arguments). Fallbacks are counted, and
+:func:`set_fallback_mode` makes them ``'ignore'``-d, ``'warn'``, ``'log'`` or ``'raise'``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import threading
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+
+from minpy.core import transfer
+
+from ._costs import estimate
+
+__all__ = [
+    "Policy", "AutoPolicy", "PreferMXNetPolicy", "OnlyNumPyPolicy", "OnlyMXNetPolicy",
+    "AutoBlacklistPolicy", "get_policy", "set_global_policy", "policy", "wrap_policy",
+    "FallbackWarning", "FallbackError", "set_fallback_mode", "fallback_mode",
+    "record_op_stat", "show_op_stat", "op_stats", "reset_op_stat", "explain",
+]
+
+_log = logging.getLogger("minpy.fallback")
+
+
+class Policy:
+    """Decides, for one call, whether the MXNet implementation or NumPy runs."""
+
+    name = "policy"
+    #: MXNet failures raise instead of falling back to NumPy.
+    strict = False
+    #: NumPy running an op is a fallback (counted and notified), not a choice.
+    wants_mxnet = False
+
+    def choose(self, op, arrays, device) -> str:
+        """'mxnet' or 'numpy' for ``op`` on ``arrays`` (the call's Array arguments)
+        with the result on ``device``."""
+        raise NotImplementedError
+
+    def rejected(self, op, signature, reason) -> None:
+        """Called when MXNet rejected a call this policy sent to it."""
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class PreferMXNetPolicy(Policy):
+    """MXNet whenever it implements the op and accepts the arguments."""
+
+    name = "prefer_mxnet"
+    wants_mxnet = True
+
+    def choose(self, op, arrays, device):
+        return "mxnet" if "mxnet" in op.impls else "numpy"
+
+
+class OnlyNumPyPolicy(Policy):
+    """NumPy for every op."""
+
+    name = "only_numpy"
+
+    def choose(self, op, arrays, device):
+        return "numpy"
+
+
+class OnlyMXNetPolicy(Policy):
+    """MXNet for every op; an op or argument MXNet lacks raises an error."""
+
+    name = "only_mxnet"
+    strict = True
+    wants_mxnet = True
+
+    def choose(self, op, arrays, device):
+        if "mxnet" not in op.impls:
+            raise NotImplementedError(
+                f"minpy.numpy.{op.name} has no MXNet implementation and the policy is "
+                "'only_mxnet'; use policy('prefer_mxnet') or 'auto' to let it run in NumPy")
+        return "mxnet"
+
+
+class AutoPolicy(Policy):
+    """The cheaper implementation by the cost model of :mod:`minpy.numpy._costs`."""
+
+    name = "auto"
+
+    def choose(self, op, arrays, device):
+        if "mxnet" not in op.impls:
+            return "numpy"
+        costs = estimate(op, arrays, device)
+        return "mxnet" if costs["mxnet"] < costs["numpy"] else "numpy"
+
+
+class AutoBlacklistPolicy(PreferMXNetPolicy):
+    """Prefer MXNet, but remember each (op, dtypes, ndims) MXNet rejected and send it to
+    NumPy from then on. The original MinPy's auto-blacklist; ``rule_file`` (JSON) keeps
+    the learned rules across sessions."""
+
+    name = "auto_blacklist"
+
+    def __init__(self, rule_file: str | None = None):
+        self.rule_file = rule_file
+        self.rules: set[str] = set()
+        if rule_file and os.path.exists(rule_file):
+            with open(rule_file) as fh:
+                self.rules = set(json.load(fh))
+
+    @staticmethod
+    def _key(op, arrays):
+        return op.name + ":" + ",".join(f"{a.dtype}/{a.ndim}" for a in arrays)
+
+    def choose(self, op, arrays, device):
+        if self._key(op, arrays) in self.rules:
+            return "numpy"
+        return super().choose(op, arrays, device)
+
+    def rejected(self, op, arrays, reason):
+        self.rules.add(self._key(op, arrays))
+        if self.rule_file:
+            with open(self.rule_file, "w") as fh:
+                json.dump(sorted(self.rules), fh, indent=1)
+
+
+_NAMED = {"auto": AutoPolicy, "prefer_mxnet": PreferMXNetPolicy,
+          "only_numpy": OnlyNumPyPolicy, "only_mxnet": OnlyMXNetPolicy,
+          "auto_blacklist": AutoBlacklistPolicy}
+
+
+def _as_policy(p) -> Policy:
+    if isinstance(p, Policy):
+        return p
+    if isinstance(p, type) and issubclass(p, Policy):
+        return p()
+    try:
+        return _NAMED[p]()
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown policy {p!r}; choose one of {sorted(_NAMED)}") from None
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.stack: list[Policy] = []
+        self.fallback: list[str] = []
+
+
+_state = _State()
+_global_policy: Policy = AutoPolicy()
+
+
+def get_policy() -> Policy:
+    """The policy in force in this thread."""
+    stack = _state.stack
+    return stack[-1] if stack else _global_policy
+
+
+def set_global_policy(p) -> None:
+    """Set the process-wide policy: a name ('auto', 'prefer_mxnet', 'only_numpy',
+    'only_mxnet', 'auto_blacklist') or a :class:`Policy`."""
+    global _global_policy
+    _global_policy = _as_policy(p)
+
+
+@contextlib.contextmanager
+def policy(p):
+    """Use policy ``p`` in this thread inside the ``with`` block."""
+    _state.stack.append(_as_policy(p))
+    try:
+        yield get_policy()
+    finally:
+        _state.stack.pop()
+
+
+def wrap_policy(p):
+    """Decorator: run the function under policy ``p`` (the original MinPy spelling)."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with policy(p):
+                return fn(*args, **kwargs)
+        return wrapper
+    return deco
+
+
+# -- fallback notification -------------------------------------------------------------
+class FallbackWarning(UserWarning):
+    """Warned when an op the policy sent to MXNet ran in NumPy."""
+
+
+class FallbackError(RuntimeError):
+    """Raised, in fallback mode 'raise', instead of falling back to NumPy."""
+
+
+_FALLBACK_MODES = ("ignore", "warn", "log", "raise")
+_global_fallback = "ignore"
+
+
+def _check_mode(mode):
+    if mode not in _FALLBACK_MODES:
+        raise ValueError(f"fallback mode must be one of {_FALLBACK_MODES}, not {mode!r}")
+    return mode
+
+
+def set_fallback_mode(mode: str) -> None:
+    """What a fallback does: 'ignore' (default; still counted), 'warn', 'log', 'raise'."""
+    global _global_fallback
+    _global_fallback = _check_mode(mode)
+
+
+@contextlib.contextmanager
+def fallback_mode(mode: str):
+    """Apply fallback ``mode`` in this thread inside the ``with`` block."""
+    _state.fallback.append(_check_mode(mode))
+    try:
+        yield
+    finally:
+        _state.fallback.pop()
+
+
+def notify_fallback(op_name: str, reason: str) -> None:
+    """Apply the fallback mode to one fallback of ``op_name``."""
+    _recorder.fallbacks[op_name] += 1
+    mode = _state.fallback[-1] if _state.fallback else _global_fallback
+    if mode == "ignore":
+        return
+    message = f"minpy.numpy.{op_name} fell back to NumPy: {reason}"
+    if mode == "raise":
+        raise FallbackError(message)
+    if mode == "warn":
+        warnings.warn(message, FallbackWarning, stacklevel=4)
+    else:
+        _log.info("%s", message)
+
+
+# -- op statistics ---------------------------------------------------------------------
+@dataclass
+class _Recorder:
+    active: bool = False
+    started: float = 0.0
+    transfers_at_start: tuple = (0, 0, 0, 0)
+
+    def __post_init__(self):
+        self.calls = defaultdict(lambda: [0, 0.0])  # (op, backend) -> [count, seconds]
+        self.fallbacks = defaultdict(int)
+
+
+_recorder = _Recorder()
+
+
+def recording() -> bool:
+    return _recorder.active
+
+
+def record(op_name: str, backend: str, seconds: float) -> None:
+    entry = _recorder.calls[(op_name, backend)]
+    entry[0] += 1
+    entry[1] += seconds
+
+
+def _transfer_tuple():
+    s = transfer.stats()
+    return (s.to_mxnet, s.to_mxnet_bytes, s.to_host, s.to_host_bytes)
+
+
+def reset_op_stat() -> None:
+    """Forget what was recorded."""
+    global _recorder
+    active = _recorder.active
+    _recorder = _Recorder(active=active, started=time.perf_counter(),
+                          transfers_at_start=_transfer_tuple())
+
+
+class _StatScope:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _recorder.active = False
+
+
+def record_op_stat() -> _StatScope:
+    """Start recording what ran where (op, implementation, count, time, conversions).
+    Works as a plain call or as a ``with`` block (recording stops at its end)."""
+    reset_op_stat()
+    _recorder.active = True
+    return _StatScope()
+
+
+def op_stats() -> dict:
+    """What was recorded: ``calls`` {(op, backend): (count, seconds)}, ``fallbacks``
+    {op: count}, ``transfers`` (to_mxnet, bytes, to_host, bytes) since recording began."""
+    now = _transfer_tuple()
+    return {
+        "calls": {k: tuple(v) for k, v in _recorder.calls.items()},
+        "fallbacks": dict(_recorder.fallbacks),
+        "transfers": tuple(n - s for n, s in zip(now, _recorder.transfers_at_start)),
+    }
+
+
+def show_op_stat(file=None) -> str:
+    """Print (and return) a table of what ran where since :func:`record_op_stat`."""
+    stats = op_stats()
+    lines = [f"{'op':<24}{'implementation':<16}{'calls':>8}{'total ms':>12}"]
+    for (name, backend), (count, secs) in sorted(stats["calls"].items()):
+        lines.append(f"{name:<24}{backend:<16}{count:>8}{secs * 1e3:>12.3f}")
+    if stats["fallbacks"]:
+        lines.append("fallbacks to NumPy: " + ", ".join(
+            f"{k} x{v}" for k, v in sorted(stats["fallbacks"].items())))
+    tm, tmb, th, thb = stats["transfers"]
+    lines.append(f"conversions: {tm} host->MXNet ({tmb} bytes), {th} MXNet->host ({thb} bytes)")
+    text = "\n".join(lines)
+    print(text, file=file)
+    return text
+
+
+def explain(name: str, *args, **kwargs) -> dict:
+    """What the current policy would run for ``minpy.numpy.<name>(*args)``, and the
+    automatic policy's cost estimates (microseconds) for each implementation."""
+    from ._dispatch import arrays_of, result_device
+    from ._table import TABLE
+    op = TABLE.get(name)
+    if op is None:
+        return {"op": name, "choice": "numpy", "reason": "no MXNet implementation"}
+    arrays = arrays_of(op, args)
+    device = result_device(arrays)
+    return {"op": name, "policy": get_policy().name,
+            "choice": get_policy().choose(op, arrays, device),
+            "estimated_us": estimate(op, arrays, device)}
