@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _mxnet, transfer
+import math
+
+from . import _mxnet, convert, transfer
 from .device import Device, current_device
 from .dtypes import mx_holdable
 from .operators import lookup
@@ -46,7 +48,7 @@ class Array:
         Where the MXNet form lives; defaults to :func:`~minpy.core.current_device`.
     """
 
-    __slots__ = ("_host", "_mx", "_device", "_shared", "__weakref__")
+    __slots__ = ("_host", "_mx", "_device", "_shared", "_dtype", "_shape", "__weakref__")
     # NumPy defers to Array in mixed expressions (ndarray + Array -> Array).
     __array_priority__ = 100.0
 
@@ -58,23 +60,28 @@ class Array:
             else:
                 src = obj._mx.as_in_context(device.mx_context)
                 self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
+                self._dtype = np.dtype(self._mx.dtype)
                 return
         elif isinstance(obj, _mx_ndarray_types()):
             src = obj.as_np_ndarray() if not hasattr(obj, "__array_namespace__") and hasattr(
                 obj, "as_np_ndarray") else obj
             src = src.as_in_context(device.mx_context)
             self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
+            self._dtype = np.dtype(self._mx.dtype)
             return
         else:
             host = np.array(_host_tree(obj), dtype=dtype)
         self._set(host, None, device)
 
     # -- construction without copies (for implementations) ---------------------------
-    def _set(self, host, mx, device, shared=False):
+    def _set(self, host, mx, device, shared=False, dtype=None):
         self._host = host
         self._mx = mx
         self._device = device
         self._shared = shared
+        # Metadata is cached: asking MXNet for a dtype or shape is a C call (~2 us).
+        self._dtype = host.dtype if host is not None else dtype
+        self._shape = host.shape if host is not None else None
 
     @classmethod
     def _from_host(cls, host: np.ndarray, device: Device | None = None) -> "Array":
@@ -86,10 +93,11 @@ class Array:
         return self
 
     @classmethod
-    def _from_mx(cls, value, device: Device | None = None) -> "Array":
-        """Wrap an ``mx.np.ndarray`` result without copying."""
+    def _from_mx(cls, value, device: Device | None = None, dtype=None) -> "Array":
+        """Wrap an ``mx.np.ndarray`` result without copying (``dtype``, if given, must
+        be its dtype: it saves asking MXNet)."""
         self = object.__new__(cls)
-        self._set(None, value, device or current_device())
+        self._set(None, value, device or current_device(), dtype=dtype)
         return self
 
     # -- the two forms ---------------------------------------------------------------
@@ -135,17 +143,24 @@ class Array:
     def _assign(self, other: "Array") -> None:
         """Take over ``other``'s data (in-place operators, ``sort()``, ``fill``)."""
         self._host, self._mx = other._host, other._mx
+        self._dtype, self._shape = other.dtype, other.shape
         self._shared = True if other._host is not None else False
         other._shared = other._host is not None
 
     # -- NumPy attributes ------------------------------------------------------------
     @property
     def shape(self) -> tuple:
-        return self._host.shape if self._host is not None else tuple(self._mx.shape)
+        shape = self._shape
+        if shape is None:
+            shape = self._shape = tuple(self._mx.shape)
+        return shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self._host.dtype if self._host is not None else np.dtype(self._mx.dtype)
+        dtype = self._dtype
+        if dtype is None:
+            dtype = self._dtype = np.dtype(self._mx.dtype)
+        return dtype
 
     @property
     def ndim(self) -> int:
@@ -153,7 +168,7 @@ class Array:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     @property
     def itemsize(self) -> int:
@@ -194,7 +209,7 @@ class Array:
             return self
         out = object.__new__(Array)
         mxv = self._mx.as_in_context(device.mx_context) if self._mx is not None else None
-        out._set(self._host, mxv, device, shared=self._host is not None)
+        out._set(self._host, mxv, device, shared=self._host is not None, dtype=self.dtype)
         if self._host is not None:
             self._shared = True
         return out
@@ -493,6 +508,9 @@ ARRAY_METHODS = (
 )
 for _name in ARRAY_METHODS:
     setattr(Array, _name, _method(_name))
+
+
+convert.Array = Array
 
 
 def array(obj, dtype=None, device: Device | None = None) -> Array:

@@ -58,14 +58,16 @@ def estimate(op, arrays, device) -> dict:
     """Estimated microseconds of ``op`` on ``arrays`` for each backend."""
     kind = device.kind
     units = _units(op, arrays)
-    out = {}
-    for backend, form, direction in (("numpy", "_host", "to_host"),
-                                     ("mxnet", "_mx", "to_mxnet")):
-        overhead, per = COSTS[kind][backend]
-        cost = overhead + per.get(op.kind, per["default"]) * units
-        c0, c1 = CONVERSIONS[kind][direction]
-        for a in arrays:
-            if getattr(a, form) is None:
-                cost += c0 + c1 * a.nbytes
-        out[backend] = cost
-    return out
+    costs, conversions = COSTS[kind], CONVERSIONS[kind]
+    np_over, np_per = costs["numpy"]
+    mx_over, mx_per = costs["mxnet"]
+    cost_np = np_over + np_per.get(op.kind, np_per["default"]) * units
+    cost_mx = mx_over + mx_per.get(op.kind, mx_per["default"]) * units
+    for a in arrays:
+        if a._host is None:
+            c0, c1 = conversions["to_host"]
+            cost_np += c0 + c1 * a.nbytes
+        if a._mx is None:
+            c0, c1 = conversions["to_mxnet"]
+            cost_mx += c0 + c1 * a.nbytes
+    return {"numpy": cost_np, "mxnet": cost_mx}

@@ -68,7 +68,7 @@ _dtype_cache: dict = {}
 
 
 def _signature(x):
-    if isinstance(x, (Array, np.ndarray)):
+    if type(x) is Array or isinstance(x, (Array, np.ndarray)):
         return (x.dtype, x.ndim)
     t = type(x)
     if t in _SCALARS:
@@ -121,52 +121,91 @@ def _to_mx(x, device, cast):
     if a._device != device:
         a = a.to(device)
     value = a._mx_value()
-    if cast is not None and value.dtype != cast:
+    if cast is not None and a.dtype != cast:
         value = value.astype(cast)
     return value
 
 
+class _Plan:
+    """What one call signature needs on MXNet, worked out once: the result dtype, the
+    dtype inputs are cast to, and whether MXNet's own result dtype is already right."""
+
+    __slots__ = ("dtype", "cast", "mx_dtype_ok", "rejected")
+
+    def __init__(self, op, args, kwargs, arrays):
+        self.rejected = None
+        self.mx_dtype_ok = False
+        self.cast = None
+        self.dtype = None
+        for a in arrays:
+            if not mx_holdable(a.dtype):
+                self.rejected = f"dtype {a.dtype}"
+                return
+        dtype = self.dtype = result_dtype(op, args, kwargs)
+        if dtype is not None and not mx_holdable(dtype):
+            self.rejected = f"result dtype {dtype}"
+            return
+        if op.cast == "result":
+            self.cast = dtype
+        elif op.cast == "common" and arrays:
+            cast = self.cast = np.result_type(*[
+                x.dtype if isinstance(x, (Array, np.ndarray)) else x for x in args
+                if isinstance(x, (Array, np.ndarray)) or type(x) in _SCALARS])
+            if not mx_holdable(cast):
+                self.rejected = f"common dtype {cast}"
+
+
+_plans: dict = {}
+
+
+def _plan(op, args, kwargs, arrays):
+    try:
+        key = (op.name, tuple([_signature(a) for a in args]), tuple(kwargs.items()))
+        plan = _plans.get(key)
+    except TypeError:  # an unhashable argument: no caching
+        return _Plan(op, args, kwargs, arrays)
+    if plan is None:
+        plan = _plans[key] = _Plan(op, args, kwargs, arrays)
+    return plan
+
+
 def _run_mxnet(op, args, kwargs, arrays, device):
-    for k in kwargs:
-        if k not in op.kwargs:
-            raise Rejected(f"keyword argument {k!r}")
+    if kwargs and not op.kwargs.issuperset(kwargs):
+        raise Rejected(f"keyword arguments {sorted(set(kwargs) - op.kwargs)}")
     if op.accepts is not None and not op.accepts(args, kwargs):
         raise Rejected("arguments outside what MXNet handles like NumPy")
-    for a in arrays:
-        if not mx_holdable(a.dtype):
-            raise Rejected(f"dtype {a.dtype}")
-    dtype = result_dtype(op, args, kwargs)
-    if dtype is not None and not mx_holdable(dtype):
-        raise Rejected(f"result dtype {dtype}")
-    cast = dtype if op.cast == "result" else None
-    if op.cast == "common" and arrays:
-        cast = np.result_type(*[a.dtype if isinstance(a, Array) else a for a in
-                                (x for x in args if isinstance(x, (Array, np.ndarray)) or
-                                 type(x) in _SCALARS)])
-        if not mx_holdable(cast):
-            raise Rejected(f"common dtype {cast}")
+    plan = _plan(op, args, kwargs, arrays)
+    if plan.rejected:
+        raise Rejected(plan.rejected)
+    cast, dtype = plan.cast, plan.dtype
     mx = _mxnet.require()
     fn = op.impl("mxnet", mx)
-    if op.arrays == "seq0":
-        margs = (type(args[0])(_to_mx(x, device, cast) for x in args[0]),) + tuple(args[1:])
-    elif op.arrays == "all":
-        margs = tuple(_to_mx(x, device, cast) for x in args)
+    spec = op.arrays
+    if spec == "all":
+        margs = [_to_mx(x, device, cast) for x in args]
+    elif spec == "seq0":
+        margs = [type(args[0])(_to_mx(x, device, cast) for x in args[0]), *args[1:]]
     else:
-        margs = tuple(_to_mx(x, device, cast) if i in op.arrays else x
-                      for i, x in enumerate(args))
-    if op.arrays == ():  # creation: MXNet needs to be told the device
+        margs = [_to_mx(x, device, cast) if i in spec else x for i, x in enumerate(args)]
+    if spec == ():  # creation: MXNet needs to be told the device
         kwargs = dict(kwargs, ctx=device.mx_context)
     res = fn(*margs, **kwargs)
-    return _wrap_mx(res, dtype, device, mx)
+    if dtype is not None and type(res) is mx.np.ndarray:
+        # MXNet's result dtype is checked on the first call of a signature, then
+        # trusted: reading an NDArray's dtype is a C call.
+        if not plan.mx_dtype_ok:
+            if res.dtype != dtype:
+                return Array._from_mx(res.astype(dtype), device, dtype)
+            plan.mx_dtype_ok = True
+        return Array._from_mx(res, device, dtype)
+    return _wrap_mx(res, device, mx)
 
 
-def _wrap_mx(res, dtype, device, mx):
+def _wrap_mx(res, device, mx):
     if isinstance(res, mx.np.ndarray):
-        if dtype is not None and res.dtype != dtype:
-            res = res.astype(dtype)
         return Array._from_mx(res, device)
     if isinstance(res, (tuple, list)):
-        return type(res)(_wrap_mx(r, None, device, mx) for r in res)
+        return type(res)(_wrap_mx(r, device, mx) for r in res)
     return res
 
 
