@@ -58,14 +58,14 @@ class Array:
             if obj._host is not None:
                 host = np.array(obj._host, dtype=dtype)
             else:
-                src = obj._mx.as_in_context(device.mx_context)
+                src = obj._mx.as_in_ctx(device.mx_context)
                 self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
                 self._dtype = np.dtype(self._mx.dtype)
                 return
         elif isinstance(obj, _mx_ndarray_types()):
-            src = obj.as_np_ndarray() if not hasattr(obj, "__array_namespace__") and hasattr(
-                obj, "as_np_ndarray") else obj
-            src = src.as_in_context(device.mx_context)
+            mx = _mxnet.load()
+            src = obj if isinstance(obj, mx.np.ndarray) else obj.as_np_ndarray()
+            src = src.as_in_ctx(device.mx_context)
             self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
             self._dtype = np.dtype(self._mx.dtype)
             return
@@ -208,7 +208,7 @@ class Array:
         if device == self._device:
             return self
         out = object.__new__(Array)
-        mxv = self._mx.as_in_context(device.mx_context) if self._mx is not None else None
+        mxv = self._mx.as_in_ctx(device.mx_context) if self._mx is not None else None
         out._set(self._host, mxv, device, shared=self._host is not None, dtype=self.dtype)
         if self._host is not None:
             self._shared = True
