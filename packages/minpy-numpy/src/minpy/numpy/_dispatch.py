@@ -91,26 +91,34 @@ def _probe_value(x):
 
 def result_dtype(op, args, kwargs):
     """NumPy's result dtype for this call (of the first output)."""
+    return _result_info(op, args, kwargs)[0]
+
+
+def _result_info(op, args, kwargs):
+    """``(dtype, container)``: NumPy's result dtype for this call (of the first output)
+    and, for several outputs, the type NumPy returns them in (tuple, list or a named
+    tuple such as ``SlogdetResult``), else ``None``."""
     rule = op.dtype
     if rule == "same":
         first = arrays_of(op, args)
-        return first[0].dtype if first else None
+        return (first[0].dtype if first else None), None
     if rule != "probe":
-        return np.dtype(rule(args, kwargs))
+        return np.dtype(rule(args, kwargs)), None
     try:
         key = (op.name, tuple(_signature(a) for a in args), tuple(sorted(kwargs.items())))
         hash(key)
     except TypeError:
         key = None
-    dt = _dtype_cache.get(key) if key is not None else None
-    if dt is None:
+    info = _dtype_cache.get(key) if key is not None else None
+    if info is None:
         res = op.numpy(*_probe_value(args), **kwargs)
+        container = None
         if isinstance(res, (tuple, list)):
-            res = res[0]
-        dt = np.asarray(res).dtype
+            container, res = type(res), res[0]
+        info = (np.asarray(res).dtype, container)
         if key is not None:
-            _dtype_cache[key] = dt
-    return dt
+            _dtype_cache[key] = info
+    return info
 
 
 # -- the two paths --------------------------------------------------------------------
@@ -130,18 +138,21 @@ class _Plan:
     """What one call signature needs on MXNet, worked out once: the result dtype, the
     dtype inputs are cast to, and whether MXNet's own result dtype is already right."""
 
-    __slots__ = ("dtype", "cast", "mx_dtype_ok", "rejected")
+    __slots__ = ("dtype", "cast", "mx_dtype_ok", "rejected", "container")
 
     def __init__(self, op, args, kwargs, arrays):
         self.rejected = None
         self.mx_dtype_ok = False
         self.cast = None
-        self.dtype = None
+        self.dtype = self.container = None
         for a in arrays:
             if not mx_holdable(a.dtype):
                 self.rejected = f"dtype {a.dtype}"
                 return
-        dtype = self.dtype = result_dtype(op, args, kwargs)
+        dtype, self.container = _result_info(op, args, kwargs)
+        if self.container is not None:
+            dtype = None  # several outputs: each keeps the dtype MXNet gives it
+        self.dtype = dtype
         if dtype is not None and not mx_holdable(dtype):
             self.rejected = f"result dtype {dtype}"
             return
@@ -174,6 +185,12 @@ def _run_mxnet(op, args, kwargs, arrays, device):
         raise Rejected(f"keyword arguments {sorted(set(kwargs) - op.kwargs)}")
     if op.accepts is not None and not op.accepts(args, kwargs):
         raise Rejected("arguments outside what MXNet handles like NumPy")
+    for a in arrays:
+        if 0 in a.shape:
+            # MXNet 1.9.1 kernels on zero-size operands kill the process (SIGFPE in
+            # inner/tensordot/average/var) or give wrong values (prod -> 0, mean -> 0
+            # for nan); NumPy handles them exactly, at no cost (found by conformance/).
+            raise Rejected("zero-size array")
     plan = _plan(op, args, kwargs, arrays)
     if plan.rejected:
         raise Rejected(plan.rejected)
@@ -198,7 +215,12 @@ def _run_mxnet(op, args, kwargs, arrays, device):
                 return Array._from_mx(res.astype(dtype), device, dtype)
             plan.mx_dtype_ok = True
         return Array._from_mx(res, device, dtype)
-    return _wrap_mx(res, device, mx)
+    out = _wrap_mx(res, device, mx)
+    container = plan.container
+    if container is not None and type(out) is not container:
+        # NumPy 2 returns named tuples (SlogdetResult, EighResult...); MXNet lists.
+        out = container(*out) if hasattr(container, "_fields") else container(out)
+    return out
 
 
 def _wrap_mx(res, device, mx):
@@ -298,6 +320,12 @@ def _attach_ufunc_methods(fn, ufunc):
         return run
     for m in ("reduce", "accumulate", "outer", "reduceat"):
         setattr(fn, m, method(m))
+
+    def at(a, *args):
+        """In place, as ``numpy.<ufunc>.at``: ``a`` is updated (its MXNet form dropped)."""
+        target = a._writable_host() if isinstance(a, Array) else a
+        ufunc.at(target, *to_host(args))
+    fn.at = at
     for attr in ("nin", "nout", "nargs", "ntypes", "types", "identity", "signature"):
         setattr(fn, attr, getattr(ufunc, attr))
 

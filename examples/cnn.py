@@ -1,0 +1,58 @@
+"""A convolutional network whose feature extractor is an MXNet symbol graph wrapped as
+a MinPy ``Function``, trained end to end with a NumPy-written classifier and loss."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import mxnet as mx  # noqa: E402
+
+import minpy.numpy as np  # noqa: E402
+from minpy.autograd import grad_and_loss  # noqa: E402
+from minpy.symbol import Function  # noqa: E402
+
+import digits  # noqa: E402
+
+
+def features():
+    net = mx.sym.Variable("x")
+    net = mx.sym.Convolution(net, name="conv1", kernel=(3, 3), pad=(1, 1), num_filter=16)
+    net = mx.sym.Activation(net, act_type="relu")
+    net = mx.sym.Pooling(net, kernel=(2, 2), stride=(2, 2), pool_type="max")
+    net = mx.sym.Flatten(net)
+    net = mx.sym.FullyConnected(net, name="fc1", num_hidden=32)
+    return mx.sym.Activation(net, act_type="relu")
+
+
+def main(epochs: int = 8, lr: float = 0.1) -> float:
+    x_train, y_train, x_test, y_test = digits.load()
+    feat = Function(features(), name="features")
+    rng = numpy.random.RandomState(2)
+    shapes = {"conv1_weight": (16, 1, 3, 3), "conv1_bias": (16,),
+              "fc1_weight": (32, 16 * 16), "fc1_bias": (32,)}
+    params = {k: np.array(rng.normal(0, 0.1, s).astype("float32")) for k, s in shapes.items()}
+    params["w"] = np.array(rng.normal(0, 0.1, (32, 10)).astype("float32"))
+    params["b"] = np.zeros(10, dtype="float32")
+
+    def forward(p, x):
+        h = feat(x=x.reshape(-1, 1, 8, 8), **{k: p[k] for k in shapes})
+        return np.dot(h, p["w"]) + p["b"]
+
+    step = grad_and_loss(lambda p, x, y: digits.softmax_cross_entropy(forward(p, x), y))
+    for epoch in range(epochs):
+        for idx in digits.batches(x_train.shape[0], 64, rng):
+            grads, loss = step(params, x_train[idx], y_train[idx])
+            params = {k: params[k] - lr * grads[k] for k in params}
+        print(f"epoch {epoch} last batch loss {float(loss):.4f}")
+    acc = digits.accuracy(forward(params, x_test), y_test)
+    print(f"test accuracy {acc:.2%}")
+    return acc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""One test per row of docs/deviations.rst: each documented deviation from NumPy is
+exactly what happens, no more."""
+
+import numpy
+import pytest
+
+import minpy.numpy as np
+from minpy.core import Array, mxnet_available
+
+needs_mxnet = pytest.mark.skipif(not mxnet_available(), reason="MXNet is not installed")
+
+
+def test_slices_are_copies():
+    base = np.zeros(4)
+    view = base[1:3]
+    view[0] = 7
+    assert base.tolist() == [0, 0, 0, 0]
+    base[1:3] = 5  # assignment to the base works as in NumPy
+    assert base.tolist() == [0, 5, 5, 0]
+    assert view.tolist() == [7, 0]
+
+
+def test_reductions_return_0d_arrays():
+    a = np.arange(6.0).reshape(2, 3)
+    for scalar in (a.sum(), np.max(a), a[1, 2]):
+        assert isinstance(scalar, Array) and scalar.shape == ()
+        assert not isinstance(scalar, float)
+    assert float(a.sum()) == 15.0 and a.sum() == 15.0 and f"{a[1, 2]:.1f}" == "5.0"
+    assert type(a[1, 2].item()) is float
+    assert str(a.sum()) == str(numpy.arange(6.0).sum())
+
+
+def test_ndarray_is_array():
+    assert np.ndarray is Array
+    assert isinstance(np.zeros(2), np.ndarray)
+    assert not isinstance(numpy.zeros(2), np.ndarray)
+    assert not isinstance(np.zeros(2), numpy.ndarray)
+
+
+def test_asarray_is_read_only():
+    x = np.zeros(3)
+    view = numpy.asarray(x)
+    with pytest.raises(ValueError):
+        view[0] = 1
+    copy = x.asnumpy()
+    copy[0] = 1
+    assert x.tolist() == [0, 0, 0]
+
+
+@needs_mxnet
+def test_mxnet_floats_within_tolerance():
+    ref = numpy.linspace(-3, 3, 101)
+    for dtype, rtol in (("float64", 1e-7), ("float32", 1e-5), ("float16", 1e-3)):
+        x = np.array(ref.astype(dtype))
+        with np.policy("prefer_mxnet"):
+            got = np.tanh(np.exp(x) * 0.1)
+        assert got.forms == ("mxnet",) and got.dtype == numpy.dtype(dtype)
+        want = numpy.tanh(numpy.exp(ref.astype(dtype)) * numpy.asarray(0.1, dtype))
+        numpy.testing.assert_allclose(got.asnumpy(), want, rtol=rtol)
+    with np.policy("only_numpy"):
+        exact = np.tanh(np.exp(np.array(ref)) * 0.1)
+    assert numpy.array_equal(exact.asnumpy(), numpy.tanh(numpy.exp(ref) * 0.1))
+
+
+@needs_mxnet
+def test_random_streams_per_implementation():
+    draws = {}
+    for pol in ("prefer_mxnet", "only_numpy"):
+        with np.policy(pol):
+            np.random.seed(7)
+            first = np.random.uniform(size=5).asnumpy()
+            np.random.seed(7)
+            second = np.random.uniform(size=5).asnumpy()
+        numpy.testing.assert_array_equal(first, second)
+        draws[pol] = first
+    assert not numpy.array_equal(draws["prefer_mxnet"], draws["only_numpy"])
+
+
+def test_traced_value_into_untraced_array():
+    grad = pytest.importorskip("minpy.autograd").grad
+
+    def f(x):
+        buf = np.zeros(3)
+        buf[0] = x
+        return np.sum(buf)
+
+    with pytest.raises(TypeError, match="traced"):
+        grad(f)(np.array(1.0))
