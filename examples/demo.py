@@ -21,12 +21,11 @@ import numpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import digits  # noqa: E402
 import mxnet as mx  # noqa: E402  (MinPy's shim is applied by minpy.core on import)
 
 import minpy.numpy as np  # noqa: E402
 from minpy.core import Function, grad_and_loss  # noqa: E402
-
-import digits  # noqa: E402
 
 EPOCHS = 12
 BATCH = 64

@@ -7,10 +7,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import digits  # noqa: E402
+
 import minpy.numpy as np  # noqa: E402
 from minpy.autograd import grad  # noqa: E402
-
-import digits  # noqa: E402
 
 
 def main(steps: int = 200, lr: float = 1.0) -> float:

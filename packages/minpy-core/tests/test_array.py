@@ -6,9 +6,23 @@ import threading
 import numpy as np
 import pytest
 
-from minpy.core import (Array, DeviceError, array, asarray, cpu, current_device,
-                        default_float_dtype, device, get_default_float_dtype, gpu,
-                        mxnet_available, num_gpus, set_device, transfer, transfer_guard)
+from minpy.core import (
+    Array,
+    DeviceError,
+    array,
+    asarray,
+    cpu,
+    current_device,
+    default_float_dtype,
+    device,
+    get_default_float_dtype,
+    gpu,
+    mxnet_available,
+    num_gpus,
+    set_device,
+    transfer,
+    transfer_guard,
+)
 
 needs_mxnet = pytest.mark.skipif(not mxnet_available(), reason="MXNet is not installed")
 

@@ -10,14 +10,28 @@ from __future__ import annotations
 
 import importlib
 
-from . import transfer, tracing
+from . import tracing, transfer
 from ._mxnet import available as mxnet_available
 from ._mxnet import unavailable_reason as mxnet_unavailable_reason
 from .array import Array, array, asarray
-from .device import (Device, DeviceError, available_devices, cpu, current_device,
-                     device, gpu, num_gpus, set_device)
-from .dtypes import (MX_DTYPES, default_float_dtype, get_default_float_dtype,
-                     mx_holdable, set_default_float_dtype)
+from .device import (
+    Device,
+    DeviceError,
+    available_devices,
+    cpu,
+    current_device,
+    device,
+    gpu,
+    num_gpus,
+    set_device,
+)
+from .dtypes import (
+    MX_DTYPES,
+    default_float_dtype,
+    get_default_float_dtype,
+    mx_holdable,
+    set_default_float_dtype,
+)
 from .tracing import Box, primitive
 from .transfer import TransferError, get_transfer_guard, set_transfer_guard, transfer_guard
 

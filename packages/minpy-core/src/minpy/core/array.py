@@ -15,9 +15,9 @@ are copies, a documented deviation from NumPy.
 
 from __future__ import annotations
 
-import numpy as np
-
 import math
+
+import numpy as np
 
 from . import _mxnet, convert, transfer
 from .device import Device, current_device

@@ -11,19 +11,45 @@ from __future__ import annotations
 
 import numpy as _np
 
-from minpy.core import Array, Box, operators as _operators
-from minpy.core import (cpu, current_device, default_float_dtype, device,
-                        get_default_float_dtype, gpu, num_gpus, set_default_float_dtype,
-                        set_device, transfer_guard, set_transfer_guard)
+from minpy.core import (
+    Array,
+    Box,
+    cpu,
+    current_device,
+    default_float_dtype,
+    device,
+    get_default_float_dtype,
+    gpu,
+    num_gpus,
+    set_default_float_dtype,
+    set_device,
+    set_transfer_guard,
+    transfer_guard,
+)
+from minpy.core import operators as _operators
 from minpy.core.tracing import unbox_all as _unbox_all
 
 from . import _ops  # noqa: F401  (registers the table entries)
 from ._namespace import complete_namespace
 from ._table import TABLE
-from .policy import (AutoBlacklistPolicy, AutoPolicy, OnlyMXNetPolicy, OnlyNumPyPolicy,
-                     PreferMXNetPolicy, explain, fallback_mode, get_policy, op_stats,
-                     policy, record_op_stat, reset_op_stat, set_fallback_mode,
-                     set_global_policy, show_op_stat, wrap_policy)
+from .policy import (
+    AutoBlacklistPolicy,
+    AutoPolicy,
+    OnlyMXNetPolicy,
+    OnlyNumPyPolicy,
+    PreferMXNetPolicy,
+    explain,
+    fallback_mode,
+    get_policy,
+    op_stats,
+    policy,
+    record_op_stat,
+    reset_op_stat,
+    set_fallback_mode,
+    set_global_policy,
+    show_op_stat,
+    wrap_policy,
+)
 
 __version__ = "0.1.0"
 
