@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent
 # Sessions run on the interpreter that runs nox (the project targets Python 3.11).
 PYTHON = None
 MXNET = "mxnet==1.9.1"
+# The examples and the demo train on scikit-learn's bundled digits data set.
+EXAMPLE_DEPS = ("scikit-learn",)
 # nox passes the caller's environment through untouched: MINPY_TEST_DEVICE,
 # MXNET_ENGINE_TYPE, OMP_NUM_THREADS and the like reach the sessions as they are.
 
@@ -47,9 +49,10 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Every package's own tests: packages/*/tests."""
-    install_minpy(session, "pytest", "hypothesis")
+    """Every package's own tests (packages/*/tests) and the examples' (examples/tests)."""
+    install_minpy(session, "pytest", "hypothesis", *EXAMPLE_DEPS)
     dirs = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/tests"))
+    dirs.append("examples/tests")
     if not dirs:
         session.error("no packages/*/tests directories")
     # One pytest per package: each package's own rootdir and configuration, and each
@@ -101,12 +104,12 @@ def bench(session: nox.Session) -> None:
     """The benchmarks (bench/run_all.py)."""
     if not (ROOT / "bench" / "run_all.py").exists():
         session.skip("bench/run_all.py does not exist yet")
-    install_minpy(session, "pytest", "pytest-benchmark")
+    install_minpy(session, "autograd", "matplotlib")
     session.run("python", "bench/run_all.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """The user's-view demo (examples/demo.py)."""
-    install_minpy(session)
+    install_minpy(session, *EXAMPLE_DEPS)
     session.run("python", "examples/demo.py", *session.posargs)

@@ -1,0 +1,36 @@
+"""minpy.autograd: dynamic reverse-mode automatic differentiation for MinPy.
+
+Each call of a differentiation operator traces the function as it runs (Python control
+flow, recursion and printing included), recording every ``minpy.numpy`` primitive that
+touches a traced value, then runs the recorded calls backward with the rules in
+:data:`VJPS`. The rules are written in ``minpy.numpy``, so gradients differentiate
+again, to any order.
+
+>>> from minpy.autograd import grad
+>>> def foo(x):
+...     if x >= 0:
+...         return x
+...     return 2 * x
+>>> grad(foo)(3), grad(foo)(-1)
+(1.0, 2.0)
+"""
+
+from __future__ import annotations
+
+from . import rules as _rules  # noqa: F401  (registers the gradient rules)
+from ._indexops import index_add, index_update
+from .api import elementwise_grad, grad, grad_and_loss, hessian, jacobian, make_vjp, value_and_grad
+from .tracer import VJPS, ArrayBox, Node, defvjp, is_traced, primitive, stop_gradient
+
+__version__ = "0.1.0"
+
+__all__ = ["grad", "grad_and_loss", "value_and_grad", "elementwise_grad", "jacobian",
+           "hessian", "make_vjp", "stop_gradient", "primitive", "defvjp", "VJPS",
+           "ArrayBox", "Node", "is_traced", "index_add", "index_update", "check_grads"]
+
+
+def __getattr__(name):
+    if name == "check_grads":
+        from .testing import check_grads
+        return check_grads
+    raise AttributeError(f"module 'minpy.autograd' has no attribute {name!r}")

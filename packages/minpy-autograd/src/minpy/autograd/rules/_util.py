@@ -1,0 +1,94 @@
+"""Helpers shared by the gradient rules. Everything here is written with
+``minpy.numpy`` operations, so the rules differentiate again."""
+
+from __future__ import annotations
+
+import numpy as _onp
+
+import minpy.numpy as np
+from minpy.core import Array
+from minpy.core.tracing import Box
+
+from ..tracer import defvjp
+
+__all__ = ["np", "defvjp", "shape_of", "dtype_of", "unbroadcast", "zeros_of", "zero_rule",
+           "expand_reduced", "normalize_axes", "identity_rule", "rule"]
+
+
+def shape_of(x):
+    return x.shape if isinstance(x, (Array, Box, _onp.ndarray)) else _onp.shape(x)
+
+
+def dtype_of(x):
+    if isinstance(x, (Array, Box, _onp.ndarray)):
+        return x.dtype
+    return _onp.result_type(x)
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x`` (undoing broadcasting) and give it ``x``'s
+    dtype (real part for a real ``x``)."""
+    try:
+        shape, dt = x.shape, x.dtype
+    except AttributeError:  # a Python scalar (custom primitives)
+        shape, dt = _onp.shape(x), _onp.result_type(x)
+    gshape = g.shape
+    if gshape == shape and g.dtype == dt:
+        return g
+    if gshape != shape:
+        extra = len(gshape) - len(shape)
+        if extra > 0:
+            g = np.sum(g, axis=tuple(range(extra)))
+        axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+        if axes:
+            g = np.sum(g, axis=axes, keepdims=True)
+        if g.shape != shape:
+            g = np.reshape(g, shape)
+    if g.dtype != dt and dt.kind in "fc":
+        if dt.kind == "f" and g.dtype.kind == "c":
+            g = np.real(g)
+        g = g.astype(dt)
+    return g
+
+
+def zeros_of(x):
+    return np.zeros(shape_of(x), dtype_of(x))
+
+
+def zero_rule(ans, x, *args, **kwargs):
+    """Rule of a piecewise-constant op: the gradient is zero."""
+    return lambda g: zeros_of(x)
+
+
+def identity_rule(ans, x, *args, **kwargs):
+    return lambda g: g
+
+
+def normalize_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(int(a) % ndim for a in axis)) if ndim else ()
+    return (int(axis) % ndim,) if ndim else ()
+
+
+def expand_reduced(g, shape, axis, keepdims):
+    """Broadcast the cotangent of a reduction over ``axis`` back to ``shape``."""
+    if not keepdims:
+        axes = normalize_axes(axis, len(shape))
+        kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
+        g = np.reshape(g, kept)
+    return np.broadcast_to(g, shape)
+
+
+def rule(*names, argnums=None):
+    """Decorator: register the decorated makers tuple for each name.
+
+    ``@rule('exp')`` over ``def f(ans, x): return lambda g: ...`` defines argnum 0;
+    pass a tuple of makers with :func:`defvjp` for several arguments.
+    """
+    def deco(maker):
+        for n in names:
+            defvjp(n, maker, argnums=argnums)
+        return maker
+    return deco

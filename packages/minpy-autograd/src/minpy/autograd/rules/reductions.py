@@ -1,0 +1,124 @@
+"""Rules of the reductions: sum, mean, prod, max/min (ties share the gradient
+equally), std, var, cumsum, cumprod, trace, linalg.norm (default ord)."""
+
+from __future__ import annotations
+
+import numpy as _onp
+
+from ._util import defvjp, expand_reduced, normalize_axes, np, rule, shape_of
+
+
+def _count(shape, axis):
+    axes = normalize_axes(axis, len(shape))
+    return int(_onp.prod([shape[a] for a in axes])) if axes else 1
+
+
+def _cast(g, x):
+    return g if g.dtype == x.dtype else g.astype(x.dtype)
+
+
+@rule("sum")
+def _sum(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return lambda g: _cast(expand_reduced(g, x.shape, axis, keepdims), x)
+
+
+@rule("mean")
+def _mean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    n = _count(x.shape, axis)
+    return lambda g: _cast(expand_reduced(g, x.shape, axis, keepdims) / n, x)
+
+
+@rule("prod")
+def _prod(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    # d prod / d x_i = prod / x_i: exact where x has no zeros (documented gap).
+    def vjp(g):
+        return _cast(expand_reduced(g * ans, x.shape, axis, keepdims) / x, x)
+    return vjp
+
+
+def _extremum(ans, x, axis=None, out=None, keepdims=False, *args, **kw):
+    def vjp(g):
+        full = expand_reduced(ans, x.shape, axis, keepdims)
+        mask = np.equal(x, full).astype(x.dtype)
+        share = mask / np.sum(mask, axis=axis, keepdims=True)
+        return expand_reduced(g, x.shape, axis, keepdims) * share
+    return vjp
+
+
+for _name in ("max", "min", "amax", "amin", "nanmax", "nanmin"):
+    defvjp(_name, _extremum)
+
+
+def _moments(x, axis, ddof, keepdims):
+    n = _count(x.shape, axis) - ddof
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return n, centered
+
+
+@rule("var")
+def _var(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    def vjp(g):
+        n, centered = _moments(x, axis, ddof, keepdims)
+        return expand_reduced(g, x.shape, axis, keepdims) * centered * (2.0 / n)
+    return vjp
+
+
+@rule("std")
+def _std(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    def vjp(g):
+        n, centered = _moments(x, axis, ddof, keepdims)
+        return (expand_reduced(g / ans, x.shape, axis, keepdims) * centered) * (1.0 / n)
+    return vjp
+
+
+def _reverse_cumsum(g, axis):
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+@rule("cumsum")
+def _cumsum(ans, x, axis=None, dtype=None, out=None):
+    def vjp(g):
+        if axis is None:
+            return np.reshape(_reverse_cumsum(g, 0), x.shape)
+        return _reverse_cumsum(g, axis)
+    return vjp
+
+
+@rule("cumprod")
+def _cumprod(ans, x, axis=None, dtype=None, out=None):
+    # d/dx_i sum_j g_j prod_{k<=j} x_k = sum_{j>=i} g_j ans_j / x_i (x without zeros).
+    def vjp(g):
+        if axis is None:
+            return np.reshape(_reverse_cumsum(g * ans, 0), x.shape) / x
+        return _reverse_cumsum(g * ans, axis) / x
+    return vjp
+
+
+@rule("trace")
+def _trace(ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    shape = a.shape
+    ax1, ax2 = axis1 % len(shape), axis2 % len(shape)
+    eye = np.eye(shape[ax1], shape[ax2], offset, dtype=a.dtype)
+
+    def vjp(g):
+        full = np.reshape(g, shape_of(g) + (1, 1)) * eye
+        return np.moveaxis(full, (-2, -1), (ax1, ax2))
+    return vjp
+
+
+@rule("linalg.norm")
+def _norm(ans, x, ord=None, axis=None, keepdims=False):
+    if ord not in (None, "fro", 2) or (ord == 2 and (axis is None and x.ndim != 1)):
+        raise NotImplementedError(
+            f"no gradient rule for minpy.numpy.linalg.norm with ord={ord!r} (only the "
+            "default 2-norm / Frobenius norm); wrap the value in stop_gradient or write "
+            "the norm with minpy.numpy operations")
+    return lambda g: expand_reduced(g / ans, x.shape, axis, keepdims) * x
+
+
+@rule("average")
+def _average(ans, x, axis=None, weights=None, returned=False, keepdims=False):
+    if weights is not None:
+        raise NotImplementedError("no gradient rule for minpy.numpy.average with weights")
+    n = _count(x.shape, axis)
+    return lambda g: expand_reduced(g, x.shape, axis, keepdims) / n

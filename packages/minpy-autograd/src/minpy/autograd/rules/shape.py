@@ -1,0 +1,289 @@
+"""Rules of the shape and layout operations: reshape, transpose, swapaxes, moveaxis,
+expand_dims, squeeze, ravel, atleast_*d, flip/fliplr/flipud, rot90, broadcast_to, tile,
+repeat, roll, concatenate, stack, vstack/hstack/dstack/column_stack/row_stack, split
+family, append, pad (constant), tril/triu, diagonal/diag, copy, astype."""
+
+from __future__ import annotations
+
+import numpy as _onp
+
+from ._util import defvjp, identity_rule, np, rule, shape_of, unbroadcast
+
+
+def _back_to_shape(ans, a, *args, **kwargs):
+    shape = shape_of(a)
+    return lambda g: np.reshape(g, shape)
+
+
+for _name in ("expand_dims", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d",
+              "ascontiguousarray", "asfortranarray"):
+    defvjp(_name, _back_to_shape)
+defvjp("copy", identity_rule)
+
+
+@rule("reshape")
+def _reshape(ans, a, *args, order="C", **kwargs):
+    if len(args) > 1:
+        order = args[1]
+    shape = shape_of(a)
+    return lambda g: np.reshape(g, shape, order=order)
+
+
+@rule("ravel")
+def _ravel(ans, a, order="C"):
+    shape = shape_of(a)
+    return lambda g: np.reshape(g, shape, order=order)
+
+
+@rule("transpose")
+def _transpose(ans, a, axes=None):
+    if axes is None:
+        return lambda g: np.transpose(g)
+    inverse = tuple(_onp.argsort([int(i) % len(shape_of(a)) for i in axes]))
+    return lambda g: np.transpose(g, inverse)
+
+
+@rule("swapaxes")
+def _swapaxes(ans, a, axis1, axis2):
+    return lambda g: np.swapaxes(g, axis1, axis2)
+
+
+@rule("moveaxis")
+def _moveaxis(ans, a, source, destination):
+    return lambda g: np.moveaxis(g, destination, source)
+
+
+@rule("flip")
+def _flip(ans, m, axis=None):
+    return lambda g: np.flip(g, axis)
+
+
+defvjp("fliplr", lambda ans, m: lambda g: np.flip(g, 1))
+defvjp("flipud", lambda ans, m: lambda g: np.flip(g, 0))
+
+
+@rule("rot90")
+def _rot90(ans, m, k=1, axes=(0, 1)):
+    return lambda g: np.rot90(g, -k, axes)
+
+
+@rule("broadcast_to")
+def _broadcast_to(ans, a, shape, *args, **kwargs):
+    return lambda g: unbroadcast(g, a)
+
+
+@rule("tile")
+def _tile(ans, a, reps):
+    shape = shape_of(a)
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    d = max(len(shape), len(reps))
+    full = (1,) * (d - len(shape)) + tuple(shape)
+    reps = (1,) * (d - len(reps)) + reps
+    interleaved = tuple(x for pair in zip(reps, full) for x in pair)
+
+    def vjp(g):
+        r = np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * d, 2)))
+        return np.reshape(r, shape)
+    return vjp
+
+
+@rule("repeat")
+def _repeat(ans, a, repeats, axis=None):
+    shape = shape_of(a)
+
+    def vjp(g):
+        if axis is None:
+            flat_shape = (int(_onp.prod(shape)),)
+            ax = 0
+        else:
+            flat_shape = shape
+            ax = axis % len(shape)
+        if isinstance(repeats, int):
+            split = flat_shape[:ax] + (flat_shape[ax], repeats) + flat_shape[ax + 1:]
+            return np.reshape(np.sum(np.reshape(g, split), axis=ax + 1), shape)
+        from .._indexops import index_add
+        idx = _onp.repeat(_onp.arange(flat_shape[ax]), _onp.asarray(repeats))
+        key = (slice(None),) * ax + (idx,)
+        return np.reshape(index_add(np.zeros(flat_shape, g.dtype), key, g), shape)
+    return vjp
+
+
+@rule("roll")
+def _roll(ans, a, shift, axis=None):
+    neg = tuple(-s for s in shift) if isinstance(shift, (tuple, list)) else -shift
+    return lambda g: np.roll(g, neg, axis)
+
+
+@rule("tril")
+def _tril(ans, m, k=0):
+    return lambda g: np.tril(g, k)
+
+
+@rule("triu")
+def _triu(ans, m, k=0):
+    return lambda g: np.triu(g, k)
+
+
+@rule("astype")
+def _astype(ans, a, dtype, *args, **kwargs):
+    def vjp(g):
+        dt = a.dtype
+        if dt.kind == "f" and g.dtype.kind == "c":
+            g = np.real(g)
+        return g.astype(dt) if g.dtype != dt else g
+    return vjp
+
+
+# -- joining and splitting ----------------------------------------------------------
+def _slices_back(g, shapes, views, axis):
+    """Cut ``g`` along ``axis`` into pieces the sizes of ``views`` (the inputs as they
+    were joined) and reshape each to the input's own shape."""
+    out = []
+    start = 0
+    for shape, view in zip(shapes, views):
+        stop = start + view[axis]
+        key = (slice(None),) * axis + (slice(start, stop),)
+        out.append(np.reshape(g[key], shape))
+        start = stop
+    return out
+
+
+def _join_rule(view_of, axis_of):
+    def maker(ans, seq, *args, **kwargs):
+        shapes = [shape_of(x) for x in seq]
+        views = [view_of(s) for s in shapes]
+        axis = axis_of(views, args, kwargs)
+        return lambda g: _slices_back(g, shapes, views, axis)
+    return maker
+
+
+def _concat_maker(ans, seq, axis=0, *args, **kwargs):
+    shapes = [shape_of(x) for x in seq]
+    if axis is None:
+        views = [(int(_onp.prod(s)),) for s in shapes]
+        ax = 0
+    else:
+        views = shapes
+        ax = axis % len(shapes[0])
+    return lambda g: _slices_back(g, shapes, views, ax)
+
+
+defvjp("concatenate", _concat_maker)
+
+
+def _stack_maker(ans, seq, axis=0, *args, **kwargs):
+    ndim = len(shape_of(ans))
+    ax = axis % ndim
+
+    def vjp(g):
+        return [g[(slice(None),) * ax + (i,)] for i in range(len(seq))]
+    return vjp
+
+
+defvjp("stack", _stack_maker)
+
+
+def _at_least(n, col=False):
+    def view(shape):
+        if len(shape) >= n:
+            return shape
+        if n == 2:
+            return (shape[0], 1) if col and len(shape) == 1 else (1,) * (2 - len(shape)) + shape
+        if len(shape) == 0:
+            return (1, 1, 1)
+        if len(shape) == 1:
+            return (1, shape[0], 1)
+        return shape + (1,)
+    return view
+
+
+def _fixed_axis(axis):
+    return lambda views, args, kwargs: axis
+
+
+defvjp("vstack", _join_rule(_at_least(2), _fixed_axis(0)))
+defvjp("row_stack", _join_rule(_at_least(2), _fixed_axis(0)))
+defvjp("dstack", _join_rule(_at_least(3), _fixed_axis(2)))
+defvjp("column_stack", _join_rule(_at_least(2, col=True), _fixed_axis(1)))
+defvjp("hstack", _join_rule(lambda s: s if s else (1,),
+                            lambda views, args, kw: 0 if len(views[0]) == 1 else 1))
+
+
+def _split_maker(axis_of):
+    def maker(ans, ary, *args, **kwargs):
+        ax = axis_of(shape_of(ary), args, kwargs)
+        return lambda g: np.concatenate(list(g), axis=ax)
+    return maker
+
+
+def _split_axis(shape, args, kwargs):
+    axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
+    return axis % len(shape)
+
+
+defvjp("split", _split_maker(_split_axis))
+defvjp("array_split", _split_maker(_split_axis))
+defvjp("vsplit", _split_maker(lambda s, a, k: 0))
+defvjp("hsplit", _split_maker(lambda s, a, k: 1 if len(s) > 1 else 0))
+defvjp("dsplit", _split_maker(lambda s, a, k: 2))
+
+
+def _append_maker(which):
+    def maker(ans, arr, values, axis=None):
+        shapes = [shape_of(arr), shape_of(values)]
+        if axis is None:
+            views = [(int(_onp.prod(s)),) for s in shapes]
+            ax = 0
+        else:
+            views = shapes
+            ax = axis % len(shapes[0])
+        return lambda g: _slices_back(g, shapes, views, ax)[which]
+    return maker
+
+
+defvjp("append", _append_maker(0), _append_maker(1))
+
+
+@rule("pad")
+def _pad(ans, array, pad_width, mode="constant", **kwargs):
+    if mode != "constant":
+        raise NotImplementedError(
+            f"no gradient rule for minpy.numpy.pad with mode={mode!r} (only 'constant')")
+    shape = shape_of(array)
+    widths = _onp.broadcast_to(_onp.asarray(pad_width, dtype=int).reshape(
+        -1, 2) if _onp.ndim(pad_width) else _onp.asarray([[pad_width, pad_width]]),
+        (len(shape), 2))
+    key = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, shape))
+    return lambda g: g[key]
+
+
+# -- diagonals ------------------------------------------------------------------------
+def _diag_placer(rows, cols, offset, dtype):
+    """E[k, i, j] = 1 where (i, j) is the k-th element of the offset diagonal."""
+    i0, j0 = max(0, -offset), max(0, offset)
+    length = max(0, min(rows - i0, cols - j0))
+    e = _onp.zeros((length, rows, cols), dtype=dtype)
+    k = _onp.arange(length)
+    e[k, i0 + k, j0 + k] = 1
+    return np.array(e)
+
+
+@rule("diagonal")
+def _diagonal(ans, a, offset=0, axis1=0, axis2=1):
+    shape = shape_of(a)
+    ax1, ax2 = axis1 % len(shape), axis2 % len(shape)
+    e = _diag_placer(shape[ax1], shape[ax2], offset, a.dtype)
+
+    def vjp(g):
+        full = np.tensordot(g, e, axes=([len(shape_of(g)) - 1], [0]))
+        return np.moveaxis(full, (-2, -1), (ax1, ax2)) if (ax1, ax2) != (
+            len(shape) - 2, len(shape) - 1) else full
+    return vjp
+
+
+@rule("diag")
+def _diag(ans, v, k=0):
+    shape = shape_of(v)
+    if len(shape) == 1:
+        return lambda g: np.diagonal(g, k)
+    return _diagonal(ans, v, k)

@@ -1,0 +1,133 @@
+"""Checking gradients against finite differences.
+
+:func:`check_grads` compares reverse-mode derivatives with central differences in
+float64, along one random direction per argument, for first order and (by default)
+second order: the second-order check differentiates ``x -> <grad f(x), w>`` for a
+random ``w``, so it exercises the gradient rules' own gradients.
+"""
+
+from __future__ import annotations
+
+import numpy as _onp
+
+from minpy.core import Array
+
+from .api import grad
+from .tracer import stop_gradient
+
+__all__ = ["check_grads", "GradientCheckError"]
+
+
+class GradientCheckError(AssertionError):
+    pass
+
+
+def _np():
+    import minpy.numpy as np
+    return np
+
+
+def _as_float64(x):
+    if isinstance(x, (float, int)) and not isinstance(x, bool):
+        return float(x)
+    if isinstance(x, (Array, _onp.ndarray)):
+        return _np().array(_onp.asarray(x.asnumpy() if isinstance(x, Array) else x,
+                                        dtype=_onp.float64))
+    raise TypeError(f"check_grads: arguments must be arrays or floats, not {type(x)}")
+
+
+def _random_like(x, rng):
+    if isinstance(x, float):
+        return float(rng.standard_normal())
+    return _np().array(rng.standard_normal(x.shape))
+
+
+def _axpy(a, v, x):
+    """x + a * v, for Arrays and floats, outside any tape."""
+    return x + a * v
+
+
+def _to_host(x):
+    if isinstance(x, Array):
+        return x.asnumpy()
+    if hasattr(x, "asnumpy"):
+        return x.asnumpy()
+    return _onp.asarray(x, dtype=float)
+
+
+def _vdot(a, b):
+    """Sum of a * b, traced when they are (for the second-order function)."""
+    np = _np()
+    return np.sum(np.multiply(a, b))
+
+
+def _scalarize(fun, rng, args):
+    """``fun`` made scalar: the sum of its output(s) times fixed random weights."""
+    out = stop_gradient(fun(*args))
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    weights = [None if not _is_float_output(o) else
+               _np().array(rng.standard_normal(_onp.shape(_to_host(o)))) for o in outs]
+    multi = isinstance(out, (tuple, list))
+
+    def scalar(*a):
+        res = fun(*a)
+        res = res if multi else (res,)
+        total = 0.0
+        for r, w in zip(res, weights):
+            if w is not None:
+                total = total + _vdot(r, w)
+        return total
+    return scalar
+
+
+def _is_float_output(o):
+    dt = getattr(o, "dtype", None)
+    if dt is None:
+        return isinstance(o, float)
+    return _onp.dtype(dt).kind == "f"
+
+
+def _as_number(x):
+    return float(_to_host(x))
+
+
+def _check_first(scalar, args, eps, rtol, atol, rng, what):
+    argnums = tuple(range(len(args)))
+    grads = grad(scalar, argnums)(*args)
+    dirs = [_random_like(a, rng) for a in args]
+    analytic = sum(_as_number(_vdot(g, d)) if not isinstance(g, float) else g * d
+                   for g, d in zip(grads, dirs))
+    plus = [_axpy(eps, d, a) for a, d in zip(args, dirs)]
+    minus = [_axpy(-eps, d, a) for a, d in zip(args, dirs)]
+    numeric = (_as_number(scalar(*plus)) - _as_number(scalar(*minus))) / (2 * eps)
+    if not abs(analytic - numeric) <= atol + rtol * abs(numeric):
+        raise GradientCheckError(
+            f"{what}: directional derivative from reverse mode {analytic!r} != finite "
+            f"differences {numeric!r} (difference {abs(analytic - numeric):.3g})")
+
+
+def check_grads(fun, *args, order=2, eps=1e-6, rtol=1e-5, atol=1e-6, seed=0):
+    """Check the derivatives of ``fun`` at ``args`` (every positional argument is
+    differentiated; they are converted to float64) up to ``order``, against central
+    finite differences. Raises :class:`GradientCheckError` on a mismatch.
+
+    ``fun`` may return an array, a scalar, or a tuple/list of arrays (non-float outputs
+    are ignored): it is made scalar with fixed random output weights.
+    """
+    rng = _onp.random.default_rng(seed)
+    args = tuple(_as_float64(a) for a in args)
+    scalar = _scalarize(fun, rng, args)
+    for k in range(1, order + 1):
+        _check_first(scalar, args, eps, rtol, atol, rng, f"order {k}")
+        if k == order:
+            break
+        prev = scalar
+        weights = [_random_like(a, rng) for a in args]
+        argnums = tuple(range(len(args)))
+
+        def scalar(*a, prev=prev, weights=weights, argnums=argnums):
+            gs = grad(prev, argnums)(*a)
+            total = 0.0
+            for g, w in zip(gs, weights):
+                total = total + _vdot(g, w)
+            return total

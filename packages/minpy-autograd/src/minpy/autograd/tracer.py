@@ -1,0 +1,515 @@
+"""The tape: nodes, the traced value (:class:`ArrayBox`), the gradient-rule table and
+the backward pass.
+
+Recording
+    :mod:`minpy.core.tracing` calls :meth:`ArrayBox._record` for every primitive call
+    that has a box of an open trace among its positional arguments. A float (or complex)
+    answer is boxed with a :class:`Node` that keeps the primitive, its unboxed
+    arguments, its answer and the nodes of the boxed arguments. Any other answer
+    (booleans of comparisons, ``argmax``, integer casts, shapes) is returned bare: it is
+    not differentiable, so nothing is recorded and such values can drive Python control
+    flow (``if x >= 0``).
+
+Rules
+    :data:`VJPS` maps a primitive's ``primitive_name`` to ``{argnum: maker}``. A maker is
+    called at backward time as ``maker(ans, *args, **kwargs)`` and returns the function
+    ``g -> gradient for argument argnum``. For an argument that is a list of arrays
+    (``concatenate``) it returns the list of gradients, one per element. Makers are
+    written with ``minpy.numpy`` operations, so a backward pass run inside an outer
+    trace is itself recorded and gradients differentiate again.
+
+Backward
+    :func:`backward` walks the nodes reachable from the output in reverse topological
+    order (children before parents), pops each node's cotangent once every consumer has
+    contributed, and drops it after use.
+"""
+
+from __future__ import annotations
+
+import numpy as _onp
+
+from minpy.core import Array
+from minpy.core.operators import lookup
+from minpy.core.tracing import Box, unbox_all
+from minpy.core.tracing import primitive as _core_primitive
+
+__all__ = ["Node", "ArrayBox", "VJPS", "defvjp", "primitive", "stop_gradient",
+           "backward", "is_traced"]
+
+#: primitive_name -> {argnum: maker}
+VJPS: dict = {}
+
+_FLOAT_KINDS = frozenset("fc")
+_SCALAR_FLOATS = (float, complex, _onp.floating, _onp.complexfloating)
+
+
+class Node:
+    """One recorded primitive call (or an input, when ``fun`` is ``None``)."""
+
+    __slots__ = ("fun", "args", "kwargs", "ans", "paths", "parents")
+
+    def __init__(self, fun, args, kwargs, ans, paths, parents):
+        self.fun = fun
+        self.args = args
+        self.kwargs = kwargs
+        self.ans = ans
+        self.paths = paths
+        self.parents = parents
+
+
+class _Select:
+    """The pseudo-primitive 'element k of a multi-output primitive's answer'."""
+
+    primitive_name = "<output element>"
+
+
+_SELECT = _Select()
+
+
+class _MultiCT(dict):
+    """Cotangent of a multi-output node: output index -> cotangent (sparse)."""
+
+    __slots__ = ()
+
+
+def _differentiable(value) -> bool:
+    t = type(value)
+    if t is Array:
+        return value.dtype.kind in _FLOAT_KINDS
+    if isinstance(value, Box):
+        return True  # an outer trace boxed it, so it is float
+    if t is float or t is complex:
+        return True
+    if isinstance(value, _onp.ndarray):
+        return value.dtype.kind in _FLOAT_KINDS
+    return isinstance(value, _SCALAR_FLOATS)
+
+
+class ArrayBox(Box):
+    """A value followed by a trace. It behaves like :class:`minpy.core.Array`: its
+    operators and methods are the same ``minpy.numpy`` functions, so they are recorded.
+
+    Leaving the tape is explicit: :meth:`asnumpy`, ``float()``, ``bool()``, ``item()``
+    and printing give the value; ``numpy.asarray(box)`` raises, so that a gradient can
+    not be lost silently.
+    """
+
+    __slots__ = ()
+    __array_priority__ = 200.0
+    __hash__ = None
+
+    @classmethod
+    def _record(cls, ans, fun, args, kwargs, paths, parents, trace_id):
+        if _differentiable(ans):
+            return cls(ans, trace_id, Node(fun, args, kwargs, ans, paths, parents))
+        t = type(ans)
+        if (t is tuple or t is list or (isinstance(ans, tuple) and hasattr(ans, "_fields"))
+                ) and any(_differentiable(a) for a in ans):
+            node = Node(fun, args, kwargs, ans, paths, parents)
+            out = [cls(a, trace_id, Node(_SELECT, k, None, a, (0,), (node,)))
+                   if _differentiable(a) else a for k, a in enumerate(ans)]
+            if t is tuple or t is list:
+                return t(out)
+            return t(*out)
+        return ans
+
+    # -- attributes ------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._value.shape if hasattr(self._value, "shape") else ()
+
+    @property
+    def dtype(self):
+        v = self._value
+        return v.dtype if hasattr(v, "dtype") else _onp.result_type(v)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(_onp.prod(self.shape, dtype=_onp.int64))
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.size * self.dtype.itemsize
+
+    @property
+    def device(self):
+        return unbox_all(self).device
+
+    @property
+    def T(self):
+        return lookup("transpose")(self)
+
+    @property
+    def real(self):
+        return lookup("real")(self)
+
+    @property
+    def imag(self):
+        return lookup("imag")(self)
+
+    # -- leaving the tape (explicitly) ----------------------------------------------
+    def asnumpy(self):
+        """The value as a NumPy array (a deliberate exit from the tape)."""
+        v = unbox_all(self)
+        return v.asnumpy() if isinstance(v, Array) else _onp.array(v)
+
+    def item(self, *args):
+        return _onp.asarray(self.asnumpy()).item(*args)
+
+    def tolist(self):
+        return _onp.asarray(self.asnumpy()).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            "cannot convert a traced value to a NumPy array (its gradient would be lost); "
+            "use minpy.numpy functions on it, call .asnumpy() to read its value, or wrap "
+            "it in minpy.autograd.stop_gradient")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # NumPy ufuncs on a traced value (``ndarray + box``, ``numpy.exp(box)``) run as
+        # the minpy.numpy function of the same name, so they are recorded.
+        if method == "__call__" and "out" not in kwargs:
+            fn = _namespace_function(ufunc.__name__)
+            if fn is not None:
+                return fn(*inputs, **kwargs)
+        raise TypeError(
+            f"numpy.{ufunc.__name__}.{method} cannot take a traced value; use the "
+            "minpy.numpy function instead, or wrap the value in stop_gradient")
+
+    def __array_function__(self, func, types, args, kwargs):
+        module = func.__module__ or "numpy"
+        sub = module.split(".")[1] if module.startswith("numpy.") else ""
+        name = func.__name__ if sub in ("", "core", "lib", "_core") else (
+            f"{sub}.{func.__name__}")
+        fn = _namespace_function(name)
+        if fn is None:
+            raise TypeError(
+                f"numpy.{name} cannot take a traced value; use minpy.numpy functions, or "
+                "wrap the value in stop_gradient")
+        return fn(*args, **kwargs)
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __complex__(self):
+        return complex(self._value)
+
+    def __index__(self):
+        return self._value.__index__()
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of unsized object")
+        return shape[0]
+
+    def __iter__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("iteration over a 0-d array")
+        getitem = lookup("getitem")
+        return (getitem(self, i) for i in range(shape[0]))
+
+    def __repr__(self):
+        return f"ArrayBox({unbox_all(self)!r})"
+
+    def __str__(self):
+        return str(unbox_all(self))
+
+    def __format__(self, spec):
+        return format(unbox_all(self), spec)
+
+    # -- indexing and in-place updates (functional, then rebinding this box) --------
+    def __getitem__(self, key):
+        return lookup("getitem")(self, key)
+
+    def _rebind(self, new):
+        if not isinstance(new, Box):  # cannot happen for float results; be safe
+            raise TypeError("in-place update of a traced value produced an untraced value")
+        self._value, self._trace_id, self._node = new._value, new._trace_id, new._node
+
+    def __setitem__(self, key, value):
+        from ._indexops import index_update
+        key = unbox_all(key)
+        self._rebind(index_update(self, key, value))
+
+    def _inplace(self, name, other):
+        result = lookup(name)(self, other)
+        if result.shape != self.shape:
+            raise ValueError(
+                f"non-broadcastable output operand with shape {self.shape} doesn't match "
+                f"the broadcast shape {result.shape}")
+        if result.dtype != self.dtype:
+            if not _onp.can_cast(result.dtype, self.dtype, casting="same_kind"):
+                raise TypeError(
+                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                    f"{self.dtype!r} with casting rule 'same_kind'")
+            result = lookup("astype")(result, self.dtype)
+        self._rebind(result)
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace("add", other)
+
+    def __isub__(self, other):
+        return self._inplace("subtract", other)
+
+    def __imul__(self, other):
+        return self._inplace("multiply", other)
+
+    def __itruediv__(self, other):
+        return self._inplace("true_divide", other)
+
+    def __ipow__(self, other):
+        return self._inplace("power", other)
+
+    def __imatmul__(self, other):
+        return self._inplace("matmul", other)
+
+    # -- methods -> functions ---------------------------------------------------------
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1:
+            shape = shape[0]
+        return lookup("reshape")(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return lookup("transpose")(self, axes or None)
+
+    def astype(self, dtype, copy=True, **kwargs):
+        if not copy and _onp.dtype(dtype) == self.dtype:
+            return self
+        return lookup("astype")(self, dtype, **kwargs)
+
+    def flatten(self, order="C"):
+        return lookup("copy")(lookup("ravel")(self, order=order))
+
+    def sort(self, axis=-1, kind=None, order=None):
+        self._rebind(lookup("sort")(self, axis=axis, kind=kind, order=order))
+
+    def fill(self, value):
+        self[...] = value
+
+    def nonzero(self):
+        return lookup("nonzero")(self)
+
+    def dot(self, b):
+        return lookup("dot")(self, b)
+
+    def __copy__(self):
+        return lookup("copy")(self)
+
+    def __deepcopy__(self, memo):
+        return lookup("copy")(self)
+
+
+def _namespace_function(name):
+    try:
+        fn = lookup(name)
+    except Exception:
+        return None
+    return fn if getattr(fn, "primitive_name", None) is not None or name in (
+        "array", "asarray") else None
+
+
+def _dunder(name, reflected=False):
+    if reflected:
+        def method(self, other):
+            return lookup(name)(other, self)
+    else:
+        def method(self, other):
+            return lookup(name)(self, other)
+    return method
+
+
+def _install_operators():
+    from minpy.core.array import _BINARY, ARRAY_METHODS
+    for short, fn in _BINARY.items():
+        setattr(ArrayBox, f"__{short}__", _dunder(fn))
+        setattr(ArrayBox, f"__r{short}__", _dunder(fn, reflected=True))
+    for short, fn in {"lt": "less", "le": "less_equal", "gt": "greater",
+                      "ge": "greater_equal", "eq": "equal", "ne": "not_equal"}.items():
+        setattr(ArrayBox, f"__{short}__", _dunder(fn))
+    for short, fn in {"neg": "negative", "pos": "positive", "abs": "absolute",
+                      "invert": "invert"}.items():
+        setattr(ArrayBox, f"__{short}__", (lambda fn: lambda self: lookup(fn)(self))(fn))
+
+    def method_for(name):
+        def method(self, *args, **kwargs):
+            return lookup(name)(self, *args, **kwargs)
+        method.__name__ = name
+        return method
+    for name in ARRAY_METHODS:
+        setattr(ArrayBox, name, method_for(name))
+
+
+_install_operators()
+
+
+# -- custom primitives and rules --------------------------------------------------------
+def primitive(fun=None, *, name=None):
+    """Make ``fun`` a primitive: the tape records its calls instead of looking inside.
+    Give it gradient rules with :func:`defvjp`. Usable as ``@primitive`` or
+    ``@primitive(name='mylib.op')``."""
+    if fun is None:
+        return lambda f: primitive(f, name=name)
+    qual = f"{getattr(fun, '__module__', None) or ''}.{getattr(fun, '__qualname__', repr(fun))}"
+    return _core_primitive(fun, name or qual.lstrip("."))
+
+
+def _name_of(fun) -> str:
+    if isinstance(fun, str):
+        return fun
+    name = getattr(fun, "primitive_name", None)
+    if name is None:
+        raise TypeError(f"{fun!r} is not a primitive; decorate it with "
+                        "minpy.autograd.primitive first")
+    return name
+
+
+def defvjp(fun, *makers, argnums=None):
+    """Define the gradient rules of primitive ``fun`` (a primitive or its name).
+
+    ``makers[i]`` is ``maker(ans, *args, **kwargs) -> (g -> gradient)`` for argument
+    ``argnums[i]`` (default: ``0, 1, ...``). ``None`` leaves an argument without a rule.
+    Rules given earlier for other arguments are kept.
+    """
+    argnums = range(len(makers)) if argnums is None else argnums
+    if len(argnums) != len(makers):
+        raise ValueError("defvjp: give one argnum per maker")
+    table = VJPS.setdefault(_name_of(fun), {})
+    for i, maker in zip(argnums, makers):
+        if maker is not None:
+            table[i] = maker
+    return fun
+
+
+def stop_gradient(x):
+    """``x`` with every level of tracing removed: a constant for all gradients."""
+    return unbox_all(x)
+
+
+def is_traced(x) -> bool:
+    return isinstance(x, Box)
+
+
+# -- the backward pass ----------------------------------------------------------------
+def _missing_rule(node, argnum):
+    fun = node.fun
+    name = fun.primitive_name
+    where = f"minpy.numpy.{name}" if hasattr(fun, "op") else name
+    return NotImplementedError(
+        f"no gradient rule for {where} (argument {argnum}); define one with "
+        "minpy.autograd.defvjp or wrap the value in stop_gradient")
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    if type(a) is _MultiCT:
+        for k, v in b.items():
+            a[k] = _add(a.get(k), v)
+        return a
+    return lookup("add")(a, b)
+
+
+def _zeros_of(value):
+    if isinstance(value, (float, complex, _onp.number)):
+        return type(value)(0) if isinstance(value, (float, complex)) else value * 0
+    return lookup("zeros")(value.shape, value.dtype)
+
+
+def _node_vjps(node, g):
+    """The cotangents of ``node``'s boxed arguments (aligned with ``node.parents``)."""
+    if type(g) is _MultiCT:
+        g = type(node.ans)(*[g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans)]
+                           ) if hasattr(node.ans, "_fields") else type(node.ans)(
+            g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans))
+    rule = VJPS.get(node.fun.primitive_name)
+    args, kwargs, ans = node.args, node.kwargs, node.ans
+    out = []
+    lists = None
+    for path in node.paths:
+        if type(path) is int:
+            maker = rule.get(path) if rule is not None else None
+            if maker is None:
+                raise _missing_rule(node, path)
+            out.append(maker(ans, *args, **kwargs)(g))
+        else:
+            i, j = path
+            if lists is None:
+                lists = {}
+            grads = lists.get(i)
+            if grads is None:
+                maker = rule.get(i) if rule is not None else None
+                if maker is None:
+                    raise _missing_rule(node, i)
+                grads = lists[i] = maker(ans, *args, **kwargs)(g)
+            out.append(grads[j])
+    return out
+
+
+def backward(root, g, free=False):
+    """Propagate cotangent ``g`` from node ``root``; return ``{leaf node: cotangent}``
+    for the input nodes reached. ``free=True`` clears each node's saved values after
+    use (a tape used once)."""
+    # Count, for every reachable node, the edges from its consumers.
+    pending = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            c = pending.get(p)
+            if c is None:
+                pending[p] = 1
+                stack.append(p)
+            else:
+                pending[p] = c + 1
+    cts = {root: g}
+    leaves = {}
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        g = cts.pop(node, None)
+        parents = node.parents
+        if not parents:
+            if g is not None:
+                leaves[node] = g
+            continue
+        if g is not None:
+            if node.fun is _SELECT:
+                p = parents[0]
+                ct = cts.get(p)
+                if ct is None:
+                    ct = cts[p] = _MultiCT()
+                k = node.args
+                ct[k] = _add(ct.get(k), g)
+            else:
+                for p, pg in zip(parents, _node_vjps(node, g)):
+                    if pg is not None:
+                        cts[p] = _add(cts.get(p), pg)
+        if free:
+            node.args = node.kwargs = node.ans = None
+        for p in parents:
+            c = pending[p] - 1
+            pending[p] = c
+            if c == 0:
+                ready.append(p)
+        if free:
+            node.parents = ()
+    return leaves
