@@ -108,7 +108,7 @@ def primitive(fun, name: str | None = None):
         if _open_traces:
             boxes = _find_boxes(args)
             if boxes:
-                return _call_traced(wrapped, boxes, args, kwargs)
+                return _call_traced(wrapped, fun, boxes, args, kwargs)
             if any(isinstance(v, Box) for v in kwargs.values()):
                 raise TypeError(
                     f"{wrapped.primitive_name}: pass traced values as positional "
@@ -124,11 +124,14 @@ def is_primitive(fun) -> bool:
     return hasattr(fun, "raw_function")
 
 
-def _call_traced(wrapped, boxes, args, kwargs):
+def _call_traced(wrapped, fun, boxes, args, kwargs):
     top = max(box._trace_id for _, box in boxes)
     mine = [(path, box) for path, box in boxes if box._trace_id == top]
     argvals = _substitute(args, [(path, box._value) for path, box in mine])
-    ans = wrapped(*argvals, **kwargs)
+    if len(mine) == len(boxes) and not any(isinstance(b._value, Box) for _, b in mine):
+        ans = fun(*argvals, **kwargs)  # no outer trace left to see this call
+    else:
+        ans = wrapped(*argvals, **kwargs)
     box_type = type(mine[0][1])
     return box_type._record(ans, wrapped, argvals, kwargs,
                             tuple(p for p, _ in mine), tuple(b._node for _, b in mine), top)
