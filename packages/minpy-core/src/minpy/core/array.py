@@ -106,10 +106,10 @@ class Array:
         it as handed out, so a later write through this Array copies first."""
         host = self._host
         if host is None:
-            mxv = self._mx
-            transfer.note("to_host", mxv.size * np.dtype(mxv.dtype).itemsize, mxv.shape,
-                          np.dtype(mxv.dtype), self._device)
-            host = self._host = mxv.asnumpy()
+            dtype = self.dtype  # cached: asking MXNet costs a C call each
+            transfer.note("to_host", self.size * dtype.itemsize, self.shape, dtype,
+                          self._device)
+            host = self._host = self._mx.asnumpy()
         if share:
             self._shared = True
         return host
