@@ -10,12 +10,15 @@ import numpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import digits  # noqa: E402
-import mxnet as mx  # noqa: E402
-
+# isort: off
+# MinPy first: it lets `import mxnet` (which declares numpy<2) load on NumPy 2.
 import minpy.numpy as np  # noqa: E402
 from minpy.autograd import grad_and_loss  # noqa: E402
 from minpy.symbol import Function  # noqa: E402
+import mxnet as mx  # noqa: E402
+# isort: on
+
+import digits  # noqa: E402
 
 
 def features():

@@ -21,11 +21,14 @@ import numpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import digits  # noqa: E402
-import mxnet as mx  # noqa: E402  (MinPy's shim is applied by minpy.core on import)
-
+# isort: off
+# MinPy first: it lets `import mxnet` (which declares numpy<2) load on NumPy 2.
 import minpy.numpy as np  # noqa: E402
 from minpy.core import Function, grad_and_loss  # noqa: E402
+import mxnet as mx  # noqa: E402
+# isort: on
+
+import digits  # noqa: E402
 
 EPOCHS = 12
 BATCH = 64
@@ -69,7 +72,7 @@ def main(epochs: int = EPOCHS) -> float:
         return np.logaddexp(nll, -30.0)  # smooth floor at exp(-30): softplus-style
 
     step = grad_and_loss(loss)
-    lr, momentum = 0.5, 0.9
+    lr, momentum = 0.1, 0.9
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
     n_batches = -(-x_train.shape[0] // BATCH)
     total = epochs * n_batches

@@ -43,7 +43,9 @@ def accuracy(logits, labels) -> float:
 
 
 def progress(step: int, total: int, text: str = "", width: int = 30) -> None:
-    """A one-line progress bar, redrawn in place."""
+    """A one-line progress bar, redrawn in place (about 60 redraws in all)."""
+    if step != total and step % max(1, total // 60):
+        return
     done = int(width * step / total)
     end = "\n" if step == total else ""
     print(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total} {text}", end=end,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import mxnet as mx
-
+# isort: off
+# In the announcement's order: MinPy first, which lets MXNet 1.9.1 load on NumPy 2.
+import minpy  # noqa: F401
 import minpy.numpy as np
 from minpy.core import Function, grad
+import mxnet as mx
+# isort: on
 
 
 def branches():

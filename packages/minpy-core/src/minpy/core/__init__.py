@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import tracing, transfer
+from . import _mxnet, tracing, transfer
 from ._mxnet import available as mxnet_available
 from ._mxnet import unavailable_reason as mxnet_unavailable_reason
 from .array import Array, array, asarray
@@ -36,6 +36,9 @@ from .tracing import Box, primitive
 from .transfer import TransferError, get_transfer_guard, set_transfer_guard, transfer_guard
 
 __version__ = "0.1.0"
+
+# A user's own `import mxnet` after this point gets the NumPy 2 shim too.
+_mxnet.install_import_hook()
 
 __all__ = [
     "Array", "array", "asarray", "Device", "DeviceError", "cpu", "gpu", "num_gpus",

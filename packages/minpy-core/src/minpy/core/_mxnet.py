@@ -9,7 +9,11 @@ and :func:`available` says why.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
+import importlib.machinery
 import os
+import sys
 import threading
 
 import numpy as _np
@@ -46,20 +50,66 @@ def _numpy2_aliases() -> dict:
     return {k: v for k, v in aliases.items() if k not in _np.__dict__}
 
 
-def _import_mxnet():
+def _set_environment():
     # NaiveEngine runs each operator synchronously, so an error from the C++ engine is
     # raised by the call that caused it (and each op is a few microseconds cheaper).
     os.environ.setdefault("MXNET_ENGINE_TYPE", "NaiveEngine")
     # MXNet's own OpenMP pool defaults to one thread for BLAS; use the machine's cores.
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+
+
+@contextlib.contextmanager
+def _numpy_aliases_restored():
+    """NumPy with the names MXNet reads at import time, for the duration of the block."""
     added = _numpy2_aliases()
     for name, value in added.items():
         setattr(_np, name, value)
     try:
-        import mxnet
+        yield
     finally:
         for name in added:
             delattr(_np, name)
+
+
+class _ShimLoader(importlib.abc.Loader):
+    """Runs the real loader of the top-level ``mxnet`` module inside the shim."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        _set_environment()
+        with _numpy_aliases_restored():
+            self._loader.exec_module(module)
+
+
+class _ShimFinder(importlib.abc.MetaPathFinder):
+    """Makes a user's own ``import mxnet`` (after ``import minpy.core``) work on NumPy 2."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "mxnet":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ShimLoader(spec.loader)
+        return spec
+
+
+def install_import_hook() -> None:
+    """Route a later ``import mxnet`` through the shim (no effect once it is imported)."""
+    if "mxnet" not in sys.modules and not any(
+            isinstance(f, _ShimFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ShimFinder())
+
+
+def _import_mxnet():
+    install_import_hook()
+    _set_environment()
+    with _numpy_aliases_restored():
+        import mxnet
     # NumPy shape semantics: 0-d and zero-size arrays are real shapes, not "unknown".
     mxnet.npx.set_np(shape=True, array=True)
     return mxnet

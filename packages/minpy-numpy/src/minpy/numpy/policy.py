@@ -322,10 +322,17 @@ def op_stats() -> dict:
 
 def show_op_stat(file=None) -> str:
     """Print (and return) a table of what ran where since :func:`record_op_stat`."""
+    from ._table import TABLE
     stats = op_stats()
     lines = [f"{'op':<24}{'implementation':<16}{'calls':>8}{'total ms':>12}"]
+    no_kernel = False
     for (name, backend), (count, secs) in sorted(stats["calls"].items()):
+        op = TABLE.get(name)
+        if backend == "numpy" and (op is None or "mxnet" not in op.impls):
+            backend, no_kernel = "numpy*", True
         lines.append(f"{name:<24}{backend:<16}{count:>8}{secs * 1e3:>12.3f}")
+    if no_kernel:
+        lines.append("* no MXNet implementation: a NumPy fallback under every policy")
     if stats["fallbacks"]:
         lines.append("fallbacks to NumPy: " + ", ".join(
             f"{k} x{v}" for k, v in sorted(stats["fallbacks"].items())))

@@ -1,0 +1,270 @@
+"""Benchmark of issue "minpy-autograd": a training step of an MLP under MinPy's tape
+against ``mxnet.autograd`` and HIPS Autograd, the tape's cost per recorded op, and the
+memory of a long training loop. Ratios are MinPy / reference (lower is better).
+
+Sections
+  step    forward + gradient of all four parameters of a 784-512-10 MLP (batch 256,
+          float32, relu, softmax cross-entropy): MinPy ('auto' default policy and
+          'prefer_mxnet') vs mxnet.autograd (mx.np, attach_grad/record/backward) and vs
+          HIPS Autograd on NumPy
+  tape    a chain of N tiny ops: (time of grad - time of the forward alone) / N
+  memory  VmRSS before and after ``--steps`` SGD steps of a small MLP (default policy)
+
+Run ``python bench/bench_autograd.py [--json PATH] [--quick] [--steps N] [--only ...]``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _harness as H  # noqa: E402
+import numpy as onp  # noqa: E402
+
+import minpy.numpy as np  # noqa: E402
+from minpy.autograd import grad, grad_and_loss  # noqa: E402
+from minpy.core import _mxnet  # noqa: E402
+
+mx = _mxnet.require()
+F32 = onp.float32
+
+try:
+    import autograd as hips
+    import autograd.numpy as anp
+except ImportError as exc:  # the comparison is skipped, and says so
+    hips = anp = None
+    HIPS_MISSING = f"HIPS autograd not installed ({exc}); pip install autograd"
+else:
+    HIPS_MISSING = None
+
+
+def mlp_loss(xp):
+    """Softmax cross-entropy of a 2-layer relu MLP, written against namespace ``xp``."""
+    def loss(w1, b1, w2, b2, x, onehot):
+        h = xp.maximum(xp.dot(x, w1) + b1, 0.0)
+        logits = xp.dot(h, w2) + b2
+        z = logits - xp.max(logits, axis=1, keepdims=True)
+        logp = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
+        return -xp.sum(onehot * logp) / x.shape[0]
+    return loss
+
+
+def mlp_data(batch, n_in, n_hidden, n_out, seed=0):
+    rng = onp.random.default_rng(seed)
+    params = [(rng.standard_normal((n_in, n_hidden)) * (2.0 / n_in) ** 0.5).astype(F32),
+              onp.zeros(n_hidden, F32),
+              (rng.standard_normal((n_hidden, n_out)) * (1.0 / n_hidden) ** 0.5).astype(F32),
+              onp.zeros(n_out, F32)]
+    x = rng.standard_normal((batch, n_in)).astype(F32)
+    onehot = onp.eye(n_out, dtype=F32)[rng.integers(0, n_out, batch)]
+    return params, x, onehot
+
+
+# -- step: one training step of the 784-512-10 MLP ----------------------------------------
+def section_step(timer, batch=256, sizes=(784, 512, 10)):
+    rows = []
+    hparams, hx, hy = mlp_data(batch, *sizes)
+
+    # MinPy: the same host data under each policy (conversions are cached on the Arrays
+    # after the first step, so 'prefer_mxnet' then works on MXNet-resident parameters).
+    mparams = [np.array(p) for p in hparams]
+    mx_, my_ = np.array(hx), np.array(hy)
+    minpy_step = grad_and_loss(mlp_loss(np), argnum=(0, 1, 2, 3))
+
+    def minpy():
+        return minpy_step(*mparams, mx_, my_)
+
+    # mxnet.autograd on mx.np arrays
+    xparams = [mx.np.array(p, dtype=F32) for p in hparams]
+    for p in xparams:
+        p.attach_grad()
+    xx, xy = mx.np.array(hx, dtype=F32), mx.np.array(hy, dtype=F32)
+    xloss = mlp_loss(mx.np)
+
+    def mxnet_step():
+        with mx.autograd.record():
+            loss = xloss(*xparams, xx, xy)
+        loss.backward()
+        return [p.grad for p in xparams], loss
+
+    variants = {"minpy auto": H.Variant(minpy, lambda: np.policy("auto")),
+                "minpy prefer_mxnet": H.Variant(minpy, lambda: np.policy("prefer_mxnet")),
+                "mxnet.autograd": H.Variant(mxnet_step)}
+    if hips is not None:
+        hips_step = hips.value_and_grad(mlp_loss(anp), argnum=(0, 1, 2, 3))
+        variants["HIPS autograd"] = H.Variant(lambda: hips_step(*hparams, hx, hy))
+
+    # the gradients agree (a benchmark of a wrong answer is worthless)
+    with np.policy("auto"):
+        g_auto, l_auto = minpy()
+    with np.policy("prefer_mxnet"):
+        g_mx, l_mx = minpy()
+    g_ref, l_ref = mxnet_step()
+    for a, b, c in zip(g_auto, g_mx, g_ref):
+        onp.testing.assert_allclose(onp.asarray(a), c.asnumpy(), rtol=2e-3, atol=2e-5)
+        onp.testing.assert_allclose(onp.asarray(b), c.asnumpy(), rtol=2e-3, atol=2e-5)
+    onp.testing.assert_allclose(float(l_auto), float(l_ref), rtol=1e-4)
+
+    slow = H.Timer(budget_s=timer.budget_s * 12, sample_s=timer.sample_s * 5,
+                   min_repeat=timer.min_repeat, sync=timer.sync)
+    t = dict(zip(variants, slow.compare(*variants.values())))
+    us = {k: v * 1e6 for k, v in t.items()}
+    name = f"MLP {'-'.join(map(str, sizes))} batch {batch}"
+    rows.append(H.Row("step", f"{name}: prefer_mxnet vs mxnet.autograd",
+                      us["minpy prefer_mxnet"], us["mxnet.autograd"], ref="mxnet.autograd",
+                      target=1.3, note="same backend (MXNet) on both sides: the tape's price"))
+    rows.append(H.Row("step", f"{name}: auto vs mxnet.autograd", us["minpy auto"],
+                      us["mxnet.autograd"], ref="mxnet.autograd", target=1.3,
+                      note="'auto' is MinPy's default; on this CPU it runs NumPy"))
+    if hips is not None:
+        rows.append(H.Row("step", f"{name}: auto vs HIPS", us["minpy auto"],
+                          us["HIPS autograd"], ref="HIPS autograd", target=1.0, cmp="<",
+                          note="same backend (NumPy) on both sides"))
+        rows.append(H.Row("step", f"{name}: prefer_mxnet vs HIPS", us["minpy prefer_mxnet"],
+                          us["HIPS autograd"], ref="HIPS autograd", target=1.0, cmp="<"))
+    else:
+        rows.append(H.Row("step", f"{name}: vs HIPS", None, None, note=HIPS_MISSING))
+    return rows, us
+
+
+# -- tape: cost per recorded op -----------------------------------------------------------
+def chain(xp, n):
+    def f(x):
+        for _ in range(n):
+            x = xp.sin(x)
+        return xp.sum(x)
+    return f
+
+
+def section_tape(timer, n=200, size=10):
+    rows = []
+    hx = onp.random.default_rng(5).random(size).astype(F32)
+    per = {}
+
+    # MinPy, on host data under the default policy and on MXNet data under prefer_mxnet
+    for pol in ("auto", "prefer_mxnet"):
+        x = np.array(hx)
+        f = chain(np, n)
+        g = grad(f)
+        ctx = (lambda p=pol: np.policy(p))
+        tf, tg = timer.compare(H.Variant(lambda: f(x), ctx), H.Variant(lambda: g(x), ctx))
+        per[f"minpy {pol}"] = (tf / n * 1e6, (tg - tf) / n * 1e6)
+
+    # mxnet.autograd: record + backward vs the forward alone
+    xm = mx.np.array(hx, dtype=F32)
+    xm.attach_grad()
+    fm = chain(mx.np, n)
+
+    def mx_grad():
+        with mx.autograd.record():
+            y = fm(xm)
+        y.backward()
+        return xm.grad
+
+    tf, tg = timer.compare(lambda: fm(xm), mx_grad)
+    per["mxnet.autograd"] = (tf / n * 1e6, (tg - tf) / n * 1e6)
+
+    if hips is not None:
+        fa = chain(anp, n)
+        ga = hips.grad(fa)
+        tf, tg = timer.compare(lambda: fa(hx), lambda: ga(hx))
+        per["HIPS autograd"] = (tf / n * 1e6, (tg - tf) / n * 1e6)
+
+    note = (f"chain of {n} x sin on {size} float32, then sum; per op: (grad time - forward "
+            "time) / N = recording + the backward op (cos, multiply) + bookkeeping")
+    rows.append(H.Row("tape", "grad-fwd per op: auto vs HIPS", per["minpy auto"][1],
+                      per.get("HIPS autograd", (None, None))[1], ref="HIPS autograd",
+                      note=note))
+    rows.append(H.Row("tape", "grad-fwd per op: prefer_mxnet vs mxnet.autograd",
+                      per["minpy prefer_mxnet"][1], per["mxnet.autograd"][1],
+                      ref="mxnet.autograd"))
+    rows.append(H.Row("tape", "forward per op: auto vs numpy-HIPS", per["minpy auto"][0],
+                      per.get("HIPS autograd", (None, None))[0], ref="HIPS autograd fwd"))
+    rows.append(H.Row("tape", "forward per op: prefer_mxnet vs mx.np", per["minpy prefer_mxnet"][0],
+                      per["mxnet.autograd"][0], ref="mx.np fwd"))
+    return rows, {k: {"forward_us_per_op": v[0], "tape_us_per_op": v[1]}
+                  for k, v in per.items()}
+
+
+# -- memory: RSS over a long training loop ----------------------------------------------
+def section_memory(steps, timer=None, batch=32, sizes=(64, 32, 10), warmup=200,
+                   lr=0.05):
+    hparams, hx, hy = mlp_data(batch, *sizes, seed=7)
+    params = [np.array(p) for p in hparams]
+    x, y = np.array(hx), np.array(hy)
+    step = grad_and_loss(mlp_loss(np), argnum=(0, 1, 2, 3))
+    rss0 = H.rss_mb()
+    first = None
+    for _ in range(warmup):
+        grads, loss = step(*params, x, y)
+        params = [p - lr * g for p, g in zip(params, grads)]
+        first = float(loss) if first is None else first
+    rss1 = H.rss_mb()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        grads, loss = step(*params, x, y)
+        params = [p - lr * g for p, g in zip(params, grads)]
+    elapsed = time.perf_counter() - t0
+    rss2 = H.rss_mb()
+    last = float(loss)
+    assert last < first, (first, last)  # it trains
+    note = (f"{steps} SGD steps, MLP {'-'.join(map(str, sizes))} batch {batch}, policy "
+            f"{np.get_policy().name!r}: RSS {rss0:.1f} MiB at start, {rss1:.1f} after "
+            f"{warmup} warm-up steps, {rss2:.1f} at the end; {elapsed:.1f} s "
+            f"({elapsed / steps * 1e6:.0f} us/step); loss {first:.3f} -> {last:.3f}")
+    rows = [H.Row("memory", f"RSS growth over {steps} steps (after warm-up)", rss2 - rss1,
+                  None, unit="MiB", target=10.0, cmp="value<=", note=note +
+                  "; target: our leak threshold, 10 MiB")]
+    # the same small step, timed against HIPS Autograd (a different regime from the
+    # 784-512-10 step: here the per-op costs dominate, not the matmuls)
+    if hips is not None and timer is not None:
+        hips_step = hips.value_and_grad(mlp_loss(anp), argnum=(0, 1, 2, 3))
+        hp = [onp.asarray(p) for p in params]
+        t_m, t_h = timer.compare(lambda: step(*params, x, y), lambda: hips_step(*hp, hx, hy))
+        rows.append(H.Row("memory", f"small MLP {'-'.join(map(str, sizes))} step vs HIPS",
+                          t_m * 1e6, t_h * 1e6, ref="HIPS autograd",
+                          note="per-op overhead regime (~40 tiny primitives a step)"))
+    else:
+        rows.append(H.Row("memory", "step time, small MLP", elapsed / steps * 1e6, None))
+    return rows, {"rss_start_mib": rss0, "rss_after_warmup_mib": rss1,
+                  "rss_end_mib": rss2, "steps": steps, "seconds": elapsed,
+                  "loss_first": first, "loss_last": last}
+
+
+def main(argv=None):
+    p = H.parser(__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=None,
+                   help="training steps of the memory section (default 10000)")
+    p.add_argument("--only", default="step,tape,memory",
+                   help="comma-separated sections: step, tape, memory")
+    args = p.parse_args(argv)
+    started = time.perf_counter()
+    info = H.machine()
+    info["hips_autograd"] = getattr(hips, "__version__", None) or (
+        "installed" if hips is not None else HIPS_MISSING)
+    budget = args.budget if args.budget is not None else (0.02 if args.quick else 0.6)
+    timer = H.Timer(budget_s=budget, min_repeat=2 if args.quick else 5,
+                    sync=H.mxnet_sync())
+    steps = args.steps if args.steps is not None else (300 if args.quick else 10_000)
+    rows, extra = [], {}
+    for key in args.only.split(","):
+        t0 = time.perf_counter()
+        if key == "step":
+            out, extra["step_us"] = section_step(timer)
+        elif key == "tape":
+            out, extra["tape"] = section_tape(timer)
+        elif key == "memory":
+            out, extra["memory"] = section_memory(steps, timer,
+                                                     warmup=50 if args.quick else 200)
+        else:
+            raise SystemExit(f"unknown section {key!r}")
+        rows += out
+        print(f"section {key}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return H.report("minpy-autograd", rows, info, args, extra=extra, started=started)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
