@@ -131,6 +131,8 @@ class Function:
         ``input_shapes``, else every argument whose name does not end in an MXNet
         parameter suffix such as ``_weight`` or ``_bias``).
 
+    Notes
+    -----
     Calling it: ``fn(x=..., conv_weight=...)`` with one keyword per argument (or
     positionally in :meth:`list_arguments` order); inputs may be MinPy Arrays, NumPy
     arrays or Python scalars. The result is an Array on the current device, or a tuple
