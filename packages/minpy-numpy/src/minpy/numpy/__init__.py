@@ -9,6 +9,8 @@ Arrays. Constants, dtypes and classes are NumPy's own (``np.float32``, ``np.pi``
 
 from __future__ import annotations
 
+import builtins as _builtins
+
 import numpy as _np
 
 from minpy.core import (
@@ -64,7 +66,8 @@ complete_namespace(globals(), _np)
 def _has_box(obj):
     if isinstance(obj, Box):
         return True
-    return type(obj) in (list, tuple) and any(_has_box(o) for o in obj)
+    # _builtins.any: this module's own ``any`` is numpy.any's dispatcher.
+    return type(obj) in (list, tuple) and _builtins.any(_has_box(o) for o in obj)
 
 
 def _stack_boxes(obj, dtype):

@@ -20,8 +20,9 @@ import numpy as np
 
 from minpy.core import Array, _mxnet, current_device, primitive
 from minpy.core.convert import to_host, wrap
-from minpy.core.dtypes import mx_holdable
-from minpy.core.errors import translate
+from minpy.core.dtypes import get_default_float_dtype, mx_holdable
+from minpy.core.errors import is_mxnet_error, translate
+from minpy.core.transfer import TransferError
 
 from . import policy as _policy
 
@@ -164,6 +165,13 @@ class _Plan:
                 if isinstance(x, (Array, np.ndarray)) or type(x) in _SCALARS])
             if not mx_holdable(cast):
                 self.rejected = f"common dtype {cast}"
+                return
+        if op.mx_dtypes is not None:
+            seen = [self.cast] if self.cast is not None else [a.dtype for a in arrays]
+            for dt in seen:
+                if dt not in op.mx_dtypes:
+                    self.rejected = f"dtype {dt} (MXNet's {op.name} kernel lacks it)"
+                    return
 
 
 _plans: dict = {}
@@ -171,7 +179,9 @@ _plans: dict = {}
 
 def _plan(op, args, kwargs, arrays):
     try:
-        key = (op.name, tuple([_signature(a) for a in args]), tuple(kwargs.items()))
+        key = (op.name, tuple([_signature(a) for a in args]), tuple(kwargs.items()),
+               # creation/random results follow the default float dtype
+               None if op.arrays else get_default_float_dtype())
         plan = _plans.get(key)
     except TypeError:  # an unhashable argument: no caching
         return _Plan(op, args, kwargs, arrays)
@@ -266,15 +276,15 @@ def make_function(op):
         if backend == "mxnet":
             try:
                 result = _run_mxnet(op, args, kwargs, arrays, device)
+            except TransferError:
+                raise  # the guard forbade a copy: never hide that behind a fallback
             except Exception as exc:
                 if pol.strict:
                     if isinstance(exc, Rejected):
                         raise NotImplementedError(
                             f"minpy.numpy.{name}: MXNet cannot run this call ({exc}) and the "
                             "policy is 'only_mxnet'") from None
-                    if type(exc).__name__ == "MXNetError":
-                        raise translate(exc, f"minpy.numpy.{name}") from None
-                    raise
+                    raise _strict_error(op, args, kwargs, device, exc) from None
                 pol.rejected(op, arrays, exc)
                 _policy.notify_fallback(name, _reason(exc))
             else:
@@ -296,6 +306,22 @@ def make_function(op):
     if isinstance(op.numpy, np.ufunc):
         _attach_ufunc_methods(fn, op.numpy)
     return fn
+
+
+def _strict_error(op, args, kwargs, device, exc):
+    """Under 'only_mxnet', what an MXNet failure raises. NumPy arbitrates (its result is
+    never used): if NumPy rejects the call too, the caller erred and gets NumPy's own
+    exception (ValueError, AxisError, ...); if NumPy accepts it, MXNet cannot do this
+    call, a NotImplementedError naming the op."""
+    try:
+        _run_numpy(op, args, kwargs, device)
+    except TransferError:  # NumPy may not see the data: classify by MXNet's message
+        return translate(exc, f"minpy.numpy.{op.name}") if is_mxnet_error(exc) else exc
+    except Exception as np_exc:  # noqa: BLE001 (NumPy's verdict, whatever it is)
+        return np_exc
+    return NotImplementedError(
+        f"minpy.numpy.{op.name}: MXNet cannot run this call ({_reason(exc)}) and the "
+        "policy is 'only_mxnet'")
 
 
 def _reason(exc):

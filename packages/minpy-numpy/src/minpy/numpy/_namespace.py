@@ -41,8 +41,10 @@ def complete_namespace(module_globals: dict, numpy_module, prefix: str = "") -> 
                 "getitem", "astype"):
             module_globals.setdefault(name[len(prefix):], make_function(op))
 
+    public = frozenset(getattr(numpy_module, "__all__", ()))
+
     def __getattr__(name):
-        if name.startswith("__"):
+        if name.startswith("__") and name not in public:  # numpy.__array_namespace_info__
             raise AttributeError(name)
         try:
             obj = getattr(numpy_module, name)

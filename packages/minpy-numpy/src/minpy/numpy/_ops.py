@@ -7,23 +7,198 @@ listed: they are NumPy fallbacks in MinPy too.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minpy.core import get_default_float_dtype
 
-from ._table import register
+from ._table import TABLE, register
 
 _AXIS = ("axis", "keepdims")
+
+
+# -- conditions (``accepts``) ----------------------------------------------------------
+# Each one names an MXNet 1.9.1 deviation from NumPy that the conformance suite
+# (conformance/) found; calls outside the condition run in NumPy.
+def _nonempty(args, kw):
+    """MXNet's reductions mishandle zero-size input: ``prod`` gives 0, ``mean`` 0 for
+    NumPy's nan, and ``average``/``var`` of an empty integer axis kill the process with
+    SIGFPE. NumPy runs those (cheaply: they are empty)."""
+    a = args[0] if args else None
+    return getattr(a, "size", 1) != 0
+
+
+def _ints_only(args, kw):
+    """True when no operand is a float/complex array or a Python float."""
+    for a in args[:2]:
+        dt = getattr(a, "dtype", None)
+        if (dt is not None and dt.kind in "fc") or isinstance(a, (float, complex)):
+            return False
+    return True
+
+
+def _float_power_ok(args, kw):
+    """MXNet's ``power`` on integers goes through float: 4097**2 -> 16785410."""
+    return not _ints_only(args, kw)
+
+
+def _is_float(x):
+    return np.dtype(x.dtype).kind == "f"
+
+
+def _mx_mod(mx):
+    """``mod``: NumPy gives nan for ``x % 0.0``, MXNet 0."""
+    def mod(a, b):
+        r = mx.np.mod(a, b)
+        if _is_float(r):
+            if hasattr(b, "dtype"):
+                r = mx.np.where(b == 0, mx.np.full_like(r, np.nan), r)
+            elif b == 0:
+                r = mx.np.full_like(r, np.nan)
+        return r
+    return mod
+
+
+def _mx_sign(mx):
+    """``sign``: NumPy's sign(nan) is nan, MXNet's 0."""
+    def sign(x):
+        r = mx.np.sign(x)
+        return mx.np.where(mx.np.isnan(x), x, r) if _is_float(x) else r
+    return sign
+
+
+def _mx_abs(mx):
+    """``abs``: MXNet's integer kernel goes through double (|2**53 + 1| -> 2**53)."""
+    def absolute(x):
+        if np.dtype(x.dtype).kind == "i":
+            return mx.np.where(x < 0, -x, x)
+        return mx.np.abs(x)
+    return absolute
+
+
+def _mx_rounding(name):
+    """floor/ceil/trunc/rint/fix/around: the identity on integers in NumPy; MXNet's
+    integer kernels go through double (floor(2**53 + 1) -> 2**53)."""
+    def load(mx):
+        fn = getattr(mx.np, name)
+        if name == "rint":
+            # MXNet's rint rounds halves away from even (rint(1.5) -> 1); its around
+            # rounds them to even as NumPy does (float16 through float32, exactly).
+            def fn(x):
+                if np.dtype(x.dtype) == np.float16:
+                    return mx.np.around(x.astype("float32")).astype("float16")
+                return mx.np.around(x)
+
+        def run(x, *args, **kwargs):
+            if np.dtype(x.dtype).kind in "iu":
+                return x.copy()
+            return fn(x, *args, **kwargs)
+        return run
+    return load
+
+
+def _mx_copysign(mx):
+    """``copysign``: NumPy takes the sign bit of a NaN (+nan -> +), MXNet treats every NaN
+    as negative: a float ``x2`` holding NaN runs in NumPy."""
+    from ._dispatch import Rejected
+
+    def copysign(a, b):
+        if not hasattr(b, "dtype"):
+            if b != b:
+                raise Rejected("NaN in x2")
+            return mx.np.abs(a) * math.copysign(1.0, b) if hasattr(a, "dtype") else (
+                math.copysign(a, b))
+        if _is_float(b) and bool(mx.np.isnan(b).any()):
+            raise Rejected("NaN in x2")
+        # MXNet's kernel tests b >= 0, so copysign(1, -0.0) is 1: use the sign bit.
+        neg = (b < 0) | ((b == 0) & (mx.np.reciprocal(b) < 0))
+        mag = mx.np.abs(a) if hasattr(a, "dtype") else abs(a)
+        return mx.np.where(neg, -mag, mag) if hasattr(a, "dtype") else mx.np.where(
+            neg, mx.np.full_like(b, -mag), mx.np.full_like(b, mag))
+    return copysign
+
+
+def _mx_square(mx):
+    """``square``: MXNet squares integers through float (4097**2 -> 16785408)."""
+    return lambda x: x * x
+
+
+def _mx_scaled(name, factor):
+    """``degrees``/``radians``: MXNet's float64 kernels use a float32 constant (1 rad ->
+    57.295776 for 57.29578); a float64 multiply is NumPy's exact formula."""
+    def load(mx):
+        native = getattr(mx.np, {"rad2deg": "degrees", "deg2rad": "radians"}.get(name, name))
+        return lambda x: x * factor if np.dtype(x.dtype) == np.float64 else native(x)
+    return load
+
+
+def _nan_free(loader):
+    """MXNet orders (sort/argsort) and deduplicates (unique) NaN unlike NumPy: a float
+    input holding NaN runs in NumPy instead (one isnan reduction on the device)."""
+    def load(mx):
+        fn = loader(mx)
+        from ._dispatch import Rejected
+
+        def run(a, *args, **kwargs):
+            if _is_float(a) and bool(mx.np.isnan(a).any()):
+                raise Rejected("NaN in a float input")
+            return fn(a, *args, **kwargs)
+        return run
+    return load
+
+
+def _even_split(args, kw, axis=None, uneven=False):
+    """MXNet splits unevenly where NumPy's ``split`` raises: integer sections only when
+    they divide the axis."""
+    if len(args) < 2:
+        return False
+    a, n = args[0], args[1]
+    ax = kw.get("axis", 0) if axis is None else axis
+    if ax == "h":
+        ax = 1 if a.ndim > 1 else 0
+    if type(ax) is not int or a.ndim == 0 or not -a.ndim <= ax < a.ndim:
+        return False
+    if isinstance(n, (list, tuple)):  # MXNet rejects indices past the end; NumPy clips
+        return all(type(i) is int and 0 <= i <= a.shape[ax] for i in n) and list(n) == sorted(n)
+    return type(n) is int and n > 0 and (uneven or a.shape[ax] % n == 0)
+
+
+def _all(*conds):
+    def accepts(args, kw):
+        return all(c(args, kw) for c in conds)
+    return accepts
 
 # -- elementwise ---------------------------------------------------------------------
 for _name in ("add", "subtract", "multiply", "true_divide", "divide", "power", "maximum",
               "minimum", "hypot", "arctan2", "copysign", "mod", "remainder", "floor_divide",
               "fmax", "fmin", "fmod", "ldexp", "lcm", "float_power"):
-    register(_name, "np." + _name if _name not in ("fmax", "fmin", "fmod", "floor_divide")
-             else None)
+    register(_name, _mx_mod if _name in ("mod", "remainder") else
+             _mx_copysign if _name == "copysign" else
+             # float_power: mx.np's is in mxnet.numpy.fallback (NumPy via a copy).
+             "np." + _name if _name not in ("fmax", "fmin", "fmod", "floor_divide",
+                                            "float_power") else None,
+             accepts=_float_power_ok if _name == "power" else None)
+def _mx_compare(name):
+    """Comparisons: MXNet's scalar kernels hold a Python float as float32
+    (``not_equal(array(4e-210), 4e-210)`` was True); the scalar goes in as a 0-d array
+    of the operands' common dtype instead."""
+    def load(mx):
+        fn = getattr(mx.np, name)
+
+        def compare(a, b):
+            if not hasattr(a, "dtype"):
+                a = mx.np.array(a, dtype=b.dtype, ctx=b.ctx)
+            elif not hasattr(b, "dtype"):
+                b = mx.np.array(b, dtype=a.dtype, ctx=a.ctx)
+            return fn(a, b)
+        return compare
+    return load
+
+
 for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
               "logical_and", "logical_or", "logical_xor"):
-    register(_name, "np." + _name if not _name.startswith("logical") else None,
+    register(_name, _mx_compare(_name) if not _name.startswith("logical") else None,
              cast="common")
 for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
     register(_name, "np." + _name, cast="common")
@@ -32,48 +207,151 @@ for _name in ("exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "
               "arcsinh", "arccosh", "arctanh", "degrees", "radians", "deg2rad", "rad2deg",
               "floor", "ceil", "trunc", "rint", "fix", "absolute", "abs", "fabs", "negative",
               "positive", "sign", "reciprocal"):
+    if _name in ("sign", "square", "degrees", "radians", "deg2rad", "rad2deg", "abs",
+                 "absolute", "copysign", "floor", "ceil", "trunc", "rint", "fix"):
+        continue
     register(_name, "np." + _name if _name not in ("positive",) else None)
 for _name in ("isnan", "isinf", "isfinite", "logical_not", "invert", "signbit",
               "isposinf", "isneginf"):
-    register(_name, "np." + _name if _name not in ("signbit", "logical_not") else None,
+    register(_name, "np." + _name if _name not in ("signbit",) else None,
              cast=None)
-register("around", "np.around", kwargs=("decimals",), arrays=(0,))
-register("round", "np.round", kwargs=("decimals",), arrays=(0,))
-register("clip", "np.clip", arrays=(0,), cast=None, dtype="probe",
-         accepts=lambda args, kw: all(
-             a is None or isinstance(a, (int, float)) for a in args[1:3]))
-register("where", "np.where", cast=None,
+register("sign", _mx_sign)
+register("abs", _mx_abs)
+for _name in ("floor", "ceil", "trunc", "rint", "fix"):
+    register(_name, _mx_rounding(_name))
+register("absolute", _mx_abs)
+register("square", _mx_square)
+for _name, _factor in (("degrees", 180.0 / np.pi), ("rad2deg", 180.0 / np.pi),
+                       ("radians", np.pi / 180.0), ("deg2rad", np.pi / 180.0)):
+    register(_name, _mx_scaled(_name, _factor))
+
+
+def _f32_exact(v):
+    """MXNet holds ``clip``'s bounds as float32: 1.1079079077354912 clipped a float64
+    array to 1.1079079 (and an int bound above 2**24 would round)."""
+    if v is None:
+        return True
+    if type(v) in (int, float, bool):
+        return float(np.float32(v)) == v
+    return False
+
+
+def _fits(value, dtype):
+    """``full(..., -1, dtype=uint8)``: NumPy raises OverflowError, MXNet wraps to 255. A
+    fill value MXNet takes must be a Python scalar that the dtype holds."""
+    dtype = np.dtype(dtype)
+    if type(value) is bool:
+        return True
+    if type(value) is int:
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            return info.min <= value <= info.max
+        return dtype.kind == "f" and abs(value) < 2 ** 24
+    if type(value) is float:
+        return dtype.kind == "f" and _f32_exact(value) or dtype.kind in "iub" and (
+            value == value and abs(value) < 2 ** 24)
+    return False
+
+
+def _decimals_ok(args, kw):
+    """MXNet's ``around`` of integers with negative decimals gives 0 (6 -> 0, not 10)."""
+    d = args[1] if len(args) > 1 else kw.get("decimals", 0)
+    return isinstance(d, int) and d >= 0
+
+
+register("around", _mx_rounding("around"), kwargs=("decimals",), arrays=(0,),
+         accepts=_decimals_ok)
+register("round", _mx_rounding("round"), kwargs=("decimals",), arrays=(0,),
+         accepts=_decimals_ok)
+# cast='result': MXNet clips an int8 array to a float bound in int8 (clip(2, None, 1.5)
+# gave 1 for NumPy's 1.5).
+register("clip", "np.clip", arrays=(0,), cast="result", dtype="probe",
+         accepts=lambda args, kw: all(_f32_exact(a) for a in args[1:3]))
+def _mx_where(mx):
+    """``where``: MXNet needs ``x`` and ``y`` of one dtype (NumPy's result dtype)."""
+    def where(cond, x, y):
+        dt = np.result_type(*[a.dtype if hasattr(a, "dtype") else a for a in (x, y)])
+        x, y = (a.astype(dt) if hasattr(a, "dtype") and a.dtype != dt else a for a in (x, y))
+        return mx.np.where(cond, x, y)
+    return where
+
+
+register("where", _mx_where, cast=None,
          accepts=lambda args, kw: len(args) == 3, dtype=lambda args, kw: np.result_type(
              *[a.dtype if hasattr(a, "dtype") else a for a in args[1:3]]))
 register("logaddexp", None)
 
 # -- reductions ----------------------------------------------------------------------
+def _reduced_shape(shape, axis, keepdims):
+    nd = len(shape)
+    axes = set(range(nd)) if axis is None else {
+        a % nd for a in (axis if isinstance(axis, tuple) else (axis,))}
+    return tuple(1 if i in axes else s for i, s in enumerate(shape)
+                 if keepdims or i not in axes)
+
+
+def _mx_summing(name):
+    """``sum``/``mean``: ``mx.np``'s kernels sum with compensation and turn any inf into
+    nan (sum([inf, 1]) -> nan); MXNet's classic ``nd`` kernels sum as NumPy does."""
+    def load(mx):
+        legacy = getattr(mx.nd, name)
+
+        def run(a, axis=None, keepdims=False):
+            kw = {"keepdims": keepdims}
+            if axis is not None:
+                kw["axis"] = axis
+            out = legacy(a.as_nd_ndarray(), **kw).as_np_ndarray()
+            return out.reshape(_reduced_shape(a.shape, axis, keepdims))
+        return run
+    return load
+
+
 for _name in ("sum", "mean", "prod", "max", "min", "amax", "amin", "any", "all"):
-    register(_name, "np." + _name, arrays=(0,), kwargs=_AXIS, kind="reduction")
+    register(_name, _mx_summing(_name) if _name in ("sum", "mean") else "np." + _name,
+             arrays=(0,), kwargs=_AXIS, kind="reduction", accepts=_nonempty)
 for _name in ("std", "var"):
-    register(_name, "np." + _name, arrays=(0,), kwargs=_AXIS + ("ddof",), kind="reduction")
+    register(_name, "np." + _name, arrays=(0,), kwargs=_AXIS + ("ddof",), kind="reduction",
+             accepts=_nonempty)
 for _name in ("argmax", "argmin"):
     register(_name, "np." + _name, arrays=(0,), kwargs=("axis",), kind="reduction",
-             cast=None)
-register("cumsum", "np.cumsum", arrays=(0,), kwargs=("axis",), kind="reduction")
-register("average", "np.average", arrays=(0,), kwargs=("axis",), kind="reduction",
-         accepts=lambda args, kw: len(args) == 1)
+             cast=None, accepts=_nonempty)
+register("cumsum", "np.cumsum", arrays=(0,), kwargs=("axis",), kind="reduction",
+         accepts=_nonempty)
+register("average", _mx_summing("mean"), arrays=(0,), kwargs=("axis",), kind="reduction",
+         accepts=_all(_nonempty, lambda args, kw: len(args) == 1))
 
 # -- linear algebra ------------------------------------------------------------------
+def _no_0d(args, kw):
+    """``inner`` with a 0-d operand kills the process (SIGFPE in MXNet's tensordot)."""
+    return all(getattr(a, "ndim", 0) >= 1 for a in args[:2])
+
+
 for _name in ("dot", "matmul", "inner", "outer", "vdot", "kron"):
-    register(_name, "np." + _name if _name != "kron" else None, kind="matmul")
+    register(_name, "np." + _name if _name != "kron" else None, kind="matmul",
+             accepts=_no_0d if _name == "inner" else None)
 register("tensordot", "np.tensordot", arrays=(0, 1), kwargs=("axes",), kind="matmul")
 register("einsum", "np.einsum", arrays=tuple(range(1, 16)), kind="matmul",
          accepts=lambda args, kw: isinstance(args[0], str) and len(args) > 1)
 register("trace", "np.trace", arrays=(0,), kwargs=("offset", "axis1", "axis2"),
          kind="reduction")
-for _name in ("inv", "det", "cholesky", "pinv"):
+for _name in ("inv", "det", "cholesky"):
     register("linalg." + _name, "np.linalg." + _name, kind="linalg")
+# pinv: MXNet has no singular-value cutoff (rcond): a rank-deficient matrix gives garbage
+# (pinv(ones((2, 4))) ~ 4e6 for 0.125), and rank is not knowable before running it.
+register("linalg.pinv", None, kind="linalg")
 register("linalg.slogdet", "np.linalg.slogdet", kind="linalg")
 register("linalg.solve", "np.linalg.solve", kind="linalg")
 register("linalg.eigh", "np.linalg.eigh", kind="linalg", arrays=(0,))
 register("linalg.eigvalsh", "np.linalg.eigvalsh", kind="linalg", arrays=(0,))
-register("linalg.svd", None, kind="linalg")
+def _mx_svd(mx):
+    """``svd`` of square matrices: MXNet gives (u, s, vh) as NumPy does; for m != n its
+    shapes are the reduced ones (and m > n fails), so those run in NumPy."""
+    return lambda a: tuple(mx.np.linalg.svd(a))
+
+
+register("linalg.svd", _mx_svd, kind="linalg", arrays=(0,),
+         accepts=lambda args, kw: len(args) == 1 and args[0].ndim >= 2
+         and args[0].shape[-1] == args[0].shape[-2])
 register("linalg.norm", "np.linalg.norm", arrays=(0,), kwargs=("axis", "keepdims"),
          kind="reduction", accepts=lambda args, kw: len(args) == 1 and kw.get("ord") is None)
 register("linalg.qr", None, kind="linalg")
@@ -89,40 +367,65 @@ register("expand_dims", "np.expand_dims", **_SHAPE, kwargs=("axis",))
 register("squeeze", "np.squeeze", **_SHAPE, kwargs=("axis",))
 register("ravel", "np.ravel", **_SHAPE, accepts=lambda args, kw: len(args) == 1)
 register("flip", "np.flip", **_SHAPE, kwargs=("axis",))
-register("fliplr", None, **_SHAPE)
-register("flipud", None, **_SHAPE)
+register("fliplr", "np.fliplr", **_SHAPE)
+register("flipud", "np.flipud", **_SHAPE)
 register("broadcast_to", "np.broadcast_to", **_SHAPE, kwargs=("shape",))
 register("tile", "np.tile", **_SHAPE)
-register("repeat", "np.repeat", **_SHAPE, kwargs=("axis",),
-         accepts=lambda args, kw: len(args) < 2 or isinstance(args[1], int))
+register("repeat", "np.repeat", **_SHAPE, kwargs=("axis",),  # repeats=0: wrong shape
+         accepts=lambda args, kw: len(args) >= 2 and type(args[1]) is int and args[1] > 0)
 register("roll", "np.roll", **_SHAPE, kwargs=("axis",))
 register("rot90", "np.rot90", **_SHAPE, kwargs=("k", "axes"))
 register("diagonal", "np.diagonal", **_SHAPE, kwargs=("offset", "axis1", "axis2"))
 register("diag", "np.diag", **_SHAPE, kwargs=("k",))
-register("tril", None, **_SHAPE)
+register("tril", "np.tril", **_SHAPE, kwargs=("k",))
 register("triu", None, **_SHAPE)
-register("atleast_1d", None, **_SHAPE)
-register("atleast_2d", None, **_SHAPE)
-register("atleast_3d", None, **_SHAPE)
+for _name in ("atleast_1d", "atleast_2d", "atleast_3d"):
+    register(_name, lambda mx, n=_name: lambda a: getattr(mx.np, n)(a), **_SHAPE,
+             accepts=lambda args, kw: len(args) == 1)
 register("copy", "np.copy", **_SHAPE)
-register("pad", "np.pad", **_SHAPE, kwargs=("mode", "constant_values"),
-         accepts=lambda args, kw: kw.get("mode", "constant") == "constant"
-         and len(args) == 2)
-for _name in ("split", "array_split", "hsplit", "vsplit", "dsplit"):
-    register(_name, "np." + _name if _name != "array_split" else None, **_SHAPE,
-             kwargs=("axis",))
+def _mx_pad(mx):
+    """``pad`` (constant mode): ``mx.np.pad`` fails on NumPy 2 (``np.compat``) and drops
+    its result in constant mode; the kernel itself is right."""
+    def pad(a, pad_width, mode="constant", constant_values=0):
+        width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (a.ndim, 2))
+        return mx.nd.numpy._internal.pad(a, tuple(map(tuple, width.tolist())),
+                                         mode="constant", constant_value=constant_values)
+    return pad
+
+
+def _pad_ok(args, kw):
+    if kw.get("mode", "constant") != "constant" or len(args) != 2 or args[0].ndim < 2:
+        return False  # 0-d: "Pad does not exist"; 1-d: an index check fails
+    try:
+        width = np.asarray(args[1])
+        np.broadcast_to(width, (args[0].ndim, 2))
+    except (ValueError, TypeError):
+        return False
+    return width.dtype.kind in "iu" and bool((width >= 0).all()) and _f32_exact(
+        kw.get("constant_values", 0))
+
+
+register("pad", _mx_pad, **_SHAPE, kwargs=("mode", "constant_values"), accepts=_pad_ok)
+for _name, _axis in (("split", None), ("array_split", None), ("hsplit", "h"),
+                    ("vsplit", 0), ("dsplit", 2)):
+    register(_name, "np." + _name, **_SHAPE,
+             kwargs=("axis",),
+             accepts=lambda args, kw, ax=_axis, u=_name == "array_split": _even_split(
+                 args, kw, ax, u))
 _SEQ = dict(arrays="seq0", kind="shape")
 register("concatenate", "np.concatenate", **_SEQ, kwargs=("axis",))
 register("stack", "np.stack", **_SEQ, kwargs=("axis",))
 for _name in ("vstack", "hstack", "dstack", "column_stack", "row_stack"):
-    register(_name, "np." + _name if _name != "row_stack" else None, **_SEQ)
+    register(_name, "np." + _name if _name != "row_stack" else "np.vstack", **_SEQ)
 register("append", "np.append", arrays=(0, 1), kind="shape", kwargs=("axis",))
 
 # -- sorting, searching, indexing ----------------------------------------------------
-register("sort", "np.sort", arrays=(0,), dtype="same", cast=None, kind="sort",
-         kwargs=("axis",))
-register("argsort", "np.argsort", arrays=(0,), cast=None, kind="sort", kwargs=("axis",))
-register("unique", "np.unique", arrays=(0,), dtype="same", cast=None, kind="sort",
+register("sort", _nan_free(lambda mx: mx.np.sort), arrays=(0,), dtype="same", cast=None,
+         kind="sort", kwargs=("axis",), accepts=lambda args, kw: args[0].ndim >= 1)
+register("argsort", _nan_free(lambda mx: mx.np.argsort), arrays=(0,), cast=None,
+         kind="sort", kwargs=("axis",), accepts=lambda args, kw: args[0].ndim >= 1)
+register("unique", _nan_free(lambda mx: mx.np.unique), arrays=(0,), dtype="same",
+         cast=None, kind="sort",
          accepts=lambda args, kw: len(args) == 1)
 register("nonzero", "np.nonzero", arrays=(0,), cast=None, kind="index")
 register("take", "np.take", arrays=(0, 1), cast=None, kind="index", kwargs=("axis",),
@@ -193,6 +496,7 @@ def _full_dtype(args, kw):
 _creation("full", _full, lambda mx: lambda shape, fill_value, dtype=None, ctx=None: mx.np.full(
     shape, fill_value, dtype=_full_dtype((shape, fill_value, dtype), {}), ctx=ctx),
     _full_dtype)
+TABLE["full"].accepts = lambda args, kw: len(args) >= 2 and _fits(args[1], _full_dtype(args, kw))
 
 
 def _eye(N, M=None, k=0, dtype=None, **kw):
@@ -220,7 +524,26 @@ def _arange(*args, dtype=None, **kw):
     return out
 
 
-register("arange", None, numpy=_arange, arrays=(), kind="creation")
+def _arange_dtype(args, kw):
+    if kw.get("dtype") is not None:
+        return np.dtype(kw["dtype"])
+    if all(type(a) is int for a in args):
+        return np.dtype(int)
+    return get_default_float_dtype()
+
+
+def _mx_arange(mx):
+    def arange(*args, dtype=None, ctx=None):
+        return mx.np.arange(*args, dtype=_arange_dtype(args, {"dtype": dtype}), ctx=ctx)
+    return arange
+
+
+register("arange", _mx_arange, numpy=_arange, arrays=(), kind="creation", cast=None,
+         kwargs=("dtype",), dtype=_arange_dtype,
+         # MXNet computes the length and values in float: ints only, of modest size.
+         accepts=lambda args, kw: 1 <= len(args) <= 3 and all(
+             type(a) is int and abs(a) < 2 ** 24 for a in args) and (
+             len(args) < 3 or args[2] != 0))
 
 
 def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -232,7 +555,19 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
     return out
 
 
-register("linspace", None, numpy=_linspace, arrays=(), kind="creation")
+def _mx_linspace(mx):
+    def linspace(start, stop, num=50, endpoint=True, dtype=None, ctx=None):
+        return mx.np.linspace(start, stop, num, endpoint=endpoint,
+                              dtype=_float_default(dtype), ctx=ctx)
+    return linspace
+
+
+register("linspace", _mx_linspace, numpy=_linspace, arrays=(), kind="creation",
+         cast=None, kwargs=("endpoint", "dtype"),
+         dtype=lambda args, kw: _float_default(kw.get("dtype")),
+         accepts=lambda args, kw: 2 <= len(args) <= 3 and all(
+             isinstance(a, (int, float)) for a in args) and (
+             np.dtype(kw.get("dtype") or "float").kind == "f"))
 
 
 def _like(name):
@@ -246,4 +581,76 @@ def _like(name):
 for _name in ("zeros_like", "ones_like", "empty_like"):
     _like(_name)
 register("full_like", "np.full_like", arrays=(0,), cast=None, kind="creation",
-         accepts=lambda args, kw: not kw, dtype="probe")
+         accepts=lambda args, kw: not kw and len(args) == 2 and _fits(args[1], args[0].dtype),
+         dtype="probe")
+
+
+# -- more kernels MXNet has natively (each checked by conformance/) ----------------------
+register("diff", "np.diff", arrays=(0,), cast=None, kind="shape", kwargs=("n", "axis"),
+         accepts=lambda args, kw: len(args) == 1 and args[0].ndim >= 1)
+register("ediff1d", lambda mx: lambda a: mx.np.ediff1d(a), arrays=(0,), cast=None,
+         kind="shape", accepts=lambda args, kw: len(args) == 1)
+register("diagflat", "np.diagflat", **_SHAPE, kwargs=("k",),  # 0-d: "does not exist"
+         accepts=lambda args, kw: args[0].ndim >= 1)
+register("polyval", "np.polyval", kind="elementwise",
+         accepts=lambda args, kw: all(hasattr(a, "dtype") for a in args))
+register("linalg.matrix_power", "np.linalg.matrix_power", kind="linalg", arrays=(0,),
+         accepts=lambda args, kw: len(args) == 2 and type(args[1]) is int and args[1] >= 0)
+register("linalg.multi_dot", "np.linalg.multi_dot", kind="matmul", arrays="seq0",
+         accepts=lambda args, kw: len(args) == 1 and len(args[0]) >= 2)
+register("linalg.tensorinv", "np.linalg.tensorinv", kind="linalg", arrays=(0,),
+         kwargs=("ind",))
+register("linalg.tensorsolve", "np.linalg.tensorsolve", kind="linalg", arrays=(0, 1),
+         accepts=lambda args, kw: len(args) == 2 and kw.get("axes") is None)
+
+
+# Not registered: hamming/hanning/blackman (MXNet computes them in float32 even for
+# float64, 1e-7 off), linalg.qr (mx.np.linalg.qr fails on NumPy 2), linalg.lstsq,
+# matrix_rank, eig/eigvals, percentile/quantile (other conventions).
+
+
+# -- kernel dtype limits (found by conformance/ under the 'only_mxnet' policy) -----------
+_MX = frozenset(np.dtype(t) for t in ("bool", "int8", "uint8", "int32", "int64",
+                                      "float16", "float32", "float64"))
+_NO_BOOL = _MX - {np.dtype(bool)}
+
+
+def _limit(names, dtypes):
+    for name in names:
+        TABLE[name].mx_dtypes = frozenset(dtypes)
+
+
+# "Unknown type enum 7": these kernels have no bool instantiation.
+_limit(("abs", "absolute", "argmax", "argmin", "argsort", "sort", "unique", "ceil", "floor",
+        "trunc", "fix", "flip", "roll", "transpose", "swapaxes", "moveaxis", "rot90",
+        "column_stack", "dstack", "hstack", "vstack", "split", "hsplit", "vsplit",
+        "dsplit", "array_split", "fliplr", "flipud", "row_stack", "tril", "diff", "ediff1d",
+        "diagflat", "polyval"), _NO_BOOL)
+# around/round: no float16 and no bool kernel.
+_limit(("around", "round"), _NO_BOOL - {np.dtype("float16")})
+# Integer mod through double: wrong beyond 2**53 (1 % -(2**53 + 1)).
+_limit(("mod", "remainder"), _MX - {np.dtype("int64")})
+# BLAS-backed (CPU): float32/float64 only; float16 only on GPU, not expressible per dtype.
+_limit(("dot", "matmul", "inner", "outer", "vdot", "tensordot", "einsum"),
+       {np.dtype("float32"), np.dtype("float64")})
+# LAPACK-backed: float32/float64 only.
+_limit([n for n in TABLE if n.startswith("linalg.") and n != "linalg.norm"],
+       {np.dtype("float32"), np.dtype("float64")})
+
+
+# -- NumPy 2 names for the same ops (acos is arccos, pow is power, ...) ------------------
+def _alias(new, old):
+    if old in TABLE and np.__dict__.get(new) is not None:
+        ref = TABLE[old]
+        register(new, ref.impls.get("mxnet"), numpy=getattr(np, new), arrays=ref.arrays,
+                 kwargs=ref.kwargs, dtype=ref.dtype, cast=ref.cast, kind=ref.kind,
+                 accepts=ref.accepts, mx_dtypes=ref.mx_dtypes,
+                 doc=f"NumPy's alias of ``{old}``.")
+
+
+for _new, _old in (("acos", "arccos"), ("acosh", "arccosh"), ("asin", "arcsin"),
+                   ("asinh", "arcsinh"), ("atan", "arctan"), ("atanh", "arctanh"),
+                   ("atan2", "arctan2"), ("pow", "power"), ("concat", "concatenate"),
+                   ("permute_dims", "transpose"), ("bitwise_invert", "invert"),
+                   ("bitwise_not", "invert")):
+    _alias(_new, _old)

@@ -10,7 +10,7 @@ import numpy as np
 
 from minpy.core import get_default_float_dtype
 
-from ._table import register
+from ._table import TABLE, register
 
 
 def _float(dtype=None):
@@ -46,3 +46,19 @@ _sampler("randint", lambda mx, ctx, low, high=None, size=None, dtype=int: mx.np.
     low if high is not None else 0, high if high is not None else low, size=size,
     dtype=np.dtype(dtype), ctx=ctx),
     dtype=lambda args, kw: np.dtype(kw.get("dtype", int)))
+# MXNet's randint makes int32/int64 only.
+TABLE["random.randint"].accepts = lambda args, kw: np.dtype(kw.get("dtype", int)) in (
+    np.dtype("int32"), np.dtype("int64"))
+
+
+def _with_dtype(name, params):
+    """Samplers whose MXNet versions take a dtype (the default float dtype is passed)."""
+    def call(mx, ctx, *args, size=None):
+        return getattr(mx.np.random, name)(*args, size=size, dtype=_float(), ctx=ctx)
+    _sampler(name, call)
+    TABLE["random." + name].accepts = lambda args, kw: len(args) == params and all(
+        isinstance(a, (int, float)) for a in args)
+
+
+for _name, _n in (("gamma", 2), ("beta", 2), ("chisquare", 1), ("lognormal", 2)):
+    _with_dtype(_name, _n)

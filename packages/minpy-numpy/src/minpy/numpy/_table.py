@@ -52,6 +52,10 @@ class Op:
     accepts : callable or None
         ``(args, kwargs) -> bool``: extra conditions for the backend (e.g. basic
         indexing only).
+    mx_dtypes : frozenset of numpy.dtype or None
+        The dtypes the MXNet kernel accepts (those of its inputs after the op's cast);
+        other dtypes run in NumPy. ``None``: every dtype MXNet can hold. Checked once
+        per call signature, so it costs nothing per call.
     """
 
     name: str
@@ -63,6 +67,7 @@ class Op:
     cast: str | None = "result"
     kind: str = "elementwise"
     accepts: Callable | None = None
+    mx_dtypes: frozenset | None = None
     doc: str = ""
     _loaded: dict = field(default_factory=dict, repr=False)
 
