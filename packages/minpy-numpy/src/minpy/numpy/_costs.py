@@ -40,6 +40,25 @@ CONVERSIONS = {
 def set_costs(device_kind: str, backend: str, overhead_us: float, per_unit: dict) -> None:
     """Replace the model's figures for one backend on one kind of device."""
     COSTS[device_kind][backend] = (overhead_us, dict(per_unit))
+    _dominates.clear()
+
+
+_dominates: dict = {}
+
+
+def numpy_dominates(device_kind: str) -> bool:
+    """Whether, on this kind of device, NumPy is estimated cheaper than MXNet for every
+    op kind and size when the operands are host-resident (conversions only add to
+    MXNet's side then). True for the measured CPU figures."""
+    known = _dominates.get(device_kind)
+    if known is None:
+        (np_over, np_per), (mx_over, mx_per) = (COSTS[device_kind]["numpy"],
+                                                COSTS[device_kind]["mxnet"])
+        kinds = set(np_per) | set(mx_per)
+        known = _dominates[device_kind] = np_over <= mx_over and all(
+            np_per.get(k, np_per["default"]) <= mx_per.get(k, mx_per["default"])
+            for k in kinds)
+    return known
 
 
 def _units(op, arrays) -> float:

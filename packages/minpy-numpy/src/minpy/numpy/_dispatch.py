@@ -259,15 +259,64 @@ def _write_out(out, result):
     return out
 
 
+def _host_args_on_cpu(args):
+    """``(host forms of args, result device)`` when the current device is a CPU and every
+    Array among ``args`` (and inside list/tuple args) has its host form on a CPU device;
+    else ``(None, None)``. Hands the host forms out (marks them shared)."""
+    device = current_device()
+    if device.kind != "cpu":
+        return None, None
+    first = None
+    hosts = []
+    for x in args:
+        t = type(x)
+        if t is Array:
+            h = x._host
+            if h is None or x._device.kind != "cpu":
+                return None, None
+            x._shared = True
+            first = first or x._device
+            hosts.append(h)
+        elif t is list or t is tuple:
+            inner = []
+            for e in x:
+                if type(e) is Array:
+                    h = e._host
+                    if h is None or e._device.kind != "cpu":
+                        return None, None
+                    e._shared = True
+                    first = first or e._device
+                    inner.append(h)
+                elif type(e) in (list, tuple) or isinstance(e, Array):
+                    return None, None
+                else:
+                    inner.append(e)
+            hosts.append(t(inner))
+        elif isinstance(x, Array):
+            return None, None
+        else:
+            hosts.append(x)
+    return hosts, first or device
+
+
 def make_function(op):
     """The user-facing function for ``op``: policy-dispatched and traceable."""
     name = op.name
 
+    numpy_fn = op.numpy
+
     def call(*args, **kwargs):
-        out = kwargs.pop("out", None)
-        if out is not None:
-            return _write_out(out, call(*args, **kwargs))
+        if kwargs and "out" in kwargs:
+            out = kwargs.pop("out")
+            if out is not None:
+                return _write_out(out, call(*args, **kwargs))
         pol = _policy.get_policy()
+        if pol.host_fast and not _policy._recorder.active:
+            # The common CPU case, kept short: NumPy would be chosen anyway.
+            hosts, device = _host_args_on_cpu(args)
+            if hosts is not None:
+                return wrap(numpy_fn(*hosts, **(to_host(kwargs) if kwargs else kwargs)),
+                            device)
         arrays = arrays_of(op, args)
         device = result_device(arrays)
         backend = pol.choose(op, arrays, device)

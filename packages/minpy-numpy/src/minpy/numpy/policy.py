@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from minpy.core import transfer
 
-from ._costs import estimate
+from ._costs import estimate, numpy_dominates
 
 __all__ = [
     "Policy", "AutoPolicy", "PreferMXNetPolicy", "OnlyNumPyPolicy", "OnlyMXNetPolicy",
@@ -56,6 +56,9 @@ class Policy:
     strict = False
     #: NumPy running an op is a fallback (counted and notified), not a choice.
     wants_mxnet = False
+    #: NumPy runs every call whose arrays are all host-resident on a CPU, so the
+    #: dispatcher may skip :meth:`choose` for those.
+    host_fast = False
 
     def choose(self, op, arrays, device) -> str:
         """'mxnet' or 'numpy' for ``op`` on ``arrays`` (the call's Array arguments)
@@ -83,6 +86,7 @@ class OnlyNumPyPolicy(Policy):
     """NumPy for every op."""
 
     name = "only_numpy"
+    host_fast = True
 
     def choose(self, op, arrays, device):
         return "numpy"
@@ -107,6 +111,10 @@ class AutoPolicy(Policy):
     """The cheaper implementation by the cost model of :mod:`minpy.numpy._costs`."""
 
     name = "auto"
+
+    @property
+    def host_fast(self):
+        return numpy_dominates("cpu")
 
     def choose(self, op, arrays, device):
         if "mxnet" not in op.impls:
