@@ -31,13 +31,16 @@ def features():
     return mx.sym.Activation(net, act_type="relu")
 
 
-def main(epochs: int = 8, lr: float = 0.1) -> float:
+def main(epochs: int = 8, lr: float = 0.2) -> float:
     x_train, y_train, x_test, y_test = digits.load()
     feat = Function(features(), name="features")
     rng = numpy.random.RandomState(2)
     shapes = {"conv1_weight": (16, 1, 3, 3), "conv1_bias": (16,),
               "fc1_weight": (32, 16 * 16), "fc1_bias": (32,)}
-    params = {k: np.array(rng.normal(0, 0.1, s).astype("float32")) for k, s in shapes.items()}
+    # He initialisation: weights scaled by sqrt(2 / fan-in), biases zero.
+    params = {k: np.array((rng.normal(0, 1, s) * numpy.sqrt(2.0 / numpy.prod(s[1:]))
+                           if len(s) > 1 else numpy.zeros(s)).astype("float32"))
+              for k, s in shapes.items()}
     params["w"] = np.array(rng.normal(0, 0.1, (32, 10)).astype("float32"))
     params["b"] = np.zeros(10, dtype="float32")
 
