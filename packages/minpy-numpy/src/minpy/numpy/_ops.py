@@ -282,26 +282,32 @@ register("where", _mx_where, cast=None,
 register("logaddexp", None)
 
 # -- reductions ----------------------------------------------------------------------
-def _reduced_shape(shape, axis, keepdims):
-    nd = len(shape)
-    axes = set(range(nd)) if axis is None else {
-        a % nd for a in (axis if isinstance(axis, tuple) else (axis,))}
-    return tuple(1 if i in axes else s for i, s in enumerate(shape)
-                 if keepdims or i not in axes)
-
-
 def _mx_summing(name):
     """``sum``/``mean``: ``mx.np``'s kernels sum with compensation and turn any inf into
-    nan (sum([inf, 1]) -> nan); MXNet's classic ``nd`` kernels sum as NumPy does."""
+    nan (sum([inf, 1]) -> nan); MXNet's classic kernels sum as NumPy does. They are
+    invoked directly with NumPy-array outputs (no legacy-array round trip)."""
     def load(mx):
-        legacy = getattr(mx.nd, name)
+        import ctypes
+        handle = ctypes.c_void_p()
+        mx.base.check_call(mx.base._LIB.NNGetOpHandle(mx.base.c_str(name),
+                                                      ctypes.byref(handle)))
+        handle = handle.value
+        invoke = mx.ndarray.ndarray._imperative_invoke
 
         def run(a, axis=None, keepdims=False):
-            kw = {"keepdims": keepdims}
+            keys, vals = ["keepdims"], ["True" if keepdims else "False"]
             if axis is not None:
-                kw["axis"] = axis
-            out = legacy(a.as_nd_ndarray(), **kw).as_np_ndarray()
-            return out.reshape(_reduced_shape(a.shape, axis, keepdims))
+                keys.append("axis")
+                vals.append(str(axis))
+            out = invoke(handle, [a], keys, vals, None, True, False)
+            if not keepdims:
+                # The classic kernels give shape (1,) where NumPy gives a 0-d result.
+                ndim = a.ndim
+                reduced = ndim if axis is None else (
+                    len(set(axis)) if isinstance(axis, tuple) else 1)
+                if reduced == ndim:
+                    out = out.reshape(())
+            return out
         return run
     return load
 

@@ -79,6 +79,32 @@ class Op:
         return fn
 
 
+#: ``mx.np`` ufuncs whose whole work, when every operand is an ``mx.np.ndarray``, is
+#: one call of the ``_npi`` operator of the same name (read off MXNet 1.9.1's
+#: ``mxnet/ndarray/numpy/_op.py``: ``_ufunc_helper``/``_unary_func_helper`` with
+#: ``_npi.<name>``). Calling that operator directly skips two Python wrapper layers.
+_NPI_DIRECT = frozenset("""
+    add subtract multiply true_divide power maximum minimum hypot arctan2 copysign mod
+    ldexp lcm equal not_equal less less_equal greater greater_equal bitwise_and
+    bitwise_or bitwise_xor exp expm1 log log2 log10 log1p sqrt cbrt sin cos tan arcsin
+    arccos arctan sinh cosh tanh arcsinh arccosh arctanh negative reciprocal isnan isinf
+    isfinite logical_not isposinf isneginf sign abs floor ceil trunc rint fix absolute
+    square degrees rad2deg radians deg2rad bitwise_not""".split())
+
+
+def _direct_kernel(mx, public, kernel):
+    """``kernel(*args)`` when all operands are MXNet arrays, else ``public(*args)``."""
+    ndarray = mx.np.ndarray
+
+    def run(*args):
+        for a in args:
+            if type(a) is not ndarray:
+                return public(*args)
+        return kernel(*args)
+    run.__name__ = public.__name__
+    return run
+
+
 #: name -> Op, in registration order.
 TABLE: dict[str, Op] = {}
 
@@ -108,6 +134,8 @@ def register(name: str, mxnet=None, *, numpy=None, **options) -> Op | None:
             obj = mx
             for part in path:
                 obj = getattr(obj, part)
+            if len(path) == 2 and path[1] in _NPI_DIRECT:
+                return _direct_kernel(mx, obj, getattr(mx.nd.numpy._internal, path[1]))
             return obj
         impls["mxnet"] = load
     elif mxnet is not None:
