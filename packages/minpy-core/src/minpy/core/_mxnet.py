@@ -13,6 +13,7 @@ import contextlib
 import importlib.abc
 import importlib.machinery
 import os
+import re
 import sys
 import threading
 
@@ -29,25 +30,61 @@ _tried = False
 def _removed_function(name: str):
     def removed(*args, **kwargs):
         raise NotImplementedError(
-            f"numpy.{name} was removed in NumPy 2.0 (use numpy-financial); "
-            "MXNet's alias to it is kept only so that MXNet imports"
-        )
+            f"numpy.{name} was removed from NumPy; MXNet's reference to it is kept only "
+            "so that MXNet imports")
 
     removed.__name__ = name
     return removed
 
 
+# Replacements for functions NumPy removed that MXNet reads at import time.
+_REPLACEMENTS = {
+    "alltrue": lambda: _np.all, "sometrue": lambda: _np.any, "product": lambda: _np.prod,
+    "cumproduct": lambda: _np.cumprod, "round_": lambda: _np.round,
+    "msort": lambda: (lambda a: _np.sort(a, axis=0)),
+    "in1d": lambda: (lambda ar1, ar2, **kw: _np.isin(ar1, ar2, **kw).ravel()),
+    "trapz": lambda: getattr(_np, "trapezoid", None), "row_stack": lambda: _np.vstack,
+}
+_CONSTANTS = {"PZERO": 0.0, "NZERO": -0.0, "PINF": _np.inf, "NINF": -_np.inf,
+              "Inf": _np.inf, "NaN": _np.nan, "NAN": _np.nan}
+# The MXNet modules that read NumPy names while MXNet imports.
+_READERS = ("numpy/utils.py", "numpy/fallback.py", "numpy/linalg.py",
+            "numpy_dispatch_protocol.py")
+
+
+def _names_mxnet_reads() -> set:
+    """Every ``onp.NAME`` and quoted operator name in the modules MXNet runs at import,
+    read from its source (so a NumPy release that removes more names is covered)."""
+    spec = importlib.machinery.PathFinder.find_spec("mxnet")
+    if spec is None or not spec.origin:
+        return set()
+    root = os.path.dirname(spec.origin)
+    names = set(_CONSTANTS)
+    for rel in _READERS:
+        try:
+            with open(os.path.join(root, rel), encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        names.update(re.findall(r"\bonp\.([A-Za-z_]\w*)", text))
+        if rel == "numpy_dispatch_protocol.py":
+            names.update(re.findall(r"'([a-z][a-z0-9_]*)'", text))
+    return names
+
+
 def _numpy2_aliases() -> dict:
-    """The names MXNet 1.9.1 touches while importing that NumPy 2 no longer has."""
-    aliases = {
-        "PZERO": 0.0, "NZERO": -0.0, "PINF": _np.inf, "NINF": -_np.inf, "Inf": _np.inf,
-        "NaN": _np.nan, "NAN": _np.nan,
-        "alltrue": _np.all, "sometrue": _np.any, "product": _np.prod,
-        "round_": _np.round, "msort": lambda a: _np.sort(a, axis=0),
-    }
-    for name in ("mirr", "npv", "pmt", "ppmt", "pv", "rate", "fv", "ipmt", "irr", "nper"):
-        aliases[name] = _removed_function(name)
-    return {k: v for k, v in aliases.items() if k not in _np.__dict__}
+    """The names MXNet 1.9.1 reads while importing that this NumPy no longer has: a
+    constant, NumPy's replacement function, or a stub that says what was removed."""
+    aliases = {}
+    for name in _names_mxnet_reads():
+        if name in _np.__dict__ or hasattr(_np, name):
+            continue
+        if name in _CONSTANTS:
+            aliases[name] = _CONSTANTS[name]
+            continue
+        replacement = _REPLACEMENTS.get(name, lambda: None)()
+        aliases[name] = replacement if replacement is not None else _removed_function(name)
+    return aliases
 
 
 def _set_environment():
