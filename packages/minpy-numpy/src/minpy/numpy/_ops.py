@@ -356,7 +356,15 @@ for _name in ("inv", "det", "cholesky"):
 # (pinv(ones((2, 4))) ~ 4e6 for 0.125), and rank is not knowable before running it.
 register("linalg.pinv", None, kind="linalg")
 register("linalg.slogdet", "np.linalg.slogdet", kind="linalg")
-register("linalg.solve", "np.linalg.solve", kind="linalg")
+def _solve_unambiguous(args, kw):
+    """``solve(a, b)``: MXNet treats a ``b`` of one dimension less than ``a`` as a stack
+    of vectors (NumPy 1's rule); NumPy 2 treats only a 1-D ``b`` as a vector. MXNet runs
+    the cases both agree on."""
+    a, b = (getattr(x, "ndim", None) for x in args[:2])
+    return a is not None and b is not None and (b == a or (b == 1 and a == 2))
+
+
+register("linalg.solve", "np.linalg.solve", kind="linalg", accepts=_solve_unambiguous)
 register("linalg.eigh", "np.linalg.eigh", kind="linalg", arrays=(0,))
 register("linalg.eigvalsh", "np.linalg.eigvalsh", kind="linalg", arrays=(0,))
 def _mx_svd(mx):

@@ -83,8 +83,15 @@ def _log_base(x):
     return np.log(np.where(x == 0, 1.0, x))
 
 
+def _power_exponent(x, y):
+    # y - 1, except at 0 ** 0, where 0 ** -1 = inf would make y * x ** (y - 1) = nan:
+    # there 1 (the derivative is 0). Guarding on y == 0 alone would change the
+    # derivative of this gradient in y (second order) at every x.
+    return np.where(np.logical_and(x == 0, y == 0), 1.0, y - 1.0)
+
+
 for _name in ("power", "float_power"):
-    _binary(_name, lambda g, ans, x, y: g * y * x ** np.where(y == 0, 1.0, y - 1.0)
+    _binary(_name, lambda g, ans, x, y: g * y * x ** _power_exponent(x, y)
             if not isinstance(y, (int, float)) else g * y * x ** (y - 1),
             lambda g, ans, x, y: g * _log_base(x) * ans)
 
