@@ -750,8 +750,16 @@ def counting(name):
         VJPS[name] = saved
 
 
+def _minpy_rules():
+    """The rules MinPy ships: those of op-table names, of fallback NumPy names and of
+    minpy.autograd's own primitives (not ones a test file defined for itself)."""
+    from minpy.numpy._table import TABLE, numpy_function
+    return {name for name in VJPS if name in TABLE or name.startswith("autograd.")
+            or numpy_function(name) is not None}
+
+
 def test_every_rule_is_covered():
-    missing = sorted(set(VJPS) - set(GRADS) - set(NOT_CHECKED))
+    missing = sorted(_minpy_rules() - set(GRADS) - set(NOT_CHECKED))
     assert not missing, f"gradient rules neither checked nor listed as uncheckable: {missing}"
     both = sorted(set(GRADS) & set(NOT_CHECKED))
     assert not both, f"rules both checked and listed as uncheckable: {both}"
