@@ -97,6 +97,8 @@ class Array:
         """Wrap an ``mx.np.ndarray`` result without copying (``dtype``, if given, must
         be its dtype: it saves asking MXNet)."""
         self = object.__new__(cls)
+        if dtype is not None and not isinstance(dtype, np.dtype):
+            dtype = np.dtype(dtype)
         self._set(None, value, device or current_device(), dtype=dtype)
         return self
 

@@ -299,11 +299,33 @@ def _host_args_on_cpu(args):
     return hosts, first or device
 
 
+def _host_kwargs(kwargs):
+    """``kwargs`` with Arrays replaced by host forms (the dict itself when none is)."""
+    for v in kwargs.values():
+        if isinstance(v, (Array, list, tuple, dict)):
+            return to_host(kwargs)
+    return kwargs
+
+
+def _first_device(args):
+    """The device of the first Array among ``args`` (one level into lists), else the
+    current device: where a NumPy result goes."""
+    for x in args:
+        if isinstance(x, Array):
+            return x._device
+        if type(x) in (list, tuple):
+            for e in x:
+                if isinstance(e, Array):
+                    return e._device
+    return current_device()
+
+
 def make_function(op):
     """The user-facing function for ``op``: policy-dispatched and traceable."""
     name = op.name
 
     numpy_fn = op.numpy
+    no_mxnet = "mxnet" not in op.impls
 
     def call(*args, **kwargs):
         if kwargs and "out" in kwargs:
@@ -311,12 +333,20 @@ def make_function(op):
             if out is not None:
                 return _write_out(out, call(*args, **kwargs))
         pol = _policy.get_policy()
-        if pol.host_fast and not _policy._recorder.active:
-            # The common CPU case, kept short: NumPy would be chosen anyway.
-            hosts, device = _host_args_on_cpu(args)
-            if hosts is not None:
-                return wrap(numpy_fn(*hosts, **(to_host(kwargs) if kwargs else kwargs)),
-                            device)
+        if not _policy._recorder.active:
+            if pol.host_fast:
+                # The common CPU case, kept short: NumPy would be chosen anyway.
+                hosts, device = _host_args_on_cpu(args)
+                if hosts is not None:
+                    res = numpy_fn(*hosts, **(_host_kwargs(kwargs) if kwargs else kwargs))
+                    if type(res) is np.ndarray:
+                        return Array._from_host(res, device)
+                    return wrap(res, device)
+            if no_mxnet and not pol.strict:
+                # Nothing to choose: NumPy, with the arrays brought to the host.
+                if pol.wants_mxnet:
+                    _policy.notify_fallback(name, "no MXNet implementation")
+                return _run_numpy(op, args, kwargs, _first_device(args))
         arrays = arrays_of(op, args)
         device = result_device(arrays)
         backend = pol.choose(op, arrays, device)
