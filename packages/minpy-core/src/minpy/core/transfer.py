@@ -89,6 +89,22 @@ def transfer_guard(mode: str):
         _state.stack.pop()
 
 
+def guarded() -> bool:
+    """Whether the transfer guard in force is anything but 'allow' (then conversions
+    must go through :func:`note` before copying)."""
+    return (_state.stack[-1] if _state.stack else _global_mode) != "allow"
+
+
+def count(direction: str, nbytes: int) -> None:
+    """Count one conversion that the guard allows without a word."""
+    if direction == "to_mxnet":
+        _stats.to_mxnet += 1
+        _stats.to_mxnet_bytes += nbytes
+    else:
+        _stats.to_host += 1
+        _stats.to_host_bytes += nbytes
+
+
 def note(direction: str, nbytes: int, shape, dtype, device) -> None:
     """Record one conversion ('to_mxnet' or 'to_host'); raise if the guard forbids it."""
     mode = _state.stack[-1] if _state.stack else _global_mode
@@ -97,9 +113,4 @@ def note(direction: str, nbytes: int, shape, dtype, device) -> None:
         if mode == "disallow":
             raise TransferError(f"transfer guard 'disallow' forbids a {what}")
         _log.info("%s", what)
-    if direction == "to_mxnet":
-        _stats.to_mxnet += 1
-        _stats.to_mxnet_bytes += nbytes
-    else:
-        _stats.to_host += 1
-        _stats.to_host_bytes += nbytes
+    count(direction, nbytes)
