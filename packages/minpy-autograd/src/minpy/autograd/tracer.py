@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as _onp
 
 from minpy.core import Array
-from minpy.core.operators import lookup
+from minpy.core.operators import ArrayMethods, lookup
 from minpy.core.tracing import Box, unbox_all
 from minpy.core.tracing import primitive as _core_primitive
 
@@ -85,7 +85,7 @@ def _differentiable(value) -> bool:
     return isinstance(value, _SCALAR_FLOATS)
 
 
-class ArrayBox(Box):
+class ArrayBox(Box, ArrayMethods):
     """A value followed by a trace. It behaves like :class:`minpy.core.Array`: its
     operators and methods are the same ``minpy.numpy`` functions, so they are recorded.
 
@@ -142,18 +142,6 @@ class ArrayBox(Box):
     @property
     def device(self):
         return unbox_all(self).device
-
-    @property
-    def T(self):
-        return lookup("transpose")(self)
-
-    @property
-    def real(self):
-        return lookup("real")(self)
-
-    @property
-    def imag(self):
-        return lookup("imag")(self)
 
     # -- leaving the tape (explicitly) ----------------------------------------------
     def asnumpy(self):
@@ -234,9 +222,6 @@ class ArrayBox(Box):
         return format(unbox_all(self), spec)
 
     # -- indexing and in-place updates (functional, then rebinding this box) --------
-    def __getitem__(self, key):
-        return lookup("getitem")(self, key)
-
     def _rebind(self, new):
         if not isinstance(new, Box):  # cannot happen for float results; be safe
             raise TypeError("in-place update of a traced value produced an untraced value")
@@ -247,75 +232,7 @@ class ArrayBox(Box):
         key = unbox_all(key)
         self._rebind(index_update(self, key, value))
 
-    def _inplace(self, name, other):
-        result = lookup(name)(self, other)
-        if result.shape != self.shape:
-            raise ValueError(
-                f"non-broadcastable output operand with shape {self.shape} doesn't match "
-                f"the broadcast shape {result.shape}")
-        if result.dtype != self.dtype:
-            if not _onp.can_cast(result.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(
-                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                    f"{self.dtype!r} with casting rule 'same_kind'")
-            result = lookup("astype")(result, self.dtype)
-        self._rebind(result)
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace("add", other)
-
-    def __isub__(self, other):
-        return self._inplace("subtract", other)
-
-    def __imul__(self, other):
-        return self._inplace("multiply", other)
-
-    def __itruediv__(self, other):
-        return self._inplace("true_divide", other)
-
-    def __ipow__(self, other):
-        return self._inplace("power", other)
-
-    def __imatmul__(self, other):
-        return self._inplace("matmul", other)
-
-    # -- methods -> functions ---------------------------------------------------------
-    def reshape(self, *shape, order="C"):
-        if len(shape) == 1:
-            shape = shape[0]
-        return lookup("reshape")(self, shape, order=order)
-
-    def transpose(self, *axes):
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]
-        return lookup("transpose")(self, axes or None)
-
-    def astype(self, dtype, copy=True, **kwargs):
-        if not copy and _onp.dtype(dtype) == self.dtype:
-            return self
-        return lookup("astype")(self, dtype, **kwargs)
-
-    def flatten(self, order="C"):
-        return lookup("copy")(lookup("ravel")(self, order=order))
-
-    def sort(self, axis=-1, kind=None, order=None):
-        self._rebind(lookup("sort")(self, axis=axis, kind=kind, order=order))
-
-    def fill(self, value):
-        self[...] = value
-
-    def nonzero(self):
-        return lookup("nonzero")(self)
-
-    def dot(self, b):
-        return lookup("dot")(self, b)
-
-    def __copy__(self):
-        return lookup("copy")(self)
-
-    def __deepcopy__(self, memo):
-        return lookup("copy")(self)
+    _replace_with = _rebind
 
 
 def _namespace_function(name):
@@ -327,38 +244,6 @@ def _namespace_function(name):
         "array", "asarray") else None
 
 
-def _dunder(name, reflected=False):
-    if reflected:
-        def method(self, other):
-            return lookup(name)(other, self)
-    else:
-        def method(self, other):
-            return lookup(name)(self, other)
-    return method
-
-
-def _install_operators():
-    from minpy.core.array import _BINARY, ARRAY_METHODS
-    for short, fn in _BINARY.items():
-        setattr(ArrayBox, f"__{short}__", _dunder(fn))
-        setattr(ArrayBox, f"__r{short}__", _dunder(fn, reflected=True))
-    for short, fn in {"lt": "less", "le": "less_equal", "gt": "greater",
-                      "ge": "greater_equal", "eq": "equal", "ne": "not_equal"}.items():
-        setattr(ArrayBox, f"__{short}__", _dunder(fn))
-    for short, fn in {"neg": "negative", "pos": "positive", "abs": "absolute",
-                      "invert": "invert"}.items():
-        setattr(ArrayBox, f"__{short}__", (lambda fn: lambda self: lookup(fn)(self))(fn))
-
-    def method_for(name):
-        def method(self, *args, **kwargs):
-            return lookup(name)(self, *args, **kwargs)
-        method.__name__ = name
-        return method
-    for name in ARRAY_METHODS:
-        setattr(ArrayBox, name, method_for(name))
-
-
-_install_operators()
 
 
 # -- custom primitives and rules --------------------------------------------------------

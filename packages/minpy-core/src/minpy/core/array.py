@@ -22,7 +22,7 @@ import numpy as np
 from . import _mxnet, convert, transfer
 from .device import Device, current_device
 from .dtypes import mx_holdable
-from .operators import lookup
+from .operators import ArrayMethods, lookup
 from .tracing import Box
 
 __all__ = ["Array", "array", "asarray"]
@@ -35,7 +35,7 @@ def _mx_ndarray_types():
     return (mx.np.ndarray, mx.nd.NDArray)
 
 
-class Array:
+class Array(ArrayMethods):
     """An n-dimensional array that behaves like :class:`numpy.ndarray`.
 
     Parameters
@@ -188,21 +188,9 @@ class Array:
     def device(self) -> Device:
         return self._device
 
-    @property
-    def T(self) -> "Array":
-        return lookup("transpose")(self)
 
-    @property
-    def real(self) -> "Array":
-        return lookup("real")(self)
 
-    @property
-    def imag(self) -> "Array":
-        return lookup("imag")(self)
 
-    @property
-    def flat(self):
-        return iter(lookup("ravel")(self))
 
     # -- conversions -----------------------------------------------------------------
     def asnumpy(self) -> np.ndarray:
@@ -320,16 +308,7 @@ class Array:
     def __reduce__(self):
         return (_rebuild, (self._host_value(), self._device.kind, self._device.index))
 
-    def __copy__(self):
-        return lookup("copy")(self)
-
-    def __deepcopy__(self, memo):
-        return lookup("copy")(self)
-
     # -- indexing --------------------------------------------------------------------
-    def __getitem__(self, key):
-        return lookup("getitem")(self, key)
-
     def __setitem__(self, key, value):
         if isinstance(value, Box) or _has_box(key):
             raise TypeError(
@@ -347,97 +326,15 @@ class Array:
         host[_host_tree(key)] = value._host_value() if isinstance(value, Array) else (
             _host_tree(value))
 
-    # -- methods -> functions --------------------------------------------------------
-    def reshape(self, *shape, order="C"):
-        if len(shape) == 1:
-            shape = shape[0]
-        return lookup("reshape")(self, shape, order=order)
+    # -- in place ------------------------------------------------------------------
+    def _replace_with(self, result) -> None:
+        self._assign(result)
 
-    def transpose(self, *axes):
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]
-        return lookup("transpose")(self, axes or None)
-
-    def astype(self, dtype, copy=True, **kwargs):
-        if not copy and np.dtype(dtype) == self.dtype:
-            return self
-        return lookup("astype")(self, dtype, **kwargs)
-
-    def flatten(self, order="C"):
-        return lookup("copy")(lookup("ravel")(self, order=order))
-
-    def sort(self, axis=-1, kind=None, order=None):
-        """Sort in place, as :meth:`numpy.ndarray.sort`."""
-        self._assign(lookup("sort")(self, axis=axis, kind=kind, order=order))
-
-    def fill(self, value):
-        self[...] = value
-
-    def nonzero(self):
-        return lookup("nonzero")(self)
-
-    def dot(self, b):
-        return lookup("dot")(self, b)
-
-    def __iadd__(self, other):
-        return self._inplace("add", other)
-
-    def __isub__(self, other):
-        return self._inplace("subtract", other)
-
-    def __imul__(self, other):
-        return self._inplace("multiply", other)
-
-    def __itruediv__(self, other):
-        return self._inplace("true_divide", other)
-
-    def __ifloordiv__(self, other):
-        return self._inplace("floor_divide", other)
-
-    def __imod__(self, other):
-        return self._inplace("remainder", other)
-
-    def __ipow__(self, other):
-        return self._inplace("power", other)
-
-    def __imatmul__(self, other):
-        return self._inplace("matmul", other)
-
-    def __iand__(self, other):
-        return self._inplace("bitwise_and", other)
-
-    def __ior__(self, other):
-        return self._inplace("bitwise_or", other)
-
-    def __ixor__(self, other):
-        return self._inplace("bitwise_xor", other)
-
-    def __ilshift__(self, other):
-        return self._inplace("left_shift", other)
-
-    def __irshift__(self, other):
-        return self._inplace("right_shift", other)
-
-    def _inplace(self, name, other):
-        """``self op= other`` with NumPy's rules: the result keeps ``self``'s shape and
-        dtype, a 'same_kind' cast, and the Array object itself is updated."""
+    def _check_inplace_operand(self, name, other) -> None:
         if isinstance(other, Box):
             raise TypeError(
                 f"cannot apply an in-place '{name}' with a traced value to an Array that is "
                 "not traced; write 'x = x op y' instead")
-        result = lookup(name)(self, other)
-        if result.shape != self.shape:
-            raise ValueError(
-                f"non-broadcastable output operand with shape {self.shape} doesn't match "
-                f"the broadcast shape {result.shape}")
-        if result.dtype != self.dtype:
-            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(
-                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                    f"{self.dtype!r} with casting rule 'same_kind'")
-            result = lookup("astype")(result, self.dtype)
-        self._assign(result)
-        return self
 
 
 def _host_tree(x):
@@ -468,52 +365,6 @@ def _rebuild(host, kind, index):
     from .device import num_gpus
     device = Device(kind, index) if kind == "cpu" or index < num_gpus() else current_device()
     return Array._from_host(host, device)
-
-
-def _dunder(name, reflected=False):
-    if reflected:
-        def method(self, other):
-            return lookup(name)(other, self)
-    else:
-        def method(self, other):
-            return lookup(name)(self, other)
-    return method
-
-
-_BINARY = {
-    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
-    "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
-    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
-    "lshift": "left_shift", "rshift": "right_shift", "divmod": "divmod",
-}
-for _short, _fn in _BINARY.items():
-    setattr(Array, f"__{_short}__", _dunder(_fn))
-    setattr(Array, f"__r{_short}__", _dunder(_fn, reflected=True))
-for _short, _fn in {"lt": "less", "le": "less_equal", "gt": "greater",
-                    "ge": "greater_equal", "eq": "equal", "ne": "not_equal"}.items():
-    setattr(Array, f"__{_short}__", _dunder(_fn))
-for _short, _fn in {"neg": "negative", "pos": "positive", "abs": "absolute",
-                    "invert": "invert"}.items():
-    setattr(Array, f"__{_short}__", (lambda fn: lambda self: lookup(fn)(self))(_fn))
-
-
-def _method(name):
-    def method(self, *args, **kwargs):
-        return lookup(name)(self, *args, **kwargs)
-    method.__name__ = name
-    method.__doc__ = f"Same as ``minpy.numpy.{name}(self, ...)``."
-    return method
-
-
-#: ndarray methods that are the NumPy function of the same name applied to ``self``.
-ARRAY_METHODS = (
-    "all", "any", "argmax", "argmin", "argpartition", "argsort", "choose", "clip",
-    "compress", "conj", "conjugate", "copy", "cumprod", "cumsum", "diagonal", "max",
-    "mean", "min", "prod", "ptp", "ravel", "repeat", "round", "searchsorted", "squeeze",
-    "std", "sum", "swapaxes", "take", "trace", "var",
-)
-for _name in ARRAY_METHODS:
-    setattr(Array, _name, _method(_name))
 
 
 convert.Array = Array

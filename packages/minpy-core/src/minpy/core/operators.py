@@ -14,7 +14,7 @@ import numpy as np
 
 from . import convert
 
-__all__ = ["lookup", "set_resolver", "host_function"]
+__all__ = ["lookup", "set_resolver", "host_function", "ArrayMethods", "ARRAY_METHODS"]
 
 _resolver = None
 _cache: dict[str, object] = {}
@@ -61,3 +61,152 @@ def lookup(name: str):
             fn = host_function(name)
         _cache[name] = fn
     return fn
+
+
+class ArrayMethods:
+    """The operators and methods an Array shares with a traced value
+    (``minpy.autograd.ArrayBox``): each one calls the namespace function of its name,
+    so a tracer sees it. A subclass provides :meth:`_replace_with` (take a result's data
+    in place of its own: in-place operators, :meth:`sort`) and may refuse an in-place
+    operand in :meth:`_check_inplace_operand`."""
+
+    __slots__ = ()
+
+    def _replace_with(self, result) -> None:
+        raise NotImplementedError
+
+    def _check_inplace_operand(self, name, other) -> None:
+        """Raise if ``self <name>= other`` cannot be done correctly."""
+
+    def _inplace(self, name, other):
+        """``self op= other`` with NumPy's rules: the result keeps ``self``'s shape and
+        dtype, a 'same_kind' cast, and the object itself is updated."""
+        self._check_inplace_operand(name, other)
+        result = lookup(name)(self, other)
+        if result.shape != self.shape:
+            raise ValueError(
+                f"non-broadcastable output operand with shape {self.shape} doesn't match "
+                f"the broadcast shape {result.shape}")
+        if result.dtype != self.dtype:
+            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+                raise TypeError(
+                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                    f"{self.dtype!r} with casting rule 'same_kind'")
+            result = lookup("astype")(result, self.dtype)
+        self._replace_with(result)
+        return self
+
+    @property
+    def T(self):
+        return lookup("transpose")(self)
+
+    @property
+    def real(self):
+        return lookup("real")(self)
+
+    @property
+    def imag(self):
+        return lookup("imag")(self)
+
+    @property
+    def flat(self):
+        return iter(lookup("ravel")(self))
+
+    def __getitem__(self, key):
+        return lookup("getitem")(self, key)
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1:
+            shape = shape[0]
+        return lookup("reshape")(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return lookup("transpose")(self, axes or None)
+
+    def astype(self, dtype, copy=True, **kwargs):
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
+        return lookup("astype")(self, dtype, **kwargs)
+
+    def flatten(self, order="C"):
+        return lookup("copy")(lookup("ravel")(self, order=order))
+
+    def sort(self, axis=-1, kind=None, order=None):
+        """Sort in place, as :meth:`numpy.ndarray.sort`."""
+        self._replace_with(lookup("sort")(self, axis=axis, kind=kind, order=order))
+
+    def fill(self, value):
+        self[...] = value
+
+    def nonzero(self):
+        return lookup("nonzero")(self)
+
+    def dot(self, b):
+        return lookup("dot")(self, b)
+
+    def __copy__(self):
+        return lookup("copy")(self)
+
+    def __deepcopy__(self, memo):
+        return lookup("copy")(self)
+
+
+def _binary(name, reflected=False):
+    if reflected:
+        def method(self, other):
+            return lookup(name)(other, self)
+    else:
+        def method(self, other):
+            return lookup(name)(self, other)
+    return method
+
+
+def _unary(name):
+    def method(self):
+        return lookup(name)(self)
+    return method
+
+
+def _inplace(name):
+    def method(self, other):
+        return self._inplace(name, other)
+    return method
+
+
+def _method(name):
+    def method(self, *args, **kwargs):
+        return lookup(name)(self, *args, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"Same as ``minpy.numpy.{name}(self, ...)``."
+    return method
+
+
+_BINARY = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
+    "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
+    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "left_shift", "rshift": "right_shift",
+}
+for _short, _fn in {**_BINARY, "divmod": "divmod"}.items():
+    setattr(ArrayMethods, f"__{_short}__", _binary(_fn))
+    setattr(ArrayMethods, f"__r{_short}__", _binary(_fn, reflected=True))
+for _short, _fn in _BINARY.items():
+    setattr(ArrayMethods, f"__i{_short}__", _inplace(_fn))
+for _short, _fn in {"lt": "less", "le": "less_equal", "gt": "greater",
+                    "ge": "greater_equal", "eq": "equal", "ne": "not_equal"}.items():
+    setattr(ArrayMethods, f"__{_short}__", _binary(_fn))
+for _short, _fn in {"neg": "negative", "pos": "positive", "abs": "absolute",
+                    "invert": "invert"}.items():
+    setattr(ArrayMethods, f"__{_short}__", _unary(_fn))
+
+#: ndarray methods that are the NumPy function of the same name applied to ``self``.
+ARRAY_METHODS = (
+    "all", "any", "argmax", "argmin", "argpartition", "argsort", "choose", "clip",
+    "compress", "conj", "conjugate", "copy", "cumprod", "cumsum", "diagonal", "max",
+    "mean", "min", "prod", "ptp", "ravel", "repeat", "round", "searchsorted", "squeeze",
+    "std", "sum", "swapaxes", "take", "trace", "var",
+)
+for _name in ARRAY_METHODS:
+    setattr(ArrayMethods, _name, _method(_name))
