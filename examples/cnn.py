@@ -13,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # isort: off
 # MinPy first: it lets `import mxnet` (which declares numpy<2) load on NumPy 2.
 import minpy.numpy as np  # noqa: E402
-from minpy.autograd import grad_and_loss  # noqa: E402
 from minpy.symbol import Function  # noqa: E402
 import mxnet as mx  # noqa: E402
 # isort: on
@@ -32,7 +31,6 @@ def features():
 
 
 def main(epochs: int = 8, lr: float = 0.2) -> float:
-    x_train, y_train, x_test, y_test = digits.load()
     feat = Function(features(), name="features")
     rng = numpy.random.RandomState(2)
     shapes = {"conv1_weight": (16, 1, 3, 3), "conv1_bias": (16,),
@@ -48,15 +46,8 @@ def main(epochs: int = 8, lr: float = 0.2) -> float:
         h = feat(x=x.reshape(-1, 1, 8, 8), **{k: p[k] for k in shapes})
         return np.dot(h, p["w"]) + p["b"]
 
-    step = grad_and_loss(lambda p, x, y: digits.softmax_cross_entropy(forward(p, x), y))
-    for epoch in range(epochs):
-        for idx in digits.batches(x_train.shape[0], 64, rng):
-            grads, loss = step(params, x_train[idx], y_train[idx])
-            params = {k: params[k] - lr * grads[k] for k in params}
-        print(f"epoch {epoch} last batch loss {float(loss):.4f}")
-    acc = digits.accuracy(forward(params, x_test), y_test)
-    print(f"test accuracy {acc:.2%}")
-    return acc
+    return digits.train_classifier(forward, params, epochs, lr, 64, rng,
+                                   log_every=1)[1]
 
 
 if __name__ == "__main__":

@@ -38,6 +38,23 @@ def softmax_cross_entropy(logits, labels):
     return -np.mean(log_probs[np.arange(labels.shape[0]), labels])
 
 
+def train_classifier(forward, params, epochs, lr, batch_size, rng, log_every=5):
+    """Minibatch SGD on the digits' cross-entropy with ``grad_and_loss``; returns the
+    trained parameters and the test accuracy. ``forward(params, x)`` gives logits."""
+    from minpy.autograd import grad_and_loss
+    x_train, y_train, x_test, y_test = load()
+    step = grad_and_loss(lambda p, x, y: softmax_cross_entropy(forward(p, x), y))
+    for epoch in range(epochs):
+        for idx in batches(x_train.shape[0], batch_size, rng):
+            grads, loss = step(params, x_train[idx], y_train[idx])
+            params = {k: params[k] - lr * grads[k] for k in params}
+        if epoch % log_every == 0:
+            print(f"epoch {epoch:3d} last batch loss {float(loss):.4f}")
+    acc = accuracy(forward(params, x_test), y_test)
+    print(f"test accuracy {acc:.2%}")
+    return params, acc
+
+
 def accuracy(logits, labels) -> float:
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 

@@ -13,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import digits  # noqa: E402
 
 import minpy.numpy as np  # noqa: E402
-from minpy.autograd import grad_and_loss  # noqa: E402
 
 
 def forward(p, x):
@@ -25,7 +24,6 @@ def forward(p, x):
 
 
 def main(epochs: int = 15, hidden: int = 32, lr: float = 0.3) -> float:
-    x_train, y_train, x_test, y_test = digits.load()
     rng = numpy.random.RandomState(3)
     params = {
         "wx": np.array(rng.normal(0, 0.3, (8, hidden)).astype("float32")),
@@ -34,16 +32,8 @@ def main(epochs: int = 15, hidden: int = 32, lr: float = 0.3) -> float:
         "wy": np.array(rng.normal(0, 0.1, (hidden, 10)).astype("float32")),
         "by": np.zeros(10, dtype="float32"),
     }
-    step = grad_and_loss(lambda p, x, y: digits.softmax_cross_entropy(forward(p, x), y))
-    for epoch in range(epochs):
-        for idx in digits.batches(x_train.shape[0], 32, rng):
-            grads, loss = step(params, x_train[idx], y_train[idx])
-            params = {k: params[k] - lr * grads[k] for k in params}
-        if epoch % 5 == 0:
-            print(f"epoch {epoch:3d} last batch loss {float(loss):.4f}")
-    acc = digits.accuracy(forward(params, x_test), y_test)
-    print(f"test accuracy {acc:.2%}")
-    return acc
+    return digits.train_classifier(forward, params, epochs, lr, 32, rng,
+                                   log_every=5)[1]
 
 
 if __name__ == "__main__":
