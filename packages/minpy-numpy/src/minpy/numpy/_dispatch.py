@@ -135,6 +135,18 @@ def _to_mx(x, device, cast):
     return value
 
 
+def _plain(x):
+    """NumPy scalars (also inside tuples and lists: axes, shapes) as Python scalars:
+    MXNet parses its parameters from their text, and ``np.int64(1)`` prints as
+    ``np.int64(1)`` on NumPy 2."""
+    if isinstance(x, np.generic):
+        return x.item()
+    t = type(x)
+    if (t is tuple or t is list) and any(isinstance(e, np.generic) for e in x):
+        return t(e.item() if isinstance(e, np.generic) else e for e in x)
+    return x
+
+
 class _Plan:
     """What one call signature needs on MXNet, worked out once: the result dtype, the
     dtype inputs are cast to, and whether MXNet's own result dtype is already right."""
@@ -211,9 +223,13 @@ def _run_mxnet(op, args, kwargs, arrays, device):
     if spec == "all":
         margs = [_to_mx(x, device, cast) for x in args]
     elif spec == "seq0":
-        margs = [type(args[0])(_to_mx(x, device, cast) for x in args[0]), *args[1:]]
+        margs = [type(args[0])(_to_mx(x, device, cast) for x in args[0]),
+                 *map(_plain, args[1:])]
     else:
-        margs = [_to_mx(x, device, cast) if i in spec else x for i, x in enumerate(args)]
+        margs = [_to_mx(x, device, cast) if i in spec else _plain(x)
+                 for i, x in enumerate(args)]
+    if kwargs:
+        kwargs = {k: _plain(v) for k, v in kwargs.items()}
     if spec == ():  # creation: MXNet needs to be told the device
         kwargs = dict(kwargs, ctx=device.mx_context)
     res = fn(*margs, **kwargs)
