@@ -36,6 +36,11 @@ def install_minpy(session: nox.Session, *extra: str, numpy: str = "numpy>=1.23")
     for build in ROOT.glob("packages/*/build"):
         shutil.rmtree(build)
     session.install(numpy, "./packages/minpy", *extra)
+    # pip caches the wheels it builds for the meta package's file:// references, keyed
+    # by path and version (always 0.1.0 here): a later checkout at the same path would
+    # get yesterday's code. Rebuild every MinPy distribution from this tree, uncached.
+    session.install("--no-cache-dir", "--no-deps", "--force-reinstall",
+                    *sorted(str(p) for p in ROOT.glob("packages/minpy*")))
     # mxnet's own requirements, minus numpy<2 (requests and graphviz are optional).
     session.install("requests", "graphviz<0.9")
     session.install("--no-deps", MXNET)
