@@ -125,6 +125,13 @@ case("trace", lambda x: np.trace(x, 1, 1, 2), rand(2, 3, 4), id="trace-offset-ax
 case("linalg.norm", np.linalg.norm, rand(3, 2))
 case("linalg.norm", lambda x: np.linalg.norm(x, axis=1), rand(3, 2), id="norm-axis")
 case("average", np.average, rand(3, 2))
+for _n in ("nansum", "nanmean"):
+    case(_n, lambda x, f=getattr(np, _n): f(x) ** 2, rand(3, 4))
+    case(_n, lambda x, f=getattr(np, _n): f(x, axis=(0, 2), keepdims=True) ** 2,
+         rand(2, 3, 2), id=_n + "-axis-keepdims")
+case("polyval", np.polyval, rand(4), rand(2, 3))
+case("polyval", lambda p: np.polyval(p, 0.7), rand(3), id="polyval-scalar-x")
+case("polyval", np.polyval, rand(1), rand(3), id="polyval-constant")
 
 # -- products and linalg ------------------------------------------------------------
 case("dot", np.dot, rand(3, 4), rand(4, 2))
@@ -177,6 +184,50 @@ _C = rand(3, 3)
 def _eig_loss(x):
     w, v = np.linalg.eigh(x + x.T)
     return np.sum(w * np.array([1.0, 2.0, 3.0])) + np.sum(v * v * _C)
+
+
+case("kron", np.kron, rand(2, 3), rand(3, 2))
+case("kron", lambda a, b: np.kron(a, b) ** 2, rand(3), rand(2, 1, 2), id="kron-ndim")
+case("linalg.multi_dot", lambda a, b, c: np.linalg.multi_dot([a, b, c]), rand(2, 3),
+     rand(3, 4), rand(4, 2))
+case("linalg.multi_dot", lambda a, b, c: np.linalg.multi_dot([a, b, c]), rand(3),
+     rand(3, 2), rand(2), id="multi_dot-vec-ends")
+for _k in (0, 1, 3, -1, -2):
+    case("linalg.matrix_power", lambda a, k=_k: np.linalg.matrix_power(a, k), spd(3),
+         id=f"matrix_power-{_k}")
+case("linalg.matrix_power", lambda a: np.linalg.matrix_power(a, 2), rand(2, 3, 3),
+     id="matrix_power-batch")
+case("cross", np.cross, rand(2, 3), rand(3))
+case("cross", lambda a, b: np.cross(a, b, axisa=0, axisb=1, axisc=0), rand(3, 2),
+     rand(2, 3), id="cross-axes")
+case("linalg.svd", lambda x: _svd_loss(x), rand(3, 3))
+case("linalg.svd", lambda x: _svd_loss(x), rand(4, 2), id="svd-tall")
+case("linalg.svd", lambda x: _svd_loss(x), rand(2, 2, 3), id="svd-wide-batch")
+case("linalg.svd", lambda x: np.linalg.svd(x, compute_uv=False), rand(3, 2),
+     id="svd-values-only")
+case("linalg.svd", lambda x: _usv(*np.linalg.svd(x, full_matrices=False)), rand(3, 2),
+     id="svd-reconstruct")
+case("linalg.pinv", np.linalg.pinv, rand(3, 2))
+case("linalg.pinv", np.linalg.pinv, rand(2, 2, 3), id="pinv-wide-batch")
+case("linalg.qr", lambda x: _qr_loss(x), rand(3, 3) + 3.0 * onp.eye(3))
+case("linalg.qr", lambda x: _qr_loss(x), rand(4, 2), id="qr-tall")
+
+
+def _svd_loss(x):
+    """Invariant to the signs of the singular vectors."""
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    k = s.shape[-1]
+    return (np.sum(s * np.arange(1.0, k + 1)) + np.sum(u * u * W(*u.shape))
+            + np.sum(vh * vh * W(*vh.shape)))
+
+
+def _usv(u, s, vh):
+    return np.matmul(u * s[..., None, :], vh) ** 2
+
+
+def _qr_loss(x):
+    q, r = np.linalg.qr(x)
+    return np.sum(q * W(*q.shape)) + np.sum(r * r * W(*r.shape))
 
 
 # -- shape ------------------------------------------------------------------------------
@@ -238,6 +289,15 @@ case("diagonal", lambda x: np.diagonal(x, 1, 2, 0) * W(3, 2), rand(3, 3, 4),
      id="diagonal-axes")
 case("diag", lambda x: np.diag(x) * W(3, 3), rand(3))
 case("diag", lambda x: np.diag(x, -1) * W(2), rand(3, 3), id="diag-extract")
+case("diagflat", lambda x: np.diagflat(x) * W(4, 4), rand(2, 2))
+case("diagflat", lambda x: np.diagflat(x, -1) * W(4, 4), rand(3), id="diagflat-k")
+case("diff", lambda x: np.diff(x) ** 2, rand(3, 4))
+case("diff", lambda x: np.diff(x, 2, axis=0) ** 2, rand(4, 3), id="diff-n-axis")
+case("diff", lambda x: np.diff(x, prepend=1.0, append=onp.ones((3, 2))) ** 2, rand(3, 4),
+     id="diff-prepend-append")
+case("ediff1d", lambda x: np.ediff1d(x) ** 2, rand(2, 3))
+case("ediff1d", lambda x: np.ediff1d(x, to_end=[1.0, 2.0], to_begin=3.0) ** 2, rand(4),
+     id="ediff1d-ends")
 case("copy", lambda x: np.copy(x) * x, rand(3))
 case("array", lambda x: np.array(x) * x, rand(3))
 case("astype", lambda x: x.astype(np.float64) * x, rand(3))

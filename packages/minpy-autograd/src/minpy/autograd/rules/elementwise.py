@@ -2,14 +2,16 @@
 
 Binary rules sum the cotangent back over broadcast dimensions (:func:`unbroadcast`).
 ``maximum``/``minimum``/``fmax``/``fmin`` split the gradient equally between the two
-arguments where they are equal.
+arguments where they are equal. ``polyval`` has rules for both the coefficients and ``x``.
 """
 
 from __future__ import annotations
 
 import math
 
-from ._util import defvjp, np, rule, unbroadcast, zero_rule
+import numpy as _onp
+
+from ._util import defvjp, np, rule, shape_of, unbroadcast, zero_rule
 
 # -- unary --------------------------------------------------------------------------
 _UNARY = {
@@ -172,3 +174,24 @@ defvjp("where", _where_x, _where_y, argnums=(1, 2))
 @rule("nan_to_num")
 def _nan_to_num(ans, x, *args, **kwargs):
     return lambda g: np.where(np.isfinite(x), g, 0.0)
+
+
+def _polyval_p(ans, p, x):
+    def vjp(g):
+        terms = [g]   # g * x^k for k = 0 .. n-1 (products, not powers: no 0 ** 0)
+        for _ in range(shape_of(p)[0] - 1):
+            terms.append(terms[-1] * x)
+        return np.stack([np.sum(t) for t in terms[::-1]])
+    return vjp
+
+
+def _polyval_x(ans, p, x):
+    # d/dx polyval(p, x) = polyval(p', x), p' = p[:-1] * (n-1, ..., 1)
+    n = shape_of(p)[0]
+    if n < 2:
+        return lambda g: unbroadcast(g * 0.0, x)
+    scale = _onp.arange(n - 1, 0, -1, dtype=float)
+    return lambda g: unbroadcast(g * np.polyval(p[:-1] * scale, x), x)
+
+
+defvjp("polyval", _polyval_p, _polyval_x)

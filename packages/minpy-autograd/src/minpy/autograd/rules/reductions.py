@@ -1,5 +1,6 @@
 """Rules of the reductions: sum, mean, prod, max/min (ties share the gradient
-equally), std, var, cumsum, cumprod, trace, linalg.norm (default ord)."""
+equally), std, var, cumsum, cumprod, trace, linalg.norm (default ord), nansum and nanmean
+(NaNs get a zero gradient)."""
 
 from __future__ import annotations
 
@@ -122,3 +123,19 @@ def _average(ans, x, axis=None, weights=None, returned=False, keepdims=False):
         raise NotImplementedError("no gradient rule for minpy.numpy.average with weights")
     n = _count(x.shape, axis)
     return lambda g: expand_reduced(g, x.shape, axis, keepdims) / n
+
+
+# -- NaN-ignoring reductions: NaNs get a zero gradient --------------------------------
+@rule("nansum")
+def _nansum(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return lambda g: _cast(np.where(np.isnan(x), 0.0,
+                                    expand_reduced(g, x.shape, axis, keepdims)), x)
+
+
+@rule("nanmean")
+def _nanmean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    def vjp(g):
+        present = 1.0 - np.isnan(x).astype(x.dtype)
+        count = np.sum(present, axis=axis, keepdims=True)
+        return _cast(present * expand_reduced(g, x.shape, axis, keepdims) / count, x)
+    return vjp

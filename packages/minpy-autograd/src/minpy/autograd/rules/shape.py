@@ -1,7 +1,8 @@
 """Rules of the shape and layout operations: reshape, transpose, swapaxes, moveaxis,
 expand_dims, squeeze, ravel, atleast_*d, flip/fliplr/flipud, rot90, broadcast_to, tile,
 repeat, roll, concatenate, stack, vstack/hstack/dstack/column_stack/row_stack, split
-family, append, pad (constant), tril/triu, diagonal/diag, copy, astype."""
+family, append, pad (constant), tril/triu, diagonal/diag/diagflat, copy, astype, diff,
+ediff1d."""
 
 from __future__ import annotations
 
@@ -287,3 +288,40 @@ def _diag(ans, v, k=0):
     if len(shape) == 1:
         return lambda g: np.diagonal(g, k)
     return _diagonal(ans, v, k)
+
+
+@rule("diagflat")
+def _diagflat(ans, v, k=0):
+    shape = shape_of(v)
+    return lambda g: np.reshape(np.diagonal(g, k), shape)
+
+
+# -- differences --------------------------------------------------------------------
+def _diff_adjoint(g, n, axis):
+    """The adjoint of ``diff(., n, axis)``: ``-diff`` of ``g`` zero-padded by one on each
+    side of ``axis``, ``n`` times."""
+    widths = [(0, 0)] * len(shape_of(g))
+    widths[axis] = (1, 1)
+    for _ in range(n):
+        g = -np.diff(np.pad(g, widths), axis=axis)
+    return g
+
+
+def _side_len(x, axis):
+    return 0 if x is None else (1 if len(shape_of(x)) == 0 else shape_of(x)[axis])
+
+
+@rule("diff")
+def _diff(ans, a, n=1, axis=-1, prepend=None, append=None):
+    axis = axis % len(shape_of(a))
+    start = _side_len(prepend, axis)
+    key = (slice(None),) * axis + (slice(start, start + shape_of(a)[axis]),)
+    return lambda g: _diff_adjoint(g, n, axis)[key]
+
+
+@rule("ediff1d")
+def _ediff1d(ans, ary, to_end=None, to_begin=None):
+    shape = shape_of(ary)
+    start = 0 if to_begin is None else int(_onp.size(to_begin))
+    m = max(int(_onp.prod(shape)) - 1, 0)
+    return lambda g: np.reshape(_diff_adjoint(g[start:start + m], 1, 0), shape)
