@@ -84,3 +84,13 @@ def pytest_terminal_summary(terminalreporter):
         tr.write_sep("-", "of which MXNet kernel errors, by input dtypes")
         for (op, dts), n in sorted(harness.MX_ERRORS.items()):
             tr.write_line(f"{op:<22}{n:>5}  {dts}")
+
+
+def pytest_report_header(config):
+    """The reference this run was checked against, at the top of every report."""
+    import numpy
+
+    from minpy.core import _mxnet
+    mx = _mxnet.load()
+    return (f"MinPy conformance reference: NumPy {numpy.__version__}; MXNet "
+            f"{mx.__version__ if mx is not None else 'unavailable'}")
