@@ -41,26 +41,25 @@ RTOL = {np.dtype("float16"): 1e-3, np.dtype("float32"): 1e-5, np.dtype("float64"
         np.dtype("complex64"): 1e-5, np.dtype("complex128"): 1e-9}
 
 
-def numpy_ref(name):
+def _function(module, name):
+    """``name`` in ``module`` (dotted for submodules); the table's two non-NumPy names
+    are the operations they stand for."""
     if name == "getitem":
         return lambda a, key: a[key]
     if name == "astype":
         return lambda a, dtype: a.astype(dtype)
-    obj = np
+    obj = module
     for part in name.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+def numpy_ref(name):
+    return _function(np, name)
 
 
 def minpy_fn(name):
-    if name == "getitem":
-        return lambda a, key: a[key]
-    if name == "astype":
-        return lambda a, dtype: a.astype(dtype)
-    obj = mnp
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj
+    return _function(mnp, name)
 
 
 def to_minpy(x, device, resident):

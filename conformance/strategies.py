@@ -163,19 +163,27 @@ def where(draw, name):
 
 
 # -- reductions ---------------------------------------------------------------------------
+def draw_axis(draw, ndim, tuple_axis=True, keepdims=True, choices=3):
+    """``axis``/``keepdims`` keywords for a reduction over ``ndim`` dimensions: no axis,
+    one (possibly negative) axis, or a tuple of distinct axes (choices 0, 1, 2; higher
+    choices also mean no axis)."""
+    kw = {}
+    choice = draw(st.integers(0, choices))
+    if choice == 1 and ndim:
+        kw["axis"] = draw(st.integers(-ndim, ndim - 1))
+    elif choice == 2 and ndim and tuple_axis:
+        kw["axis"] = tuple(draw(st.lists(st.integers(0, ndim - 1), min_size=1,
+                                         max_size=ndim, unique=True)))
+    if keepdims and draw(st.booleans()):
+        kw["keepdims"] = True
+    return kw
+
+
 @st.composite
 def reduction(draw, name, dtypes=NUMERIC, tuple_axis=True, keepdims=True, extra=None,
               min_dims=0, **el):
     a = draw(an_array(dtypes, min_dims=min_dims, **el))
-    kw = {}
-    choice = draw(st.integers(0, 3))
-    if choice == 1 and a.ndim:
-        kw["axis"] = draw(st.integers(-a.ndim, a.ndim - 1))
-    elif choice == 2 and a.ndim and tuple_axis:
-        kw["axis"] = tuple(draw(st.lists(st.integers(0, a.ndim - 1), min_size=1,
-                                         max_size=a.ndim, unique=True)))
-    if keepdims and draw(st.booleans()):
-        kw["keepdims"] = True
+    kw = draw_axis(draw, a.ndim, tuple_axis, keepdims)
     for k, v in (extra or {}).items():
         val = draw(v)
         if val is not None:

@@ -230,15 +230,7 @@ def _count(shape, axis):
 def reduce_args(draw, el=R, values=None, tuple_axis=True, keepdims=True, ddof=False,
                 min_count=1):
     a = draw(values) if values is not None else draw(an(el))
-    kw = {}
-    choice = draw(st.integers(0, 2))
-    if choice == 1 and a.ndim:
-        kw["axis"] = draw(st.integers(-a.ndim, a.ndim - 1))
-    elif choice == 2 and a.ndim and tuple_axis:
-        kw["axis"] = tuple(draw(st.lists(st.integers(0, a.ndim - 1), min_size=1,
-                                         max_size=a.ndim, unique=True)))
-    if keepdims and draw(st.booleans()):
-        kw["keepdims"] = True
+    kw = S.draw_axis(draw, a.ndim, tuple_axis, keepdims, choices=2)
     if ddof:
         kw["ddof"] = draw(st.integers(0, 1))
         assume(_count(a.shape, kw.get("axis")) >= max(min_count, kw["ddof"] + 1))
