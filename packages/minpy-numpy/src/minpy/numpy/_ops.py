@@ -267,11 +267,38 @@ register("round", _mx_rounding("round"), kwargs=("decimals",), arrays=(0,),
 # gave 1 for NumPy's 1.5).
 register("clip", "np.clip", arrays=(0,), cast="result", dtype="probe",
          accepts=lambda args, kw: all(_f32_exact(a) for a in args[1:3]))
+def _legacy_kernel(mx, name):
+    """``run(*arrays, **params)``: MXNet's classic operator ``name`` invoked directly on
+    ``mx.np`` arrays, giving an ``mx.np`` array (no legacy-array round trip)."""
+    import ctypes
+    handle = ctypes.c_void_p()
+    mx.base.check_call(mx.base._LIB.NNGetOpHandle(mx.base.c_str(name), ctypes.byref(handle)))
+    handle = handle.value
+    invoke = mx.ndarray._internal._imperative_invoke
+
+    def run(*arrays, **params):
+        return invoke(handle, list(arrays), list(params),
+                      [str(v) for v in params.values()], None, True, False)
+    return run
+
+
 def _mx_where(mx):
-    """``where``: MXNet needs ``x`` and ``y`` of one dtype (NumPy's result dtype)."""
+    """``where``: MXNet needs ``x`` and ``y`` of one dtype (NumPy's result dtype).
+    ``mx.np.where`` is slow (1.3 ms against 0.26 ms for 256x512 float32); a boolean
+    condition with ``x`` and ``y`` of its shape (or scalars) uses the classic kernel."""
+    classic = _legacy_kernel(mx, "where")
+    ndarray = mx.np.ndarray
+
     def where(cond, x, y):
         dt = np.result_type(*[a.dtype if hasattr(a, "dtype") else a for a in (x, y)])
         x, y = (a.astype(dt) if hasattr(a, "dtype") and a.dtype != dt else a for a in (x, y))
+        if type(cond) is ndarray and cond.dtype == np.bool_:
+            shape = cond.shape
+            if all(type(a) is not ndarray or a.shape == shape for a in (x, y)):
+                x, y = (a if type(a) is ndarray else mx.np.full(shape, a, dtype=dt,
+                                                                ctx=cond.ctx)
+                        for a in (x, y))
+                return classic(cond.astype(dt), x, y)
         return mx.np.where(cond, x, y)
     return where
 
@@ -288,11 +315,7 @@ def _mx_summing(name):
     invoked directly with NumPy-array outputs (no legacy-array round trip)."""
     def load(mx):
         import ctypes
-        handle = ctypes.c_void_p()
-        mx.base.check_call(mx.base._LIB.NNGetOpHandle(mx.base.c_str(name),
-                                                      ctypes.byref(handle)))
-        handle = handle.value
-        invoke = mx.ndarray._internal._imperative_invoke
+        classic = _legacy_kernel(mx, name)
         no_dims = (ctypes.c_int64 * 0)()
         ndarray = mx.np.ndarray
 
@@ -305,11 +328,8 @@ def _mx_summing(name):
             return ndarray(handle=view)
 
         def run(a, axis=None, keepdims=False):
-            keys, vals = ["keepdims"], ["True" if keepdims else "False"]
-            if axis is not None:
-                keys.append("axis")
-                vals.append(str(axis))
-            out = invoke(handle, [a], keys, vals, None, True, False)
+            out = (classic(a, keepdims=bool(keepdims)) if axis is None else
+                   classic(a, keepdims=bool(keepdims), axis=axis))
             if not keepdims:
                 # The classic kernels give shape (1,) where NumPy gives a 0-d result.
                 ndim = a.ndim
