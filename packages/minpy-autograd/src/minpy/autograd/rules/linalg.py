@@ -42,14 +42,20 @@ def _tensordot_vjps(a, b, ia, ib):
         r = np.tensordot(g, b, axes=(list(range(nfa, nfa + len(fb))), fb))
         # r has a's free axes, then the axes of a paired with b's contracted axes
         # taken in b's axis order: put them back in a's order.
-        order = fa + [ia[ib.index(j)] for j in sorted(ib)]
-        return np.transpose(r, tuple(_onp.argsort(order)))
+        return _in_order(r, fa + [ia[ib.index(j)] for j in sorted(ib)])
 
     def gb(g):
         r = np.tensordot(a, g, axes=(fa, list(range(nfa))))
-        order = [ib[ia.index(i)] for i in sorted(ia)] + fb
-        return np.transpose(r, tuple(_onp.argsort(order)))
+        return _in_order(r, [ib[ia.index(i)] for i in sorted(ia)] + fb)
     return ga, gb
+
+
+def _in_order(r, order):
+    """``r``, whose axes are the operand's axes in ``order``, in the operand's order
+    (no transpose, hence no copy, when they already are: ``dot``'s usual case)."""
+    if order == sorted(order):
+        return r
+    return np.transpose(r, tuple(_onp.argsort(order)))
 
 
 def _tensordot_a(ans, a, b, axes=2):
