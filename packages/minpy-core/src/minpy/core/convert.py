@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["to_host", "wrap", "is_array"]
+__all__ = ["to_host", "wrap"]
 
 
 # Set by minpy.core.array once the class exists (the two modules need each other).
 Array = None
-
-
-def is_array(x) -> bool:
-    return isinstance(x, Array)
 
 
 def to_host(x):

@@ -26,7 +26,7 @@ from minpy.core.transfer import TransferError
 
 from . import policy as _policy
 
-__all__ = ["make_function", "arrays_of", "result_device", "result_dtype", "Rejected"]
+__all__ = ["make_function", "arrays_of", "result_device", "Rejected"]
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
 _SCALARS = (bool, int, float, complex)
@@ -88,11 +88,6 @@ def _probe_value(x):
     if t is tuple or t is list:
         return t(_probe_value(a) for a in x)
     return x
-
-
-def result_dtype(op, args, kwargs):
-    """NumPy's result dtype for this call (of the first output)."""
-    return _result_info(op, args, kwargs)[0]
 
 
 def _result_info(op, args, kwargs):
@@ -386,7 +381,7 @@ def make_function(op):
                 if timing:
                     _policy.record(name, "mxnet", time.perf_counter() - t0)
                 return result
-        elif "mxnet" not in op.impls and getattr(pol, "wants_mxnet", False):
+        elif no_mxnet and pol.wants_mxnet:
             _policy.notify_fallback(name, "no MXNet implementation")
         result = _run_numpy(op, args, kwargs, device)
         if timing:
