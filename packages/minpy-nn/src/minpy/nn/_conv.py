@@ -1,0 +1,189 @@
+"""Convolution and pooling for NCHW batches, differentiable on every device.
+
+Two implementations of the same functions:
+
+* **MXNet kernels** (``Convolution``/``Pooling``), run through a cached
+  :class:`minpy.symbol.Function` per layer configuration, on MXNet's devices (the CPU,
+  and the GPUs its wheels have kernels for) when MXNet is installed and the policy
+  is not ``'only_numpy'``;
+* **im2col** in plain :mod:`minpy.numpy`: ``KH*KW`` strided slices of the padded input,
+  stacked and contracted with the filters by one ``tensordot``. It runs wherever
+  ``minpy.numpy`` runs (NumPy on the host, CuPy-backed GPUs MXNet cannot use) and
+  differentiates through autograd's slicing and ``tensordot`` rules.
+
+``implementation='auto'|'mxnet'|'im2col'`` chooses explicitly; both give the same
+numbers up to rounding (a test checks it).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import minpy.numpy as np
+
+__all__ = ["conv2d", "max_pool", "avg_pool"]
+
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+def _pair(v, name):
+    if isinstance(v, int):
+        return (v, v)
+    t = tuple(int(i) for i in v)
+    if len(t) != 2:
+        raise ValueError(f"{name} must be an int or a pair, got {v!r}")
+    return t
+
+
+def _use_mxnet(implementation, x):
+    if implementation == "im2col":
+        return False
+    if implementation not in ("auto", "mxnet"):
+        raise ValueError(f"implementation must be 'auto', 'mxnet' or 'im2col', "
+                         f"not {implementation!r}")
+    from minpy.core import _mxnet, current_device
+    if not _mxnet.available():
+        if implementation == "mxnet":
+            raise ImportError("implementation='mxnet' needs MXNet: "
+                              "pip install --no-deps mxnet==1.9.1")
+        return False
+    if implementation == "mxnet":
+        return True
+    from minpy.numpy import get_policy
+    if get_policy().name == "only_numpy" or x.dtype.kind != "f":
+        return False
+    dev = current_device()
+    return not dev.is_gpu or _gpu_ok(dev)
+
+
+def _gpu_ok(dev):
+    # MXNet 1.9.1's CUDA wheels carry kernels up to sm_86 only; minpy.core knows.
+    from minpy.core import _mxnet
+    check = getattr(_mxnet, "gpu_supported", None)
+    return bool(check(dev.index)) if check is not None else True
+
+
+def _function(key, build):
+    fn = _cache.get(key)
+    if fn is None:
+        with _lock:
+            fn = _cache.get(key)
+            if fn is None:
+                from minpy.core import _mxnet
+                from minpy.symbol import Function
+                fn = _cache[key] = Function(build(_mxnet.require()), name=key[0])
+    return fn
+
+
+def _out_size(size, k, s, p, layer):
+    out = (size + 2 * p - k) // s + 1
+    if out <= 0:
+        raise ValueError(f"{layer}: window {k} with stride {s} and padding {p} does not "
+                         f"fit an input of size {size}")
+    return out
+
+
+def _windows(x, kh, kw, sh, sw, ph, pw, oh, ow, fill=0.0):
+    """(N, C, KH*KW, OH, OW): every window offset of the padded input, stacked."""
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode="constant",
+                   constant_values=fill)
+    cols = [x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+            for i in range(kh) for j in range(kw)]
+    return np.stack(cols, axis=2)
+
+
+def _check4(x, layer):
+    if x.ndim != 4:
+        raise ValueError(f"{layer}: expected input of shape (N, C, H, W), got "
+                         f"{tuple(x.shape)}")
+
+
+def conv2d(x, w, b=None, stride=1, pad=0, implementation="auto"):
+    """2-d convolution (cross-correlation, as in every DL framework).
+
+    Parameters
+    ----------
+    x : array, shape (N, C, H, W)
+    w : array, shape (F, C, KH, KW)
+    b : array, shape (F,), optional
+    stride, pad : int or pair
+    implementation : {'auto', 'mxnet', 'im2col'}
+        See the module notes.
+
+    Returns
+    -------
+    array, shape (N, F, OH, OW)
+        ``OH = (H + 2 * pad - KH) // stride + 1``, likewise OW.
+    """
+    _check4(x, "conv2d")
+    if w.ndim != 4 or int(w.shape[1]) != int(x.shape[1]):
+        raise ValueError(f"conv2d: filters must have shape (F, C={int(x.shape[1])}, KH, KW), "
+                         f"got {tuple(w.shape)} for input {tuple(x.shape)}")
+    F, C, kh, kw = (int(d) for d in w.shape)
+    if b is not None and tuple(b.shape) != (F,):
+        raise ValueError(f"conv2d: bias must have shape ({F},), got {tuple(b.shape)}")
+    sh, sw = _pair(stride, "stride")
+    ph, pw = _pair(pad, "pad")
+    N, _, H, W = (int(d) for d in x.shape)
+    oh = _out_size(H, kh, sh, ph, "conv2d")
+    ow = _out_size(W, kw, sw, pw, "conv2d")
+    if _use_mxnet(implementation, x):
+        key = ("conv2d", F, kh, kw, sh, sw, ph, pw, b is None)
+
+        def build(mx):
+            v = mx.sym.Variable
+            args = dict(data=v("data"), weight=v("weight"), kernel=(kh, kw),
+                        stride=(sh, sw), pad=(ph, pw), num_filter=F, no_bias=b is None)
+            if b is not None:
+                args["bias"] = v("bias")
+            return mx.sym.Convolution(**args)
+
+        fn = _function(key, build)
+        if b is None:
+            return fn(data=x, weight=w)
+        return fn(data=x, weight=w, bias=b)
+    cols = _windows(x, kh, kw, sh, sw, ph, pw, oh, ow)        # (N, C, K, OH, OW)
+    cols = np.reshape(cols, (N, C * kh * kw, oh, ow))
+    out = np.tensordot(np.reshape(w, (F, C * kh * kw)), cols, axes=([1], [1]))
+    out = np.transpose(out, (1, 0, 2, 3))                      # (N, F, OH, OW)
+    if b is not None:
+        out = out + np.reshape(b, (1, F, 1, 1))
+    return out
+
+
+def _pool(x, kind, pool_size, stride, pad, implementation):
+    layer = f"{kind}_pool"
+    _check4(x, layer)
+    kh, kw = _pair(pool_size, "pool_size")
+    sh, sw = _pair(pool_size if stride is None else stride, "stride")
+    ph, pw = _pair(pad, "pad")
+    N, C, H, W = (int(d) for d in x.shape)
+    oh = _out_size(H, kh, sh, ph, layer)
+    ow = _out_size(W, kw, sw, pw, layer)
+    if _use_mxnet(implementation, x):
+        key = (layer, kh, kw, sh, sw, ph, pw)
+
+        def build(mx):
+            # 'valid' convention: the output size formula above, as the im2col path.
+            return mx.sym.Pooling(mx.sym.Variable("data"), kernel=(kh, kw),
+                                  stride=(sh, sw), pad=(ph, pw), pool_type=kind,
+                                  pooling_convention="valid", count_include_pad=True)
+
+        return _function(key, build)(data=x)
+    fill = float("-inf") if kind == "max" else 0.0
+    win = _windows(x, kh, kw, sh, sw, ph, pw, oh, ow, fill=fill)
+    return np.max(win, axis=2) if kind == "max" else np.mean(win, axis=2)
+
+
+def max_pool(x, pool_size=(2, 2), stride=None, pad=0, implementation="auto"):
+    """Max pooling over ``pool_size`` windows (``stride`` defaults to ``pool_size``);
+    x (N, C, H, W) -> (N, C, OH, OW). Padding counts as minus infinity."""
+    return _pool(x, "max", pool_size, stride, pad, implementation)
+
+
+def avg_pool(x, pool_size=(2, 2), stride=None, pad=0, implementation="auto"):
+    """Average pooling over ``pool_size`` windows (``stride`` defaults to
+    ``pool_size``); padding counts as zeros in the average (MXNet's default)."""
+    return _pool(x, "avg", pool_size, stride, pad, implementation)
