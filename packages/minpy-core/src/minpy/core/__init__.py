@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 
 from . import _mxnet, tracing, transfer
+from ._compat import convert_args, minpy_to_numpy, numpy_to_minpy, return_numpy, wraps
 from ._mxnet import available as mxnet_available
 from ._mxnet import unavailable_reason as mxnet_unavailable_reason
 from .array import Array, array, asarray
@@ -46,7 +47,8 @@ __all__ = [
     "mx_holdable", "get_default_float_dtype", "set_default_float_dtype",
     "default_float_dtype", "Box", "primitive", "tracing", "transfer", "TransferError",
     "transfer_guard", "set_transfer_guard", "get_transfer_guard", "mxnet_available",
-    "mxnet_unavailable_reason",
+    "mxnet_unavailable_reason", "convert_args", "return_numpy", "numpy_to_minpy",
+    "minpy_to_numpy", "wraps",
 ]
 
 # Original MinPy names that live in packages above core: (module, distribution).

@@ -212,6 +212,17 @@ class Array(ArrayMethods):
         """The original MinPy/MXNet spelling of :meth:`to`."""
         return self.to(device)
 
+    @property
+    def context(self) -> Device:
+        """The original MinPy/MXNet spelling of :attr:`device`."""
+        return self._device
+
+    def wait_to_read(self) -> None:
+        """Block until pending MXNet work producing this array is done (MXNet's
+        ``wait_to_read``; nothing to wait for when only the host form exists)."""
+        if self._mx is not None:
+            self._mx.wait_to_read()
+
     def asmxnet(self):
         """The MXNet form (an ``mx.np.ndarray``; do not write to it)."""
         return self._mx_value()
