@@ -2,7 +2,7 @@
 :data:`minpy.autograd.tracer.VJPS` on import. One module per family."""
 
 from ..tracer import VJPS as _VJPS
-from . import aliases, elementwise, indexing, linalg, reductions, shape  # noqa: F401
+from . import aliases, creation, elementwise, fft, indexing, linalg, norms, reductions, shape, stats  # noqa: F401
 
 #: The names of the primitives that have built-in gradient rules.
 BUILTIN = frozenset(_VJPS)

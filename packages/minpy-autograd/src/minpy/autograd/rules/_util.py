@@ -92,3 +92,35 @@ def rule(*names, argnums=None):
             defvjp(n, maker, argnums=argnums)
         return maker
     return deco
+
+
+def composite(name, fun, argnums):
+    """Register rules for ``name`` that differentiate ``fun``, a re-expression of the op
+    with ``minpy.numpy`` operations that have rules, by tracing it at backward time.
+
+    ``fun(*args, **kwargs)`` takes the op's own arguments and returns what the op returns
+    (the float outputs; a tuple for several). Used for ops whose gradient is that of a
+    short composition (``median``, ``lstsq``, ``cov``, ...): the rule is exactly as
+    right as the composition, and differentiates again.
+    """
+    def maker_for(argnum):
+        def maker(ans, *args, **kwargs):
+            def vjp(g):
+                from ..api import make_vjp
+
+                def along(x):
+                    a = list(args)
+                    a[argnum] = x
+                    out = fun(*a, **kwargs)
+                    outs, gs = (out, g) if isinstance(out, (tuple, list)) else ((out,), (g,))
+                    total = 0.0
+                    for o, c in zip(outs, gs):
+                        if c is not None and getattr(o, "dtype", None) is not None and (
+                                o.dtype.kind in "fc"):
+                            total = total + np.sum(o * c)
+                    return total
+                back, val = make_vjp(along)(args[argnum])
+                return back(np.ones((), dtype_of(val)))
+            return vjp
+        return maker
+    defvjp(name, *[maker_for(i) for i in argnums], argnums=argnums)

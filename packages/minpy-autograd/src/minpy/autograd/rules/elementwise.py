@@ -43,8 +43,6 @@ _UNARY = {
     "arcsinh": lambda ans, x: lambda g: g / np.sqrt(x * x + 1.0),
     "arccosh": lambda ans, x: lambda g: g / np.sqrt(x * x - 1.0),
     "arctanh": lambda ans, x: lambda g: g / (1.0 - x * x),
-    "absolute": lambda ans, x: lambda g: g * np.sign(x),
-    "abs": lambda ans, x: lambda g: g * np.sign(x),
     "fabs": lambda ans, x: lambda g: g * np.sign(x),
     "degrees": lambda ans, x: lambda g: g * (180.0 / math.pi),
     "rad2deg": lambda ans, x: lambda g: g * (180.0 / math.pi),
@@ -55,6 +53,51 @@ _UNARY = {
 }
 for _name, _maker in _UNARY.items():
     defvjp(_name, _maker)
+
+
+def _is_complex(x):
+    return getattr(x, "dtype", None) is not None and x.dtype.kind == "c" or isinstance(
+        x, complex)
+
+
+def _safe(d):
+    """``d`` with zeros replaced by ones (a divisor where the quotient is masked)."""
+    return np.where(d == 0, 1.0, d)
+
+
+@rule("absolute", "abs")
+def _abs(ans, x):
+    # |z| = sqrt(x^2 + y^2): d/dx - i d/dy = conj(z) / |z| (0 at 0, a subgradient).
+    if _is_complex(x):
+        return lambda g: g * np.conj(x) / _safe(ans)
+    return lambda g: g * np.sign(x)
+
+
+@rule("imag")
+def _imag(ans, x):
+    # Im z = y: d/dx - i d/dy = -i. A real x has no imaginary direction: zero.
+    if _is_complex(x):
+        return lambda g: -1j * np.real(g)
+    return lambda g: unbroadcast(0.0 * g, x)
+
+
+@rule("angle")
+def _angle(ans, z, deg=False):
+    # arg z = atan2(y, x): d/dx - i d/dy = -i conj(z) / |z|^2; on the real axis it is
+    # piecewise constant (0 or pi).
+    scale = 180.0 / math.pi if deg else 1.0
+    if _is_complex(z):
+        return lambda g: (-1j * scale) * np.real(g) * np.conj(z) / _safe(np.real(
+            z * np.conj(z)))
+    return lambda g: unbroadcast(0.0 * g, z)
+
+
+@rule("real_if_close")
+def _real_if_close(ans, a, tol=100):
+    # The identity, or the real part when NumPy dropped a negligible imaginary part.
+    if _is_complex(a) and not _is_complex(ans):
+        return lambda g: np.real(g) + 0j
+    return lambda g: g
 
 #: Piecewise-constant ops: zero gradient (not an error).
 ZERO_GRAD = ("sign", "floor", "ceil", "trunc", "rint", "fix", "round", "around",
@@ -92,10 +135,15 @@ def _power_exponent(x, y):
     return np.where(np.logical_and(x == 0, y == 0), 1.0, y - 1.0)
 
 
+def _power_base(g, ans, x, y):
+    if isinstance(y, (int, float)):
+        # A constant exponent: 0 for y == 0 (x ** 0 is 1 everywhere, 0 ** -1 is inf).
+        return g * 0.0 if y == 0 else g * y * x ** (y - 1)
+    return g * y * x ** _power_exponent(x, y)
+
+
 for _name in ("power", "float_power"):
-    _binary(_name, lambda g, ans, x, y: g * y * x ** _power_exponent(x, y)
-            if not isinstance(y, (int, float)) else g * y * x ** (y - 1),
-            lambda g, ans, x, y: g * _log_base(x) * ans)
+    _binary(_name, _power_base, lambda g, ans, x, y: g * _log_base(x) * ans)
 
 
 def _split_eq(win, tie):

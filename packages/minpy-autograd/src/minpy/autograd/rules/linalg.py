@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as _onp
 
-from ._util import defvjp, np, rule, shape_of, unbroadcast
+from ..tracer import VJPS
+from ._util import composite, defvjp, np, rule, shape_of, unbroadcast
 
 _NUMPY2 = int(_onp.__version__.split(".")[0]) >= 2
 
@@ -114,7 +115,8 @@ def _outer_b(ans, a, b, out=None):
 
 
 defvjp("outer", _outer_a, _outer_b)
-defvjp("vdot", lambda ans, a, b: lambda g: np.reshape(g * np.ravel(np.conj(b)), shape_of(a)),
+# vdot(a, b) = sum(conj(a) b): antilinear in a, so a's cotangent is conj(g b).
+defvjp("vdot", lambda ans, a, b: lambda g: np.reshape(np.conj(g * np.ravel(b)), shape_of(a)),
        lambda ans, a, b: lambda g: np.reshape(g * np.ravel(np.conj(a)), shape_of(b)))
 
 
@@ -153,53 +155,88 @@ defvjp("matmul", _matmul_a, _matmul_b)
 
 
 # -- einsum -------------------------------------------------------------------------
-def _parse_einsum(subscripts, nops):
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _interleaved_to_str(args):
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``('ab,bc->ac', [a, b])``."""
+    def spec(sub):
+        return "".join("..." if s is Ellipsis else _LETTERS[int(s)] for s in sub)
+    ops = list(args[0::2][:len(args) // 2])
+    subs = [spec(s) for s in args[1::2]]
+    text = ",".join(subs)
+    if len(args) % 2:
+        text += "->" + spec(args[-1])
+    return text, ops
+
+
+def _parse_einsum(subscripts, shapes):
+    """Explicit letters for every axis: ``(input specs, output spec)``, with ``...``
+    expanded (right-aligned broadcast axes) and the implicit output made explicit."""
     spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise NotImplementedError(
-            "no gradient rule for minpy.numpy.einsum with '...' subscripts; spell the "
-            "axes out")
-    if "->" in spec:
-        ins, out = spec.split("->")
-    else:
-        ins = spec
-        letters = ins.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins, out = (spec.split("->") + [None])[:2]
     ins = ins.split(",")
-    if len(ins) != nops:
+    if len(ins) != len(shapes):
         raise ValueError("einsum: subscripts do not match the number of operands")
-    return ins, out
+    used = set(spec) - set(".,->")
+    free = [c for c in _LETTERS if c not in used]
+    nell = max([len(sh) - (len(s) - 3) for s, sh in zip(ins, shapes) if "..." in s],
+               default=0)
+    ell = "".join(free[:nell])
+    ins = [s.replace("...", ell[nell - (len(sh) - (len(s) - 3)):]) if "..." in s else s
+           for s, sh in zip(ins, shapes)]
+    if out is None:
+        letters = "".join(ins).replace(ell, "") if ell else "".join(ins)
+        joined = "".join(ins)
+        out = ell + "".join(sorted(c for c in set(letters) if joined.count(c) == 1
+                                   and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return ins, out, free[nell:]
 
 
 def _einsum_maker(argnum):
-    def maker(ans, subscripts, *operands, **kwargs):
-        if not isinstance(subscripts, str):
-            raise NotImplementedError(
-                "no gradient rule for minpy.numpy.einsum in its interleaved form")
-        ins, out = _parse_einsum(subscripts, len(operands))
-        k = argnum - 1
-        mine = ins[k]
-        if len(set(mine)) != len(mine):
-            raise NotImplementedError(
-                f"no gradient rule for minpy.numpy.einsum with a repeated index in "
-                f"operand {k} ({mine!r})")
+    def maker(ans, *args, **kwargs):
+        if isinstance(args[0], str):
+            subscripts, operands, k = args[0], list(args[1:]), argnum - 1
+        else:
+            subscripts, operands = _interleaved_to_str(args)
+            k = argnum // 2
+        shapes = [shape_of(o) for o in operands]
+        ins, out, spare = _parse_einsum(subscripts, shapes)
+        mine, shape = ins[k], shapes[k]
         others = [s for i, s in enumerate(ins) if i != k]
         ops = [o for i, o in enumerate(operands) if i != k]
         present = set(out) | set("".join(others))
-        target = "".join(c for c in mine if c in present)
-        shape = shape_of(operands[k])
+        sizes = dict(zip(mine, shape))
+        # The cotangent for the distinct letters of this operand that appear elsewhere,
+        # then spread: a repeated letter (a diagonal) through identity matrices, a letter
+        # summed only here through a vector of ones.
+        target = "".join(dict.fromkeys(c for c in mine if c in present))
+        spread, seen, extras, new_mine = [], set(), [], ""
+        for c in mine:
+            if c in seen:
+                d = spare.pop(0)
+                spread.append((c + d, np.eye(sizes[c])))
+                new_mine += d
+                continue
+            seen.add(c)
+            new_mine += c
+            if c not in present:
+                extras.append((c, np.ones(sizes[c])))
 
         def vjp(g):
             r = np.einsum(",".join([out] + others) + "->" + target, g, *ops)
-            if target != mine:  # indices summed only in this operand: broadcast back
-                kept = tuple(s if c in present else 1 for c, s in zip(mine, shape))
-                r = np.broadcast_to(np.reshape(r, kept), shape)
-            return r
+            if new_mine == target:
+                return r
+            parts = [(target, r)] + spread + extras
+            eq = ",".join(p for p, _ in parts) + "->" + new_mine
+            return np.einsum(eq, *[v for _, v in parts])
         return vjp
     return maker
 
 
-defvjp("einsum", *[_einsum_maker(i) for i in range(1, 16)], argnums=tuple(range(1, 16)))
+defvjp("einsum", *[_einsum_maker(i) for i in range(0, 32)], argnums=tuple(range(0, 32)))
 
 
 # -- numpy.linalg -----------------------------------------------------------------
@@ -254,17 +291,57 @@ def _sym(x):
     return (x + _T(x)) * 0.5
 
 
+def _read_triangle(c, lower):
+    """The cotangent of ``A`` given the cotangent ``c`` of the Hermitian matrix ``S``
+    that a decomposition reads from ``A``'s ``lower`` (or upper) triangle:
+    ``S = tril(A) + tril(A, -1)^H`` with a real diagonal, so ``A``'s read triangle
+    collects ``c`` and ``c^H``, its diagonal the real part, the other triangle nothing."""
+    tri = np.tril if lower else np.triu
+    off = -1 if lower else 1
+    cplx = c.dtype.kind == "c"
+    n = shape_of(c)[-1]
+    eye = np.eye(n, dtype="float64")
+    diag = (np.real(c) if cplx else c) * eye
+    return tri(c, off) + tri(_H(c), off) + diag
+
+
+def _upper(args, kwargs):
+    return bool(kwargs.get("upper", args[0] if args else False))
+
+
 @rule("linalg.cholesky")
 def _cholesky(ans, a, *args, **kwargs):
-    # A = L L^T; with phi(X) = tril(X) with its diagonal halved,
-    # dA = sym(L^-T phi(L^T dL) L^-1).
+    # A = L L^H, read from A's lower triangle (the upper one with upper=True, A = U^H U).
+    # With phi(X) = tril(X) with its diagonal halved, the gradient for a Hermitian
+    # perturbation is S_bar = sym(L^-H phi(L^H L_bar) L^-1) (in A_bar = conj(cotangent)).
+    upper = _upper(args, kwargs)
+
     def vjp(g):
-        n = shape_of(ans)[-1]
-        half = 1.0 - 0.5 * np.eye(n, dtype=ans.dtype)
-        phi = np.tril(np.matmul(_T(ans), g)) * half
-        linv = np.linalg.inv(ans)
-        return _sym(np.matmul(np.matmul(_T(linv), phi), linv))
+        cplx = ans.dtype.kind == "c"
+        conj = np.conj if cplx else (lambda x: x)
+        low, gl = (_H(ans), _H(g)) if upper else (ans, g)
+        gl = conj(gl)
+        n = shape_of(low)[-1]
+        half = 1.0 - 0.5 * np.eye(n)
+        phi = np.tril(np.matmul(_H(low), gl)) * half
+        linv = np.linalg.inv(low)
+        sb = np.matmul(np.matmul(_H(linv), phi), linv)
+        sb = (sb + _H(sb)) * 0.5
+        return _read_triangle(conj(sb), not upper)
     return vjp
+
+
+def _eigh_sbar(w, v, gw, gv):
+    """The cotangent of the Hermitian matrix read by eigh: conj(V) K V^T with
+    K = F o (V^T gv) + diag(gw), F_ij = 1 / (w_j - w_i) off the diagonal."""
+    n = shape_of(w)[-1]
+    eye = np.eye(n, dtype=w.dtype)
+    f = (1.0 - eye) / (_row(w) - _col(w) + eye)
+    inner = eye * _row(gw)
+    if gv is not None:
+        inner = inner + f * np.matmul(_T(v), gv)
+    vc = np.conj(v) if v.dtype.kind == "c" else v
+    return np.matmul(np.matmul(vc, inner), _T(v))
 
 
 @rule("linalg.eigh")
@@ -273,23 +350,50 @@ def _eigh(ans, a, UPLO="L"):
 
     def vjp(g):
         gw, gv = g
-        n = shape_of(w)[-1]
-        eye = np.eye(n, dtype=w.dtype)
-        wi = np.reshape(w, shape_of(w) + (1,))
-        wj = np.reshape(w, shape_of(w)[:-1] + (1, n))
-        # F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
-        f = (1.0 - eye) / (wj - wi + eye)
-        inner = f * np.matmul(_T(v), gv) + eye * np.reshape(gw, shape_of(gw)[:-1] + (1, n))
-        return _sym(np.matmul(np.matmul(v, inner), _T(v)))
+        return _read_triangle(_eigh_sbar(w, v, gw, gv), UPLO.upper() == "L")
     return vjp
 
 
 @rule("linalg.eigvalsh")
 def _eigvalsh(ans, a, UPLO="L"):
     def vjp(g):
-        v = np.linalg.eigh(a, UPLO)[1]
-        n = shape_of(ans)[-1]
-        return _sym(np.matmul(v * np.reshape(g, shape_of(g)[:-1] + (1, n)), _T(v)))
+        w, v = np.linalg.eigh(a, UPLO)
+        return _read_triangle(_eigh_sbar(w, v, g, None), UPLO.upper() == "L")
+    return vjp
+
+
+def _eig_abar(w, v, gw, gv):
+    """Cotangent of a general square A from those of eig's w and v (unit-norm columns):
+    the transpose of dw = diag(X), dV = V (F o X) - V Re(diag(V^H V (F o X))),
+    X = V^-1 dA V, F_ij = 1 / (w_j - w_i)."""
+    n = shape_of(w)[-1]
+    eye = np.eye(n)
+    vinv = np.linalg.inv(v)
+    cx = eye * _row(gw) if gw is not None else 0.0
+    if gv is not None:
+        f = (1.0 - eye) / (_row(w) - _col(w) + eye)
+        # the normalisation: gv - conj(V) Re(sum_i gv_ij V_ij)
+        r = np.real(np.sum(gv * v, axis=-2, keepdims=True))
+        gv1 = gv - np.conj(v) * r
+        cx = cx + f * np.matmul(_T(v), gv1)
+    return np.matmul(np.matmul(_T(vinv), cx), _T(v))
+
+
+def _real_like(c, a):
+    return np.real(c) if a.dtype.kind != "c" and c.dtype.kind == "c" else c
+
+
+@rule("linalg.eig")
+def _eig(ans, a):
+    w, v = ans
+    return lambda g: _real_like(_eig_abar(w, v, g[0], g[1]), a)
+
+
+@rule("linalg.eigvals")
+def _eigvals(ans, a):
+    def vjp(g):
+        w, v = np.linalg.eig(a)
+        return _real_like(_eig_abar(w, v, g, None), a)
     return vjp
 
 
@@ -405,29 +509,40 @@ def _col(x):
     return np.reshape(x, shape_of(x) + (1,))
 
 
+def _H(a):
+    """The conjugate transpose (the transpose for real arrays)."""
+    return np.conj(_T(a)) if a.dtype.kind == "c" else _T(a)
+
+
 def _svd_grad(a, u, s, vh, gu, gs, gvh):
-    # Townsend (2016), real case, reduced SVD with distinct singular values:
-    # A_bar = U [(F o (U^T U_bar - U_bar^T U)) S + diag(S_bar)
-    #            + S (F o (V^T V_bar - V_bar^T V))] V^T
-    #         + (I - U U^T) U_bar S^-1 V^T + U S^-1 V_bar^T (I - V V^T),
+    # Townsend (2016), extended to complex matrices (Wan and Zhang, 2019), reduced SVD
+    # with distinct nonzero singular values; written for A_bar = conj(cotangent):
+    # A_bar = U [(F o (U^H U_bar - U_bar^H U)) S + S (F o (V^H V_bar - V_bar^H V))
+    #            + diag(S_bar) + (I o (U^H U_bar - U_bar^H U)) S^-1 / 2] V^H
+    #         + (I - U U^H) U_bar S^-1 V^H + U S^-1 V_bar^H (I - V V^H),
     # F_ij = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it.
+    cplx = a.dtype.kind == "c"
+    conj = np.conj if cplx else (lambda x: x)
     m, n = shape_of(a)[-2:]
     k = shape_of(s)[-1]
     eye = np.eye(k, dtype=s.dtype)
     s2 = s * s
     f = (1.0 - eye) / (_row(s2) - _col(s2) + eye)
-    v, gv = _T(vh), _T(gvh)
-    utgu, vtgv = np.matmul(_T(u), gu), np.matmul(vh, gv)
-    inner = (f * (utgu - _T(utgu)) * _row(s) + eye * _row(gs)
-             + _col(s) * (f * (vtgv - _T(vtgv))))
+    v = _H(vh)
+    ub, vb = conj(gu), _T(gvh)
+    utgu, vtgv = np.matmul(_H(u), ub), np.matmul(vh, vb)
+    jj, kk = utgu - _H(utgu), vtgv - _H(vtgv)
+    inner = f * jj * _row(s) + eye * _row(gs) + _col(s) * (f * kk)
+    if cplx:
+        inner = inner + eye * jj / (2.0 * _row(s))
     out = np.matmul(np.matmul(u, inner), vh)
     if m > k:
-        proj = np.eye(m, dtype=s.dtype) - np.matmul(u, _T(u))
-        out = out + np.matmul(np.matmul(proj, gu) / _row(s), vh)
+        proj = np.eye(m, dtype=s.dtype) - np.matmul(u, _H(u))
+        out = out + np.matmul(np.matmul(proj, ub) / _row(s), vh)
     if n > k:
         proj = np.eye(n, dtype=s.dtype) - np.matmul(v, vh)
-        out = out + np.matmul(u / _row(s), np.matmul(_T(gv), proj))
-    return out
+        out = out + np.matmul(u / _row(s), np.matmul(_H(vb), proj))
+    return conj(out)
 
 
 @rule("linalg.svd")
@@ -440,7 +555,8 @@ def _svd(ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     def vjp(g):
         if not compute_uv:   # ans is S alone
             u, s, vh = np.linalg.svd(a, full_matrices=False)
-            return np.matmul(u * _row(g), vh)
+            r = np.matmul(u * _row(g), vh)
+            return np.conj(r) if a.dtype.kind == "c" else r
         u, s, vh = ans
         return _svd_grad(a, u, s, vh, *g)
     return vjp
@@ -477,3 +593,92 @@ def _qr(ans, a, mode="reduced"):
         b = gq + np.matmul(q, np.tril(mm) + _T(np.tril(mm, -1)))
         return _T(np.linalg.solve(r, _T(b)))
     return vjp
+
+
+# -- compositions: lstsq, cond, svdvals, tensorinv, tensorsolve --------------------------
+def _lstsq(a, b, rcond=None):
+    """x = pinv(a) b (full rank), the residuals NumPy reports (rows > columns only) and
+    the singular values; rank is an integer (no gradient)."""
+    m, n = shape_of(a)
+    x = np.matmul(np.linalg.pinv(a), b)
+    s = np.linalg.svd(a, compute_uv=False)
+    if m > n:
+        r = b - np.matmul(a, x)
+        res = np.sum(np.real(r * np.conj(r)) if r.dtype.kind == "c" else r * r, axis=0)
+        res = np.reshape(res, (-1,)) if len(shape_of(b)) > 1 else np.reshape(res, (1,))
+    else:
+        res = None
+    return x, res, None, s
+
+
+composite("linalg.lstsq", _lstsq, (0, 1))
+
+
+def _cond(x, p=None):
+    if p in (None, 2, -2):
+        s = np.linalg.svd(x, compute_uv=False)
+        return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    return np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(np.linalg.inv(x), p,
+                                                                 axis=(-2, -1))
+
+
+composite("linalg.cond", _cond, (0,))
+defvjp("linalg.svdvals",
+       lambda ans, x: lambda g: _svdvals_vjp(g, x))
+
+
+def _svdvals_vjp(g, x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    r = np.matmul(u * _row(g), vh)
+    return np.conj(r) if x.dtype.kind == "c" else r
+
+
+def _tensorinv(a, ind=2):
+    shape = shape_of(a)
+    n = int(_onp.prod(shape[:ind], dtype=int))
+    inv = np.linalg.inv(np.reshape(a, (n, -1)))
+    return np.reshape(inv, tuple(shape[ind:]) + tuple(shape[:ind]))
+
+
+def _tensorsolve(a, b, axes=None):
+    if axes is not None:
+        nd = len(shape_of(a))
+        allaxes = [i for i in range(nd) if i not in [x % nd for x in axes]]
+        a = np.transpose(a, allaxes + [x % nd for x in axes])
+    shape = shape_of(a)
+    nb = len(shape_of(b))
+    rows = int(_onp.prod(shape[:nb], dtype=int))
+    x = np.linalg.solve(np.reshape(a, (rows, -1)), np.reshape(b, (rows,)))
+    return np.reshape(x, tuple(shape[nb:]))
+
+
+composite("linalg.tensorinv", _tensorinv, (0,))
+composite("linalg.tensorsolve", _tensorsolve, (0, 1))
+
+
+# -- NumPy 2's vector/matrix products ------------------------------------------------------
+def _vecdot(x1, x2, axis=-1, **kw):
+    return np.sum(np.conj(x1) * x2, axis=axis)
+
+
+def _matvec(x1, x2, **kw):
+    return np.matmul(x1, np.expand_dims(x2, -1))[..., 0]
+
+
+def _vecmat(x1, x2, **kw):
+    return np.matmul(np.expand_dims(np.conj(x1), -2), x2)[..., 0, :]
+
+
+composite("vecdot", _vecdot, (0, 1))
+composite("linalg.vecdot", _vecdot, (0, 1))
+composite("matvec", _matvec, (0, 1))
+composite("vecmat", _vecmat, (0, 1))
+
+# numpy.linalg's NumPy 2 names of top-level ops: the same rules where the signature is
+# the same, compositions where only the axes differ.
+for _new, _old in (("linalg.matmul", "matmul"), ("linalg.outer", "outer"),
+                   ("linalg.tensordot", "tensordot")):
+    VJPS[_new] = dict(VJPS[_old])
+composite("linalg.diagonal", lambda x, offset=0: np.diagonal(x, offset, -2, -1), (0,))
+composite("linalg.trace", lambda x, offset=0, dtype=None: np.trace(x, offset, -2, -1), (0,))
+composite("linalg.cross", lambda a, b, axis=-1: np.cross(a, b, axis=axis), (0, 1))

@@ -56,19 +56,29 @@ def _moments(x, axis, ddof, keepdims):
     return n, centered
 
 
+def _conj_if_complex(x):
+    return np.conj(x) if x.dtype.kind == "c" else x
+
+
 @rule("var")
 def _var(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    # var = mean |x - mean|^2: d/dx - i d/dy = 2 conj(x - mean) / n.
     def vjp(g):
         n, centered = _moments(x, axis, ddof, keepdims)
-        return expand_reduced(g, x.shape, axis, keepdims) * centered * (2.0 / n)
+        return (expand_reduced(g, x.shape, axis, keepdims) * _conj_if_complex(centered)
+                * (2.0 / n))
     return vjp
 
 
 @rule("std")
 def _std(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    # d std = d var / (2 std); where std is 0 (all values equal) every direction has
+    # the same one-sided slope magnitude and no derivative exists: 0, the subgradient.
     def vjp(g):
         n, centered = _moments(x, axis, ddof, keepdims)
-        return (expand_reduced(g / ans, x.shape, axis, keepdims) * centered) * (1.0 / n)
+        scale = np.where(ans == 0, 0.0, g / np.where(ans == 0, 1.0, ans))
+        return (expand_reduced(scale, x.shape, axis, keepdims)
+                * _conj_if_complex(centered)) * (1.0 / n)
     return vjp
 
 
@@ -105,16 +115,6 @@ def _trace(ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
         full = np.reshape(g, shape_of(g) + (1, 1)) * eye
         return np.moveaxis(full, (-2, -1), (ax1, ax2))
     return vjp
-
-
-@rule("linalg.norm")
-def _norm(ans, x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, "fro", 2) or (ord == 2 and (axis is None and x.ndim != 1)):
-        raise NotImplementedError(
-            f"no gradient rule for minpy.numpy.linalg.norm with ord={ord!r} (only the "
-            "default 2-norm / Frobenius norm); wrap the value in stop_gradient or write "
-            "the norm with minpy.numpy operations")
-    return lambda g: expand_reduced(g / ans, x.shape, axis, keepdims) * x
 
 
 @rule("average")

@@ -245,17 +245,118 @@ def _append_maker(which):
 defvjp("append", _append_maker(0), _append_maker(1))
 
 
-@rule("pad")
+def _gather_rule(index_of):
+    """Rule of an op whose output gathers elements of its input (with repeats):
+    ``index_of(shape, *args, **kwargs)`` runs the op on the flat indices of the input
+    and the cotangent is scattered back to them (``numpy.add.at``)."""
+    def maker(ans, a, *args, **kwargs):
+        shape = shape_of(a)
+        n = int(_onp.prod(shape, dtype=int))
+        idx = _onp.asarray(index_of(_onp.arange(n).reshape(shape), *args, **kwargs))
+
+        def vjp(g):
+            from .._indexops import index_add
+            flat = index_add(np.zeros((n,), g.dtype), (_onp.ravel(idx),), np.ravel(g))
+            return np.reshape(flat, shape)
+        return vjp
+    return maker
+
+
+_COPY_MODES = ("edge", "reflect", "symmetric", "wrap", "empty")
+
+
 def _pad(ans, array, pad_width, mode="constant", **kwargs):
-    if mode != "constant":
-        raise NotImplementedError(
-            f"no gradient rule for minpy.numpy.pad with mode={mode!r} (only 'constant')")
     shape = shape_of(array)
-    widths = _onp.broadcast_to(_onp.asarray(pad_width, dtype=int).reshape(
-        -1, 2) if _onp.ndim(pad_width) else _onp.asarray([[pad_width, pad_width]]),
-        (len(shape), 2))
-    key = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, shape))
-    return lambda g: g[key]
+    if callable(mode) or mode not in ("constant",) + _COPY_MODES:
+        raise NotImplementedError(
+            f"no gradient rule for minpy.numpy.pad with mode={mode!r}; the modes with a "
+            f"rule are 'constant' and {', '.join(map(repr, _COPY_MODES))}")
+    if mode in ("constant", "empty"):
+        # NumPy's own broadcasting of pad_width to (ndim, 2): int, (n,), (lo, hi), ...
+        widths = _onp.broadcast_to(_onp.asarray(pad_width, dtype=int),
+                                   (len(shape), 2)) if shape else _onp.zeros((0, 2), int)
+        key = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, shape))
+        return lambda g: g[key]
+    return _gather_rule(lambda ids, pw, **kw: _onp.pad(ids, pw, mode=mode, **kw))(
+        ans, array, pad_width, **kwargs)
+
+
+defvjp("pad", _pad)
+
+
+@rule("rollaxis")
+def _rollaxis(ans, a, axis, start=0):
+    nd = len(shape_of(a))
+    # the output's axes as input axes: rollaxis of a zero-strided array of shape 1..nd
+    probe = _onp.lib.stride_tricks.as_strided(_onp.zeros(1), tuple(range(1, nd + 1)),
+                                              (0,) * nd)
+    perm = [s - 1 for s in _onp.rollaxis(probe, axis, start).shape]
+    inverse = tuple(_onp.argsort(perm))
+    return lambda g: np.transpose(g, inverse)
+
+
+@rule("matrix_transpose", "linalg.matrix_transpose")
+def _matrix_transpose(ans, x):
+    return lambda g: np.swapaxes(g, -1, -2)
+
+
+defvjp("delete", _gather_rule(lambda ids, obj, axis=None: _onp.delete(ids, obj, axis)))
+defvjp("resize", _gather_rule(lambda ids, new_shape: _onp.resize(ids, new_shape)))
+def _trim_zeros(ans, filt, trim="fb", *args, **kwargs):
+    from minpy.core.tracing import unbox_all
+    v = unbox_all(filt)
+    host = v.asnumpy() if hasattr(v, "asnumpy") else _onp.asarray(v)
+    nz = _onp.nonzero(host)[0]
+    lo = int(nz[0]) if len(nz) and "f" in trim.lower() else (len(host) if not len(nz) and
+                                                              "f" in trim.lower() else 0)
+    hi = int(nz[-1]) + 1 if len(nz) and "b" in trim.lower() else len(host)
+    hi = max(hi, lo)
+    n = shape_of(filt)[0]
+    return lambda g: np.pad(g, ((lo, n - hi),))
+
+
+defvjp("trim_zeros", _trim_zeros)
+
+
+def _insert_arr(ans, arr, obj, values, axis=None):
+    shape = shape_of(arr)
+    n = int(_onp.prod(shape, dtype=int))
+    # Insert -1 markers into the flat indices of arr: what is left are arr's elements.
+    ids = _onp.insert(_onp.arange(n).reshape(shape), _host_of(obj), -1, axis)
+    keep = _onp.nonzero(_onp.ravel(ids) >= 0)[0]
+    order = _onp.ravel(ids)[keep]
+
+    def vjp(g):
+        from .._indexops import index_add
+        flat = index_add(np.zeros((n,), g.dtype), (order,), np.ravel(g)[keep])
+        return np.reshape(flat, shape)
+    return vjp
+
+
+def _insert_values(ans, arr, obj, values, axis=None):
+    shape = shape_of(arr)
+    n = int(_onp.prod(shape, dtype=int))
+    vshape = shape_of(values)
+    m = int(_onp.prod(vshape, dtype=int))
+    # Insert the values' flat indices (offset past arr's) and read where they landed.
+    vals = _onp.arange(n, n + m).reshape(vshape)
+    ids = _onp.ravel(_onp.insert(_onp.arange(n).reshape(shape), _host_of(obj), vals, axis))
+    where = _onp.nonzero(ids >= n)[0]
+    src = ids[where] - n
+
+    def vjp(g):
+        from .._indexops import index_add
+        flat = index_add(np.zeros((m,), g.dtype), (src,), np.ravel(g)[where])
+        return np.reshape(flat, vshape)
+    return vjp
+
+
+def _host_of(x):
+    from minpy.core.convert import to_host
+    return to_host(x)
+
+
+defvjp("insert", _insert_arr, _insert_values, argnums=(0, 2))
 
 
 # -- diagonals ------------------------------------------------------------------------
