@@ -1,0 +1,355 @@
+"""Rules of the remaining differentiable functions: ``gradient``, ``convolve``,
+``correlate``, ``interp``, ``trapezoid``, ``vander``, the ``poly*`` family, ``i0``,
+``frexp``, ``modf``, ``divmod``, ``nextafter``, ``spacing``, ``unwrap``,
+``cumulative_sum``/``cumulative_prod``, ``block``, ``broadcast_arrays``, ``meshgrid``,
+``unstack`` and the array-likes (``asarray_chkfinite``, ``require``, ``asmatrix``).
+Most are compositions of ops with rules (:func:`composite`)."""
+
+from __future__ import annotations
+
+import numpy as _onp
+
+from ._util import composite, defvjp, identity_rule, np, shape_of, unbroadcast, zero_rule
+
+
+# -- gradient: a linear map along each axis -----------------------------------------
+def _gradient_matrix(n, spacing, edge_order):
+    """``M`` with ``numpy.gradient(f, spacing)[k] = sum_j M[k, j] f[j]`` (NumPy's own
+    stencil, read off by applying it to the identity)."""
+    return _onp.gradient(_onp.eye(n), spacing, axis=0, edge_order=edge_order)
+
+
+def _gradient(ans, f, *varargs, axis=None, edge_order=1):
+    shape = shape_of(f)
+    nd = len(shape)
+    axes = tuple(range(nd)) if axis is None else (
+        (axis,) if isinstance(axis, int) else tuple(axis))
+    axes = tuple(a % nd for a in axes)
+    if not varargs:
+        spacings = [1.0] * len(axes)
+    elif len(varargs) == 1 and _onp.ndim(varargs[0]) == 0:
+        spacings = [varargs[0]] * len(axes)
+    else:
+        spacings = list(varargs)
+    mats = [_onp.asarray(_gradient_matrix(shape[a], _onp.asarray(s, dtype=float)
+                                          if _onp.ndim(s) else float(s), edge_order))
+            for a, s in zip(axes, spacings)]
+
+    def vjp(g):
+        gs = g if isinstance(g, (list, tuple)) else [g]
+        total = None
+        for gi, m, a in zip(gs, mats, axes):
+            r = np.moveaxis(np.tensordot(np.array(m.T), np.moveaxis(gi, a, 0), axes=1), 0, a)
+            total = r if total is None else total + r
+        return total
+    return vjp
+
+
+defvjp("gradient", _gradient)
+
+
+# -- convolution and correlation -------------------------------------------------------
+def _convolve(a, v, mode="full"):
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    k = _onp.arange(n + m - 1)[:, None] - _onp.arange(n)[None, :]   # v index for (k, i)
+    valid = (k >= 0) & (k < m)
+    toeplitz = np.where(valid, v[_onp.clip(k, 0, m - 1)], 0.0)
+    full = np.matmul(toeplitz, a)
+    if mode == "full":
+        return full
+    if mode == "same":
+        size = max(n, m)
+        start = (n + m - 1 - size) // 2
+        return full[start:start + size]
+    size = max(n, m) - min(n, m) + 1          # 'valid'
+    start = min(n, m) - 1
+    return full[start:start + size]
+
+
+def _correlate(a, v, mode="valid"):
+    # correlate(a, v) = convolve(a, conj(v)[::-1]) (NumPy's definition, modes aligned)
+    vv = np.conj(v) if v.dtype.kind == "c" else v
+    return _convolve(a, vv[::-1], mode)
+
+
+composite("convolve", _convolve, (0, 1))
+composite("correlate", _correlate, (0, 1))
+
+
+# -- interpolation and integration -----------------------------------------------------
+def _interp_x(ans, x, xp, fp, left=None, right=None, period=None):
+    # the slope of the segment x falls in; 0 outside xp (constant extrapolation)
+    if period is not None:
+        raise NotImplementedError("no gradient rule for minpy.numpy.interp with period")
+    xh, xph = _onp.asarray(_host(x)), _onp.asarray(_host(xp))
+    idx = _onp.clip(_onp.searchsorted(xph, xh, side="right") - 1, 0, len(xph) - 2)
+    inside = (xh >= xph[0]) & (xh <= xph[-1])
+    dx = xph[idx + 1] - xph[idx]
+
+    def vjp(g):
+        fpa = np.asarray(fp)
+        slope = (fpa[idx + 1] - fpa[idx]) / dx     # traced in fp: second order
+        return unbroadcast(np.where(inside, g * slope, 0.0), x)
+    return vjp
+
+
+def _interp_fp(ans, x, xp, fp, left=None, right=None, period=None):
+    xh, xph = _onp.ravel(_onp.asarray(_host(x))), _onp.asarray(_host(xp))
+    n = len(xph)
+    idx = _onp.clip(_onp.searchsorted(xph, xh, side="right") - 1, 0, n - 2)
+    e0 = (idx[:, None] == _onp.arange(n)).astype(float)
+    e1 = ((idx + 1)[:, None] == _onp.arange(n)).astype(float)
+    keep = _onp.ones(len(xh))
+    if left is not None:
+        keep[xh < xph[0]] = 0.0
+    if right is not None:
+        keep[xh > xph[-1]] = 0.0
+
+    def vjp(g):
+        # t from the traced x, so that the second order sees fp's weights move with x
+        t = np.clip((np.ravel(x) - xph[idx]) / (xph[idx + 1] - xph[idx]), 0.0, 1.0)
+        gk = np.ravel(g) * keep
+        return np.matmul(gk * (1.0 - t), np.array(e0)) + np.matmul(gk * t, np.array(e1))
+    return vjp
+
+
+def _host(x):
+    from minpy.core.tracing import unbox_all
+    v = unbox_all(x)
+    return v.asnumpy() if hasattr(v, "asnumpy") else v
+
+
+defvjp("interp", _interp_x, None, _interp_fp)
+
+
+def _trapezoid(y, x=None, dx=1.0, axis=-1):
+    nd = len(shape_of(y))
+    ax = axis % nd
+    n = shape_of(y)[ax]
+
+    def sl(a, b):
+        return (slice(None),) * ax + (slice(a, b),)
+    if x is None:
+        d = dx
+    else:
+        d = np.diff(x, axis=axis if len(shape_of(x)) > 1 else 0)
+        if len(shape_of(x)) == 1 and nd > 1:
+            d = np.reshape(d, (n - 1,) + (1,) * (nd - 1 - ax))
+    return np.sum(d * (y[sl(1, None)] + y[sl(None, n - 1)]) / 2.0, axis=ax)
+
+
+for _name in ("trapezoid", "trapz"):
+    composite(_name, _trapezoid, (0, 1))
+
+
+def _vander(x, N=None, increasing=False):
+    n = shape_of(x)[0] if N is None else N
+    cols = [np.ones(shape_of(x), dtype=x.dtype)]
+    for _ in range(n - 1):
+        cols.append(cols[-1] * x)
+    out = np.stack(cols, axis=1) if cols else np.zeros((shape_of(x)[0], 0))
+    return out if increasing else out[:, ::-1]
+
+
+composite("vander", _vander, (0,))
+
+
+# -- polynomials (coefficients highest power first) -----------------------------------
+def _poly(seq_of_zeros):
+    r = seq_of_zeros
+    if len(shape_of(r)) == 2:        # a matrix: its characteristic polynomial
+        r = np.linalg.eigvals(r)
+    c = np.ones((1,), dtype=r.dtype)
+    for k in range(shape_of(r)[0]):
+        c = _convolve(c, np.stack([np.ones((), dtype=r.dtype), -r[k]]))
+    return c
+
+
+def _pad_left(p, n):
+    k = shape_of(p)[0]
+    return np.pad(p, ((n - k, 0),)) if k < n else p
+
+
+def _polyadd(a1, a2):
+    a1, a2 = np.atleast_1d(a1), np.atleast_1d(a2)
+    n = max(shape_of(a1)[0], shape_of(a2)[0])
+    return _pad_left(a1, n) + _pad_left(a2, n)
+
+
+def _polysub(a1, a2):
+    a1, a2 = np.atleast_1d(a1), np.atleast_1d(a2)
+    n = max(shape_of(a1)[0], shape_of(a2)[0])
+    return _pad_left(a1, n) - _pad_left(a2, n)
+
+
+def _polymul(a1, a2):
+    return _convolve(np.atleast_1d(a1), np.atleast_1d(a2))
+
+
+def _polyder(p, m=1):
+    p = np.atleast_1d(p)
+    for _ in range(m):
+        n = shape_of(p)[0] - 1
+        if n <= 0:
+            return p[:1] * 0.0
+        p = p[:-1] * np.array(_onp.arange(n, 0, -1, dtype=float))
+    return p
+
+
+def _polyint(p, m=1, k=None):
+    p = np.atleast_1d(p)
+    ks = _onp.zeros(m) if k is None else _onp.atleast_1d(_onp.asarray(k, dtype=float))
+    if len(ks) == 1 and m > 1:
+        ks = _onp.full(m, ks[0])
+    for i in range(m):
+        n = shape_of(p)[0]
+        p = np.concatenate([p / np.array(_onp.arange(n, 0, -1, dtype=float)),
+                            np.array([ks[i]])])
+    return p
+
+
+def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    if full or cov or w is not None:
+        raise NotImplementedError("no gradient rule for minpy.numpy.polyfit with full, "
+                                  "cov or w")
+    a = _vander(x, deg + 1)
+    return np.matmul(np.linalg.pinv(a), y)
+
+
+def _polydiv(u, v):
+    # long division, as NumPy does it: each quotient coefficient is a rational function
+    u, v = np.atleast_1d(u) + 0.0, np.atleast_1d(v) + 0.0
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
+    scale = 1.0 / v[0]
+    q = []
+    r = u
+    for k in range(0, m - n + 1):
+        d = scale * r[k]
+        q.append(d)
+        r = r - np.pad(d * v, ((k, m - n - k),))
+    q = np.stack(q) if q else np.zeros((1,))
+    rem = r[m - n + 1:] if m >= n else r
+    return q, rem
+
+
+composite("poly", _poly, (0,))
+composite("polyadd", _polyadd, (0, 1))
+composite("polysub", _polysub, (0, 1))
+composite("polymul", _polymul, (0, 1))
+composite("polyder", _polyder, (0,))
+composite("polyint", _polyint, (0,))
+composite("polyfit", _polyfit, (0, 1))
+composite("polydiv", _polydiv, (0, 1))
+
+
+def _roots(ans, p):
+    # p(r) = 0: dr = -(sum_j dp_j r^(n-j)) / p'(r), per root (coefficients without
+    # leading or trailing zeros, which NumPy trims).
+    def vjp(g):
+        pp = np.atleast_1d(p)
+        n = shape_of(pp)[0] - 1
+        deriv = np.polyval(_polyder(pp), ans)
+        powers = np.stack([ans ** (n - j) for j in range(n + 1)])     # (n + 1, roots)
+        r = np.sum(powers * (-g / deriv), axis=1)
+        return np.real(r) if pp.dtype.kind != "c" else r
+    return vjp
+
+
+defvjp("roots", _roots)
+
+
+# -- special functions and float decompositions ------------------------------------------
+def _i1(x):
+    """The modified Bessel function I1 (i0's derivative) by its power series."""
+    xmax = float(_onp.max(_onp.abs(_host(x)))) if shape_of(x) else abs(float(_host(x)))
+    terms = int(max(20, 2 * xmax + 20))
+    half = x * 0.5
+    term = half
+    total = term
+    sq = half * half
+    for k in range(1, terms):
+        term = term * sq / (k * (k + 1.0))
+        total = total + term
+    return total
+
+
+defvjp("i0", lambda ans, x: lambda g: g * _i1(x))
+
+
+def _frexp(ans, x):
+    # x = m * 2**e with e piecewise constant: dm/dx = 2**-e
+    e = ans[1]
+    return lambda g: g[0] * np.exp2(-e.astype("float64"))
+
+
+defvjp("frexp", _frexp)
+defvjp("modf", lambda ans, x: lambda g: g[0])      # (fractional, integral) parts
+defvjp("divmod", lambda ans, x, y: lambda g: unbroadcast(g[1], x),
+       lambda ans, x, y: lambda g: unbroadcast(-g[1] * np.floor_divide(x, y), y))
+defvjp("nextafter", lambda ans, x, y: lambda g: unbroadcast(g, x),
+       lambda ans, x, y: lambda g: unbroadcast(0.0 * g, y))
+defvjp("spacing", zero_rule)
+defvjp("unwrap", lambda ans, p, *a, **k: lambda g: g)   # p plus a piecewise constant
+
+
+# -- cumulative_*, joins and splits -------------------------------------------------------
+def _cumulative(op):
+    def fun(x, axis=None, dtype=None, out=None, include_initial=False):
+        r = op(x, axis=axis)
+        if include_initial:
+            ax = 0 if axis is None else axis
+            first = np.zeros_like(np.take(r, [0], axis=ax)) + (1.0 if op is np.cumprod
+                                                               else 0.0)
+            r = np.concatenate([first, r], axis=ax)
+        return r
+    return fun
+
+
+composite("cumulative_sum", _cumulative(np.cumsum), (0,))
+composite("cumulative_prod", _cumulative(np.cumprod), (0,))
+
+
+def _block(arrays):
+    def depth(a):
+        return 1 + depth(a[0]) if isinstance(a, list) else 0
+    d = depth(arrays)
+
+    def rec(a, level):
+        if not isinstance(a, list):
+            return a
+        parts = [rec(x, level + 1) for x in a]
+        nd = max(d, max(len(shape_of(p)) for p in parts))
+        parts = [np.reshape(p, (1,) * (nd - len(shape_of(p))) + shape_of(p)) for p in parts]
+        return np.concatenate(parts, axis=-(d - level))
+    return rec(arrays, 0)
+
+
+composite("block", _block, (0,))
+
+
+def _broadcast_arrays_arg(i):
+    def maker(ans, *args, **kwargs):
+        return lambda g: unbroadcast(g[i], args[i])
+    return maker
+
+
+defvjp("broadcast_arrays", *[_broadcast_arrays_arg(i) for i in range(32)],
+       argnums=tuple(range(32)))
+
+
+def _meshgrid_arg(i):
+    def maker(ans, *xi, indexing="xy", **kwargs):
+        n = len(xi)
+        ax = i
+        if indexing == "xy" and n > 1 and i < 2:
+            ax = 1 - i
+        axes = tuple(k for k in range(n) if k != ax)
+        return lambda g: np.reshape(np.sum(g[i], axis=axes), shape_of(xi[i]))
+    return maker
+
+
+defvjp("meshgrid", *[_meshgrid_arg(i) for i in range(32)], argnums=tuple(range(32)))
+defvjp("unstack", lambda ans, x, axis=0: lambda g: np.stack(list(g), axis=axis))
+
+for _name in ("asarray_chkfinite", "require"):
+    defvjp(_name, identity_rule)
