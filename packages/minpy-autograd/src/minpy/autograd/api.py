@@ -13,6 +13,7 @@ operators nest: ``grad(grad(f))`` is the second derivative, and so on to any ord
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as _onp
 
@@ -103,13 +104,20 @@ def _finish(ct, value, scalar):
 
 
 def _argnums(argnum, nargs, name):
-    multi = isinstance(argnum, (tuple, list))
+    """``(positions, multi)``: ``argnum`` (an int, or any sequence of ints such as a
+    tuple, list or ``range``) as non-negative positions."""
+    multi = not isinstance(argnum, (int, _onp.integer))
+    if multi and (isinstance(argnum, (str, bytes)) or not isinstance(argnum, Sequence)):
+        raise TypeError(f"{name}: argnum must be an int or a sequence of ints, not "
+                        f"{type(argnum).__name__}")
     nums = tuple(argnum) if multi else (argnum,)
     for i in nums:
-        if not isinstance(i, int) or not -nargs <= i < nargs:
+        if isinstance(i, bool) or not isinstance(i, (int, _onp.integer)):
+            raise TypeError(f"{name}: argnum entries must be ints, not {i!r}")
+        if not -nargs <= i < nargs:
             raise ValueError(f"{name}: argnum {i!r} is out of range for a call with "
                              f"{nargs} positional argument(s)")
-    return tuple(i % nargs for i in nums), multi
+    return tuple(int(i) % nargs for i in nums), multi
 
 
 class _Traced:
@@ -123,9 +131,13 @@ class _Traced:
         self.templates = []
         self.leaves = []
         with trace_scope() as tid:
+            seen = {}
             for i in nums:
-                leaves = []
-                boxed[i] = _box_tree(args[i], tid, leaves, f"{name} (argument {i})")
+                if i in seen:  # argnum=(0, 0): the same gradient twice
+                    leaves = seen[i]
+                else:
+                    leaves = seen[i] = []
+                    boxed[i] = _box_tree(args[i], tid, leaves, f"{name} (argument {i})")
                 self.templates.append(args[i])
                 self.leaves.append(leaves)
             self.ans = fun(*boxed, **kwargs)

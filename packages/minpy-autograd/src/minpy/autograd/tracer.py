@@ -26,11 +26,14 @@ Backward
 
 from __future__ import annotations
 
+import dis
+import sys
+
 import numpy as _onp
 
 from minpy.core import Array
 from minpy.core.operators import ArrayMethods, lookup
-from minpy.core.tracing import Box, unbox_all
+from minpy.core.tracing import Box, is_live, unbox_all, unbox_dead
 from minpy.core.tracing import primitive as _core_primitive
 
 __all__ = ["Node", "ArrayBox", "VJPS", "defvjp", "primitive", "stop_gradient",
@@ -156,12 +159,21 @@ class ArrayBox(Box, ArrayMethods):
         return _onp.asarray(self.asnumpy()).tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if not is_live(self) or (dtype is not None and _onp.dtype(dtype).kind in "biu"):
+            # A dead box is its value; an integer or boolean conversion
+            # (``numpy.int64(box)``) has a zero derivative, so nothing is lost.
+            v = _onp.asarray(self.asnumpy())
+            return v if dtype is None else v.astype(dtype, copy=False)
+        if _assigning():
+            raise _assignment_error()
         raise TypeError(
             "cannot convert a traced value to a NumPy array (its gradient would be lost); "
             "use minpy.numpy functions on it, call .asnumpy() to read its value, or wrap "
             "it in minpy.autograd.stop_gradient")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if not is_live(self):
+            return _call_unboxed(getattr(ufunc, method), inputs, kwargs)
         # NumPy ufuncs on a traced value (``ndarray + box``, ``numpy.exp(box)``) run as
         # the minpy.numpy function of the same name, so they are recorded.
         if method == "__call__" and "out" not in kwargs:
@@ -173,6 +185,8 @@ class ArrayBox(Box, ArrayMethods):
             "minpy.numpy function instead, or wrap the value in stop_gradient")
 
     def __array_function__(self, func, types, args, kwargs):
+        if not is_live(self):
+            return _call_unboxed(func, args, kwargs)
         module = func.__module__ or "numpy"
         sub = module.split(".")[1] if module.startswith("numpy.") else ""
         name = func.__name__ if sub in ("", "core", "lib", "_core") else (
@@ -188,12 +202,16 @@ class ArrayBox(Box, ArrayMethods):
         return bool(self._value)
 
     def __float__(self):
+        if _assigning() and is_live(self):
+            raise _assignment_error()
         return float(self._value)
 
     def __int__(self):
         return int(self._value)
 
     def __complex__(self):
+        if _assigning() and is_live(self):
+            raise _assignment_error()
         return complex(self._value)
 
     def __index__(self):
@@ -228,11 +246,50 @@ class ArrayBox(Box, ArrayMethods):
         self._value, self._trace_id, self._node = new._value, new._trace_id, new._node
 
     def __setitem__(self, key, value):
+        from minpy.core._views import check_traced_write
+
         from ._indexops import index_update
+        check_traced_write(self)  # a write through a view cannot be recorded functionally
         key = unbox_all(key)
         self._rebind(index_update(self, key, value))
 
     _replace_with = _rebind
+
+
+def _assigning() -> bool:
+    """Whether the Python code that (through C) asked for this conversion is an item
+    assignment, ``A[i] = box``: NumPy converts the box to a float to store it into a
+    NumPy array, and the gradient would be lost without a trace. Explicit conversions
+    (``float(box)``) are calls, not assignments."""
+    frame = sys._getframe(2)  # 0: here, 1: the dunder, 2: the code NumPy was called from
+    return frame.f_code.co_code[frame.f_lasti] == _STORE_SUBSCR
+
+
+_STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
+
+
+def _assignment_error():
+    return TypeError(
+        "cannot write a traced value into a NumPy array (its gradient would be lost): "
+        "build the result with np.stack/np.concatenate/np.where, or make the array being "
+        "written a minpy.numpy Array computed inside the differentiated function")
+
+
+def _call_unboxed(fn, args, kwargs):
+    """``fn`` on ``args`` with the boxes of returned traces replaced by their values:
+    a value kept after its trace ended behaves as that value (NumPy then dispatches on
+    what is left: Arrays, or the boxes of traces still open)."""
+    args = tuple(_unbox_tree(a) for a in args)
+    kwargs = {k: _unbox_tree(v) for k, v in kwargs.items()}
+    return fn(*args, **kwargs)
+
+
+def _unbox_tree(x):
+    x = unbox_dead(x)
+    t = type(x)
+    if t is list or t is tuple:
+        return t(_unbox_tree(a) for a in x)
+    return x
 
 
 def _namespace_function(name):

@@ -23,10 +23,13 @@ import functools
 import itertools
 
 __all__ = ["Box", "primitive", "is_primitive", "trace_scope", "tracing_active",
-           "unbox_all"]
+           "is_live", "unbox_all"]
 
 _open_traces = 0
 _trace_ids = itertools.count(1)
+#: ids of the traces open now. A box of any other trace is *dead*: its trace returned
+#: (a value kept with ``losses.append(loss)``), and it stands for its plain value.
+_live: set = set()
 
 
 class Box:
@@ -55,26 +58,64 @@ class Box:
 def trace_scope():
     """Open a new trace and yield its id (ids increase with nesting)."""
     global _open_traces
+    tid = next(_trace_ids)
+    _live.add(tid)
     _open_traces += 1
     try:
-        yield next(_trace_ids)
+        yield tid
     finally:
         _open_traces -= 1
+        _live.discard(tid)
 
 
 def tracing_active() -> bool:
     return _open_traces > 0
 
 
+def is_live(box) -> bool:
+    """Whether ``box`` belongs to a trace that is still open."""
+    return box._trace_id in _live
+
+
 def _find_boxes(args):
-    """(path, box) for every box among ``args`` and one level inside list/tuple args."""
+    """(path, box) for every box among ``args`` and one level inside list/tuple args;
+    ``None`` when a box sits deeper (``append(x, [[box]])``: see :func:`_pack_nested`)."""
     found = []
     for i, arg in enumerate(args):
         if isinstance(arg, Box):
             found.append((i, arg))
         elif type(arg) in (list, tuple):
-            found.extend(((i, j), a) for j, a in enumerate(arg) if isinstance(a, Box))
+            for j, a in enumerate(arg):
+                if isinstance(a, Box):
+                    found.append(((i, j), a))
+                elif type(a) in (list, tuple) and _has_box(a):
+                    return None
     return found
+
+
+def _has_box(x):
+    if isinstance(x, Box):
+        return True
+    return type(x) in (list, tuple) and any(_has_box(a) for a in x)
+
+
+#: Primitives whose nested lists are structure, not array-likes.
+_NESTED_STRUCTURE = frozenset({"block", "bmat"})
+
+
+def _pack_nested(args):
+    """``args`` with every nested list of traced values two levels down (an array-like
+    such as ``[[x, y]]``) built into one traced array by the namespace's ``array``, so
+    the call sees one box where NumPy would see one array."""
+    from .operators import lookup
+    array = lookup("array")
+    out = []
+    for arg in args:
+        if type(arg) in (list, tuple):
+            arg = type(arg)(array(a) if type(a) in (list, tuple) and _has_box(a) else a
+                            for a in arg)
+        out.append(arg)
+    return tuple(out)
 
 
 def _substitute(args, replacements):
@@ -99,6 +140,14 @@ def unbox_all(x):
     return x
 
 
+def unbox_dead(x):
+    """``x`` with the boxes of traces that are no longer open removed (outer live boxes
+    are kept)."""
+    while isinstance(x, Box) and x._trace_id not in _live:
+        x = x._value
+    return x
+
+
 def primitive(fun, name: str | None = None):
     """Wrap ``fun`` so that tracers see its calls. ``name`` is what error messages and
     gradient tables call it (default: ``fun.__qualname__``)."""
@@ -107,6 +156,9 @@ def primitive(fun, name: str | None = None):
     def wrapped(*args, **kwargs):
         if _open_traces:
             boxes = _find_boxes(args)
+            if boxes is None and wrapped.primitive_name not in _NESTED_STRUCTURE:
+                args = _pack_nested(args)
+                boxes = _find_boxes(args)
             if boxes:
                 return _call_traced(wrapped, fun, boxes, args, kwargs)
             if any(isinstance(v, Box) for v in kwargs.values()):
@@ -125,6 +177,11 @@ def is_primitive(fun) -> bool:
 
 
 def _call_traced(wrapped, fun, boxes, args, kwargs):
+    dead = [(path, unbox_dead(box)) for path, box in boxes if box._trace_id not in _live]
+    if dead:
+        # Boxes of traces that returned stand for their values (which may be boxes of
+        # traces still open): call again without them.
+        return wrapped(*_substitute(args, dead), **kwargs)
     top = max(box._trace_id for _, box in boxes)
     mine = [(path, box) for path, box in boxes if box._trace_id == top]
     argvals = _substitute(args, [(path, box._value) for path, box in mine])

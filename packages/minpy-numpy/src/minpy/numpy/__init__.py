@@ -59,6 +59,7 @@ ndarray = Array
 
 # Our submodules first: otherwise the completed namespace would answer NumPy's.
 from . import fft, linalg, random  # noqa: E402
+from ._index_tricks import c_, r_  # noqa: E402,F401  (traced-value aware)
 
 complete_namespace(globals(), _np)
 

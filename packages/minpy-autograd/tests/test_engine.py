@@ -1,0 +1,158 @@
+"""The tracing engine: argument structures, traced values in NumPy containers, values
+kept after their trace ended (issues 10 and 15)."""
+
+import numpy as onp
+import pytest
+
+import minpy.numpy as np
+from minpy.autograd import grad, grad_and_loss, value_and_grad
+from minpy.core import Array
+
+
+def val(x):
+    return onp.asarray(x.asnumpy() if hasattr(x, "asnumpy") else x)
+
+
+# -- r_ / c_ / append / integer scalars of traced values ------------------------------
+def test_r_and_c_of_traced_values(policy):
+    assert onp.allclose(val(grad(lambda x: np.sum(np.r_[x, x]))(onp.ones(2))), [2, 2])
+    w = onp.arange(4.0).reshape(2, 2)
+    assert onp.allclose(val(grad(lambda x: np.sum(np.c_[x, x] * w))(onp.ones(2))), [1, 5])
+    assert onp.allclose(val(grad(lambda x: np.sum(np.r_["0,2", x, x] * w))(onp.ones(2))),
+                        [2, 4])
+    assert grad(lambda x: np.sum(np.r_[x, 0:3, 5.0, x * 2]))(1.0) == 3.0
+
+
+@pytest.mark.parametrize("key", [
+    (slice(0, 3), 5, [1.5, 2.0]), ("0,2,0", [1.0, 2.0], [3.0, 4.0]),
+    ("1,2,0", [1.0, 2.0], [3.0, 4.0]), ("-1,3", [[1.0, 2.0]], [[3.0, 4.0]]),
+    ("0,2", [1.0, 2.0], [[3.0, 4.0]]),
+    ("1", [[1.0, 2.0]], [[3.0, 4.0]]), (slice(0, 1, 3j), [2.0]),
+])
+@pytest.mark.parametrize("which", ["r_", "c_"])
+def test_r_c_traced_values_match_numpy(key, which):
+    """The traced build gives NumPy's values, shapes and dtypes."""
+    try:
+        expect = getattr(onp, which)[key]
+    except ValueError:
+        with pytest.raises(ValueError):
+            grad(lambda x: np.sum(getattr(np, which)[tuple(
+                x * onp.asarray(k) if isinstance(k, list) else k for k in key)]))(1.0)
+        return
+    got = {}
+
+    def f(x):
+        items = tuple(x * onp.asarray(k) if isinstance(k, list) else k for k in key)
+        out = getattr(np, which)[items]
+        got["v"] = out
+        return np.sum(out)
+
+    grad(f)(1.0)
+    assert got["v"].shape == expect.shape and got["v"].dtype == expect.dtype
+    assert onp.allclose(val(got["v"]), expect)
+    # and untraced: NumPy's result, as an Array
+    plain = getattr(np, which)[key]
+    assert isinstance(plain, Array) and onp.array_equal(val(plain), expect)
+
+
+def test_nested_lists_of_traced_values(policy):
+    # two levels down: an array-like, built into one traced array
+    assert grad(lambda x: np.sum(np.append([[x, x]], [[x, 2 * x]], axis=0)))(1.0) == 5.0
+    assert grad(lambda x: np.sum(np.append(np.ones(2), [x, x * x])))(3.0) == 7.0
+
+
+def test_integer_scalar_of_traced_value():
+    # an integer conversion has a zero derivative: allowed, and nothing is lost
+    assert grad(lambda x: x * np.int64(x))(3.0) == 3.0
+    assert grad(lambda x: x * onp.int32(x) + onp.bool_(x))(2.5) == 2.0
+
+
+# -- argnum -------------------------------------------------------------------------------
+def test_argnum_any_sequence_of_ints():
+    f = lambda x, y, z: x * y * z  # noqa: E731
+    assert grad(f, argnum=range(3))(1.0, 2.0, 3.0) == (6.0, 3.0, 2.0)
+    assert grad(f, argnum=[2, 0])(1.0, 2.0, 3.0) == (2.0, 6.0)
+    assert grad(f, argnum=onp.int64(1))(1.0, 2.0, 3.0) == 3.0
+    with pytest.raises(TypeError, match="argnum"):
+        grad(f, argnum="01")(1.0, 2.0, 3.0)
+    with pytest.raises(TypeError, match="argnum"):
+        grad(f, argnum=(0, 1.0))(1.0, 2.0, 3.0)
+    with pytest.raises(ValueError, match="out of range"):
+        grad(f, argnum=range(4))(1.0, 2.0, 3.0)
+
+
+def test_repeated_argnum_gives_the_gradient_each_time():
+    assert grad(lambda x, y: x * y, argnum=(0, 0))(2.0, 3.0) == (3.0, 3.0)
+    g, loss = grad_and_loss(lambda x, y: np.sum(x * y), argnum=(1, 0, 1))(
+        onp.ones(2), onp.full(2, 3.0))
+    assert [val(a).tolist() for a in g] == [[1, 1], [3, 3], [1, 1]] and float(loss) == 6.0
+
+
+# -- a traced value written into a NumPy array -------------------------------------------
+def test_assignment_into_numpy_array_raises():
+    def f(A, b):
+        A[1] = b
+        return np.sum(A * A)
+
+    with pytest.raises((TypeError, ValueError)) as info:
+        grad(f, 1)(onp.ones(3), 3.0)
+    err = info.value
+    text = str(err) + str(err.__cause__)
+    assert "traced value into a NumPy array" in text
+
+    def g(A, b):  # a slice: NumPy asks for an array
+        A[1:3] = b * onp.ones(2)
+        return np.sum(A)
+
+    with pytest.raises((TypeError, ValueError)) as info:
+        grad(g, 1)(onp.ones(3), 3.0)
+    assert "traced value into a NumPy array" in str(info.value) + str(info.value.__cause__)
+    # an explicit exit from the tape stays allowed
+    assert grad(lambda b: b * float(b))(3.0) == 3.0
+
+
+def test_assignment_into_untraced_array_raises():
+    def f(A, b):
+        A[1] = b
+        return np.sum(A * A)
+
+    with pytest.raises(TypeError, match="not traced"):
+        grad(f, 1)(np.ones(3), 3.0)
+
+
+# -- values kept after their trace ended -------------------------------------------------
+def test_kept_value_behaves_as_its_value(policy):
+    losses = []
+
+    def loss(x):
+        lo = np.sum(x * x)
+        losses.append(lo)
+        return lo
+
+    g = grad(loss)(onp.ones(3))
+    assert onp.allclose(val(g), 2.0)
+    kept = losses[0]
+    assert float(kept + 1.0) == 4.0 and float(1.0 + kept) == 4.0
+    assert float(np.exp(kept)) == pytest.approx(onp.exp(3.0))
+    assert float(onp.exp(kept)) == pytest.approx(onp.exp(3.0))
+    assert float(onp.ones(2) @ onp.ones(2) + kept) == 5.0
+    assert onp.asarray(kept) == 3.0
+    # used inside a new trace, it is a constant
+    assert grad(lambda x: x * kept)(2.0) == 3.0
+    loss_value, gx = value_and_grad(lambda x: np.sum(x * kept))(onp.ones(2))
+    assert float(loss_value) == 6.0 and onp.allclose(val(gx), 3.0)
+
+
+def test_kept_value_inside_nested_traces():
+    kept = []
+
+    def inner(y):
+        z = y * y
+        kept.append(z)
+        return z
+
+    def outer(x):
+        g = grad(inner)(x)      # inner's trace ends here; z was boxed by both traces
+        return g * kept[0]      # kept[0] is still traced by the outer trace: x**2 * 2x
+
+    assert grad(outer)(3.0) == pytest.approx(6 * 9.0)
