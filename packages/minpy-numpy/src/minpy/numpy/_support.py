@@ -55,6 +55,21 @@ def support_table() -> list[tuple[str, str]]:
     return sorted(rows)
 
 
+def gradient_classes(names):
+    """``name -> (class, note)`` from ``minpy.autograd``'s classification of NumPy's
+    callables (differentiable with a rule, non-differentiable, not applicable), or
+    ``None`` when minpy-autograd is not installed (this package does not need it)."""
+    try:
+        from minpy.autograd.rules.classification import classify
+    except ImportError:
+        return None
+    return {n: classify(n) for n in names}
+
+
+def _gradient_cell(cls, note):
+    return f"{cls}: {note}" if note not in ("rule",) else "rule"
+
+
 def support_counts(rows=None) -> dict:
     rows = support_table() if rows is None else rows
     on_mxnet = sum(1 for _, where in rows if where == MXNET)
@@ -92,10 +107,35 @@ def write_rst(path) -> dict:
         "",
     ]
     lines += [f"* {p}" for p in per_module]
-    lines += ["", ".. list-table::", "   :header-rows: 1", "   :widths: 60 40", "",
-              "   * - NumPy name", "     - Runs on"]
+    grads = gradient_classes([name for name, _ in rows])
+    if grads is not None:
+        from collections import Counter
+        tally = Counter(cls for cls, _ in grads.values())
+        lines += [
+            "", "The *Gradient* column is ``minpy.autograd``'s classification of each "
+            "function (``minpy/autograd/rules/classification.py``): *rule* means "
+            "``minpy.autograd`` differentiates it (checked against finite differences); "
+            "*non-differentiable* functions return integers, booleans, shapes or values "
+            "that depend only on integers, and are not recorded; *not applicable* are "
+            "I/O, printing, configuration, callables run on host values, in-place writes "
+            "and random draws without a location-scale form. A test fails when a "
+            "differentiable function has no rule.", "",
+            f"Gradients: **{tally.get('differentiable', 0)}** differentiable with a rule, "
+            f"**{tally.get('non-differentiable', 0)}** non-differentiable, "
+            f"**{tally.get('not applicable', 0)}** not applicable"
+            + (f", **{tally['differentiable, no rule']}** differentiable without a rule"
+               if tally.get("differentiable, no rule") else "") + "."]
+    header = ["   * - NumPy name", "     - Runs on"]
+    widths = "60 40"
+    if grads is not None:
+        header.append("     - Gradient")
+        widths = "35 20 45"
+    lines += ["", ".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", "",
+              *header]
     for name, where in rows:
         lines += [f"   * - ``numpy.{name}``", f"     - {where}"]
+        if grads is not None:
+            lines.append(f"     - {_gradient_cell(*grads[name])}")
     Path(path).write_text("\n".join(lines) + "\n")
     return counts
 

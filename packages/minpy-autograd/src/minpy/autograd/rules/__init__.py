@@ -48,10 +48,14 @@ def _accepting_sequences(maker, argnum):
     return wrapped
 
 
+_wrapped = {}   # one wrapper per (maker, argnum): aliases keep sharing their op's rule
 for _name, _rules in _VJPS.items():
     if _name not in SEQUENCE_OPS:
         for _i, _maker in list(_rules.items()):
-            _rules[_i] = _accepting_sequences(_maker, _i)
+            _key = (id(_maker), _i)
+            if _key not in _wrapped:
+                _wrapped[_key] = _accepting_sequences(_maker, _i)
+            _rules[_i] = _wrapped[_key]
 
 #: The names of the primitives that have built-in gradient rules.
 BUILTIN = frozenset(_VJPS)

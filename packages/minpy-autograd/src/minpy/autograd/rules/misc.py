@@ -353,3 +353,72 @@ defvjp("unstack", lambda ans, x, axis=0: lambda g: np.stack(list(g), axis=axis))
 
 for _name in ("asarray_chkfinite", "require"):
     defvjp(_name, identity_rule)
+
+
+def _kaiser(M, beta):
+    n = _onp.arange(0, M)
+    alpha = (M - 1) / 2.0
+    arg = np.sqrt(np.array(1.0 - ((n - alpha) / alpha) ** 2) if M > 1 else np.ones(M))
+    return np.i0(beta * arg) / np.i0(beta)
+
+
+composite("kaiser", _kaiser, (1,))
+
+
+def _bincount_weights(ans, x, weights=None, minlength=0):
+    idx = _onp.asarray(_host(x))
+    return lambda g: g[idx]
+
+
+defvjp("bincount", _bincount_weights, argnums=(1,))
+
+
+# -- unique values and set operations: a gather; equal values share the gradient -------
+def _unique_maker(values_first):
+    def maker(ans, ar, *args, **kwargs):
+        host = _onp.ravel(_onp.asarray(_host(ar)))
+        if kwargs.get("axis", args[3] if len(args) > 3 else None) is not None:
+            raise NotImplementedError("no gradient rule for minpy.numpy.unique with axis")
+        _, inverse, counts = _onp.unique(host, return_inverse=True, return_counts=True)
+        inverse = _onp.ravel(inverse)
+        share = 1.0 / counts[inverse]
+        shape = shape_of(ar)
+
+        def vjp(g):
+            gv = g[0] if isinstance(g, (tuple, list)) or hasattr(g, "_fields") else g
+            return np.reshape(gv[inverse] * share, shape)
+        return vjp
+    return maker
+
+
+for _name in ("unique", "unique_values", "unique_all", "unique_counts", "unique_inverse"):
+    defvjp(_name, _unique_maker(True))
+
+
+def _set_values(fun):
+    """Rules of a set operation whose result values are unique values of the inputs:
+    each result value's cotangent goes to every element of the inputs equal to it,
+    shared equally (the subgradient of a tie)."""
+    def maker_for(argnum):
+        def maker(ans, ar1, ar2, *args, **kwargs):
+            out = _onp.asarray(_host(ans[0] if isinstance(ans, tuple) else ans))
+            a1, a2 = (_onp.ravel(_onp.asarray(_host(v))) for v in (ar1, ar2))
+            me = a1 if argnum == 0 else a2
+            both = _onp.concatenate([a1, a2])
+            pos = _onp.searchsorted(out, me)
+            pos = _onp.clip(pos, 0, max(len(out) - 1, 0))
+            hit = (len(out) > 0) & (out[pos] == me) if len(out) else _onp.zeros(len(me), bool)
+            ties = _onp.array([_onp.sum(both == v) for v in me]) if len(me) else me
+            weight = _onp.where(hit, 1.0 / _onp.maximum(ties, 1), 0.0)
+            shape = shape_of(ar1 if argnum == 0 else ar2)
+
+            def vjp(g):
+                gg = g[0] if isinstance(g, (tuple, list)) else g
+                return np.reshape(gg[pos] * weight, shape)
+            return vjp
+        return maker
+    return [maker_for(0), maker_for(1)]
+
+
+for _name in ("union1d", "intersect1d", "setdiff1d", "setxor1d"):
+    defvjp(_name, *_set_values(_name))
