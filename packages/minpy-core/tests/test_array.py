@@ -230,13 +230,15 @@ def test_operators_and_mixed_ndarray():
     assert (a @ a).item() == 5.0
 
 
-def test_slices_are_copies_documented_deviation():
+def test_slices_are_views_as_in_numpy():
     base = array(np.zeros(4))
     view = base[1:3]
     view[0] = 7
-    assert base.tolist() == [0, 0, 0, 0]  # NumPy would show the write in base
-    base[0] = 1
-    assert view.tolist() == [7, 0]
+    assert base.tolist() == [0, 7, 0, 0]
+    base[2] = 1
+    assert view.tolist() == [7, 1]
+    assert view.base is base and base.base is None
+    assert not view.flags.owndata and base.flags.owndata
 
 
 def test_inplace_operators_update_the_object_with_numpy_casting():

@@ -10,16 +10,6 @@ from minpy.core import Array, mxnet_available
 needs_mxnet = pytest.mark.skipif(not mxnet_available(), reason="MXNet is not installed")
 
 
-def test_slices_are_copies():
-    base = np.zeros(4)
-    view = base[1:3]
-    view[0] = 7
-    assert base.tolist() == [0, 0, 0, 0]
-    base[1:3] = 5  # assignment to the base works as in NumPy
-    assert base.tolist() == [0, 5, 5, 0]
-    assert view.tolist() == [7, 0]
-
-
 def test_reductions_return_0d_arrays():
     a = np.arange(6.0).reshape(2, 3)
     for scalar in (a.sum(), np.max(a), a[1, 2]):

@@ -7,10 +7,14 @@ needs it (:meth:`Array._host_value`, :meth:`Array._mx_value`), and a write throu
 form drops the other. Each conversion is counted and passes the transfer guard
 (:mod:`minpy.core.transfer`).
 
-The host form may be shared with other Arrays (results of NumPy functions are often
-views of their inputs) and with NumPy code the Array was handed to; ``_shared`` records
-that, and a write then copies first. So writes never reach another Array: basic slices
-are copies, a documented deviation from NumPy.
+Views follow NumPy: ``a[2:5]``, ``a.T``, ``a.reshape(...)`` and the other view-making
+functions give Arrays in ``a``'s *family* (:mod:`minpy.core._views`): they share ``a``'s
+host buffer, writes go to it in place and bump the family's version, and every other
+form is a cache stamped with the version it was made at, never read once stale.
+
+Outside families the host form may still be shared with other Arrays or NumPy code
+(``_shared``); a write then copies first, so it cannot reach an array NumPy would call
+a copy.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import math
 
 import numpy as np
 
-from . import _mxnet, convert, transfer
+from . import _mxnet, _views, convert, transfer
+from ._surface import HostSurface
 from .device import Device, current_device
 from .dtypes import mx_holdable
 from .operators import ArrayMethods, lookup
@@ -35,7 +40,7 @@ def _mx_ndarray_types():
     return (mx.np.ndarray, mx.nd.NDArray)
 
 
-class Array(ArrayMethods):
+class Array(HostSurface, ArrayMethods):
     """An n-dimensional array that behaves like :class:`numpy.ndarray`.
 
     Parameters
@@ -48,15 +53,17 @@ class Array(ArrayMethods):
         Where the MXNet form lives; defaults to :func:`~minpy.core.current_device`.
     """
 
-    __slots__ = ("_host", "_mx", "_device", "_shared", "_dtype", "_shape", "__weakref__")
+    # _view: None, or this Array's place in a view family (minpy.core._views.ViewInfo).
+    __slots__ = ("_host", "_mx", "_device", "_shared", "_dtype", "_shape", "_view",
+                 "__weakref__")
     # NumPy defers to Array in mixed expressions (ndarray + Array -> Array).
     __array_priority__ = 100.0
 
     def __init__(self, obj, dtype=None, device: Device | None = None):
         device = device or current_device()
         if isinstance(obj, Array):
-            if obj._host is not None:
-                host = np.array(obj._host, dtype=dtype)
+            if obj._host is not None or obj._view is not None:
+                host = np.array(obj._host_value(), dtype=dtype)
             else:
                 src = obj._mx.as_in_ctx(device.mx_context)
                 self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
@@ -79,6 +86,7 @@ class Array(ArrayMethods):
         self._mx = mx
         self._device = device
         self._shared = shared
+        self._view = None
         # Metadata is cached: asking MXNet for a dtype or shape is a C call (~2 us).
         self._dtype = host.dtype if host is not None else dtype
         self._shape = host.shape if host is not None else None
@@ -108,7 +116,9 @@ class Array(ArrayMethods):
         it as handed out, so a later write through this Array copies first."""
         host = self._host
         if host is None:
-            if transfer.guarded():
+            if self._view is not None and self._view.recipe is not None:
+                host = self._derive_host()
+            elif transfer.guarded():
                 dtype = self.dtype
                 transfer.note("to_host", self.size * dtype.itemsize, self.shape, dtype,
                               self._device)
@@ -120,38 +130,75 @@ class Array(ArrayMethods):
             self._shared = True
         return host
 
+    def _derive_host(self) -> np.ndarray:
+        """A family member made without a host form: its host view of the parent's."""
+        parent, fn, args, kwargs = self._view.recipe
+        host = fn(parent._host_value(), *args, **kwargs)
+        if not isinstance(host, np.ndarray):
+            host = np.asarray(host)
+        self._view.recipe = None  # the parent stays alive as NumPy's .base would
+        self._host = host
+        return host
+
     def _mx_value(self):
-        """The MXNet form on this Array's device, converting once if needed."""
+        """The MXNet form on this Array's device, converting once if needed (and again
+        after a write to its view family made the cached one stale)."""
         mxv = self._mx
-        if mxv is None:
-            host = self._host
+        vi = self._view
+        if mxv is None or (vi is not None and vi.stamps.get("mxnet") != vi.fam.version):
+            host = self._host_value()
             if not mx_holdable(host.dtype):
                 raise TypeError(f"MXNet cannot hold dtype {host.dtype}")
             transfer.note("to_mxnet", host.nbytes, host.shape, host.dtype, self._device)
             mx = _mxnet.require()
+            if not host.flags.c_contiguous:  # views of other layouts
+                host = np.ascontiguousarray(host)
             mxv = self._mx = mx.np.array(host, dtype=host.dtype, ctx=self._device.mx_context)
+            if vi is not None:
+                vi.stamps["mxnet"] = vi.fam.version
         return mxv
 
     @property
     def forms(self) -> tuple[str, ...]:
-        """Which forms are present now: ``('host',)``, ``('mxnet',)`` or both."""
-        return tuple(n for n, v in (("host", self._host), ("mxnet", self._mx)) if v is not None)
+        """Which current forms are present: ``('host',)``, ``('mxnet',)`` or both."""
+        mxv = self._mx
+        vi = self._view
+        if mxv is not None and vi is not None and vi.stamps.get("mxnet") != vi.fam.version:
+            mxv = None
+        return tuple(n for n, v in (("host", self._host), ("mxnet", mxv)) if v is not None)
 
     def _writable_host(self) -> np.ndarray:
-        """The host form, made private and writable; the MXNet form is dropped."""
+        """The host form, ready for a write in place: in a view family the shared buffer
+        itself (every cached form of the family goes stale); otherwise made private, and
+        the MXNet form is dropped. A read-only array raises NumPy's ValueError."""
         host = self._host_value()
-        if self._shared or not host.flags.writeable:
+        if not host.flags.writeable:
+            raise ValueError("assignment destination is read-only")
+        if self._view is not None:
+            _views.bump(self)
+            return host
+        if self._shared:
             host = self._host = np.array(host, copy=True)
             self._shared = False
         self._mx = None
         return host
 
     def _assign(self, other: "Array") -> None:
-        """Take over ``other``'s data (in-place operators, ``sort()``, ``fill``)."""
-        self._host, self._mx = other._host, other._mx
+        """Take over ``other``'s data (in-place operators, ``sort()``, ``fill``, ``out=``):
+        in a view family, a write into the shared buffer."""
+        if self._view is not None or (self._host is not None
+                                      and not self._host.flags.writeable):
+            host = self._writable_host()
+            host[...] = other._host_value()
+            return
+        if other._view is not None:  # never adopt a family's buffer silently
+            self._host, self._mx = np.array(other._host_value(), copy=True), None
+        else:
+            self._host, self._mx = other._host, other._mx
         self._dtype, self._shape = other.dtype, other.shape
-        self._shared = True if other._host is not None else False
-        other._shared = other._host is not None
+        self._shared = True if other._host is not None and other._view is None else False
+        if other._view is None:
+            other._shared = other._host is not None
 
     # -- NumPy attributes ------------------------------------------------------------
     @property
@@ -160,6 +207,38 @@ class Array(ArrayMethods):
         if shape is None:
             shape = self._shape = tuple(self._mx.shape)
         return shape
+
+    @shape.setter
+    def shape(self, value):
+        """Reshape in place without copying, as setting ``numpy.ndarray.shape`` (NumPy's
+        AttributeError where that would need a copy)."""
+        host = self._host_value()
+        view = host.view()
+        view.shape = value
+        if self._view is None and not self._shared and host.base is None:
+            host.shape = value  # a private owner changes its own shape
+            view = host
+        self._host, self._mx = view, None
+        self._shape = view.shape
+
+    @property
+    def real(self):
+        return lookup("real")(self)
+
+    @real.setter
+    def real(self, value):
+        self._writable_host().real = _host_tree(value)
+
+    @property
+    def imag(self):
+        return lookup("imag")(self)
+
+    @imag.setter
+    def imag(self, value):
+        host = self._host_value()
+        if host.dtype.kind != "c":
+            raise TypeError("array does not have imaginary part to set")
+        self._writable_host().imag = _host_tree(value)
 
     @property
     def dtype(self) -> np.dtype:
@@ -202,6 +281,9 @@ class Array(ArrayMethods):
         if device == self._device:
             return self
         out = object.__new__(Array)
+        if self._view is not None:  # a copy, not a member of this family
+            out._set(np.array(self._host_value(), copy=True), None, device)
+            return out
         mxv = self._mx.as_in_ctx(device.mx_context) if self._mx is not None else None
         out._set(self._host, mxv, device, shared=self._host is not None, dtype=self.dtype)
         if self._host is not None:
@@ -326,7 +408,8 @@ class Array(ArrayMethods):
                 "cannot write a traced value into an Array that is not traced: build the "
                 "result with np.stack/np.concatenate/np.where, or compute the Array being "
                 "written inside the differentiated function from its inputs")
-        if self._host is None and self._device.is_gpu and mx_holdable(self.dtype):
+        if (self._host is None and self._view is None and self._device.is_gpu
+                and mx_holdable(self.dtype)):
             # Stay on the device when MXNet accepts the write; otherwise use the host.
             try:
                 self._mx[_mx_key(key)] = value._mx_value() if isinstance(value, Array) else value

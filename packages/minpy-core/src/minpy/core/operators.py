@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import convert
+from ._views import adopt, check_traced_write
+from .tracing import Box
 
 __all__ = ["lookup", "set_resolver", "host_function", "ArrayMethods", "ARRAY_METHODS"]
 
@@ -39,7 +41,8 @@ def host_function(name: str):
     fn = _SPECIAL.get(name) or _numpy_attr(name)
 
     def on_host(*args, **kwargs):
-        return convert.wrap(fn(*convert.to_host(args), **convert.to_host(kwargs)))
+        # adopt: NumPy's views of an argument join its view family.
+        return adopt(fn(*convert.to_host(args), **convert.to_host(kwargs)), args, kwargs, None)
 
     on_host.__name__ = name
     return on_host
@@ -82,6 +85,8 @@ class ArrayMethods:
         """``self op= other`` with NumPy's rules: the result keeps ``self``'s shape and
         dtype, a 'same_kind' cast, and the object itself is updated."""
         self._check_inplace_operand(name, other)
+        if isinstance(self, Box):
+            check_traced_write(self)
         result = lookup(name)(self, other)
         if result.shape != self.shape:
             raise ValueError(
@@ -115,10 +120,17 @@ class ArrayMethods:
     def __getitem__(self, key):
         return lookup("getitem")(self, key)
 
-    def reshape(self, *shape, order="C"):
+    def reshape(self, *shape, order="C", copy=None):
+        """As :meth:`numpy.ndarray.reshape`; ``copy=True`` always copies, ``copy=False``
+        raises ValueError where the result cannot be a view (NumPy 2.1's ``copy``)."""
         if len(shape) == 1:
             shape = shape[0]
-        return lookup("reshape")(self, shape, order=order)
+        if copy:
+            return lookup("copy")(lookup("reshape")(self, shape, order=order))
+        out = lookup("reshape")(self, shape, order=order)
+        if copy is False and out is not self and not _shares_buffer(out, self):
+            raise ValueError("Unable to avoid creating a copy while reshaping.")
+        return out
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
@@ -133,9 +145,12 @@ class ArrayMethods:
     def flatten(self, order="C"):
         return lookup("copy")(lookup("ravel")(self, order=order))
 
-    def sort(self, axis=-1, kind=None, order=None):
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
         """Sort in place, as :meth:`numpy.ndarray.sort`."""
-        self._replace_with(lookup("sort")(self, axis=axis, kind=kind, order=order))
+        if isinstance(self, Box):
+            check_traced_write(self)
+        kw = {} if stable is None else {"stable": stable}
+        self._replace_with(lookup("sort")(self, axis=axis, kind=kind, order=order, **kw))
 
     def fill(self, value):
         self[...] = value
@@ -143,7 +158,9 @@ class ArrayMethods:
     def nonzero(self):
         return lookup("nonzero")(self)
 
-    def dot(self, b):
+    def dot(self, b, out=None):
+        if out is not None:
+            return lookup("dot")(self, b, out=out)
         return lookup("dot")(self, b)
 
     def __copy__(self):
@@ -151,6 +168,14 @@ class ArrayMethods:
 
     def __deepcopy__(self, memo):
         return lookup("copy")(self)
+
+
+def _shares_buffer(a, b) -> bool:
+    """Whether two arrays (or traced values) are views of one view family."""
+    from .tracing import unbox_all
+    a, b = unbox_all(a), unbox_all(b)
+    va, vb = getattr(a, "_view", None), getattr(b, "_view", None)
+    return va is not None and vb is not None and va.fam is vb.fam
 
 
 def _binary(name, reflected=False):

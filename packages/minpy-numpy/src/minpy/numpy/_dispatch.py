@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from minpy.core import Array, _mxnet, current_device, primitive
+from minpy.core import Array, _mxnet, _views, current_device, primitive
 from minpy.core.convert import to_host, wrap
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
 from minpy.core.errors import is_mxnet_error, translate
@@ -253,7 +253,30 @@ def _wrap_mx(res, device, mx):
 
 
 def _run_numpy(op, args, kwargs, device):
-    return wrap(op.numpy(*to_host(args), **to_host(kwargs)), device)
+    # adopt: NumPy's views of an argument join its view family (NumPy's sharing).
+    return _views.adopt(op.numpy(*to_host(args), **to_host(kwargs)), args, kwargs, device)
+
+
+def _link_mx_view(op, view_rule, args, kwargs, result):
+    """An MXNet result of a view-making op (``x[1:3]``, ``x.T``...): when NumPy would
+    return a view here, it joins the argument's family, with the recipe that derives its
+    host view from the argument's host form when one is needed."""
+    parent = args[0]
+    if not isinstance(parent, Array) or not view_rule(args, kwargs):
+        return result
+    if type(result) is Array:
+        _views.link(result, parent, (parent, op.numpy, args[1:], kwargs))
+    elif type(result) in (list, tuple):
+        for k, r in enumerate(result):
+            if type(r) is Array:
+                _views.link(r, parent, (parent, _nth(op.numpy, k), args[1:], kwargs))
+    return result
+
+
+def _nth(fn, k):
+    def nth(*args, **kwargs):
+        return fn(*args, **kwargs)[k]
+    return nth
 
 
 def _write_out(out, result):
@@ -337,6 +360,9 @@ def make_function(op):
 
     numpy_fn = op.numpy
     no_mxnet = "mxnet" not in op.impls
+    # Ufuncs never return their inputs or views of them: their results skip adopt().
+    fresh = isinstance(numpy_fn, np.ufunc)
+    view_rule = getattr(op, "view", None)
 
     def call(*args, **kwargs):
         if kwargs and "out" in kwargs:
@@ -350,9 +376,9 @@ def make_function(op):
                 hosts, device = _host_args_on_cpu(args)
                 if hosts is not None:
                     res = numpy_fn(*hosts, **(_host_kwargs(kwargs) if kwargs else kwargs))
-                    if type(res) is np.ndarray:
+                    if type(res) is np.ndarray and fresh:
                         return Array._from_host(res, device)
-                    return wrap(res, device)
+                    return _views.adopt(res, args, kwargs, device)
             if no_mxnet and not pol.strict:
                 # Nothing to choose: NumPy, with the arrays brought to the host.
                 if pol.wants_mxnet:
@@ -380,6 +406,8 @@ def make_function(op):
             else:
                 if timing:
                     _policy.record(name, "mxnet", time.perf_counter() - t0)
+                if view_rule is not None:
+                    return _link_mx_view(op, view_rule, args, kwargs, result)
                 return result
         elif no_mxnet and pol.wants_mxnet:
             _policy.notify_fallback(name, "no MXNet implementation")

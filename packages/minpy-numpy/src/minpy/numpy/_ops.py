@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from minpy.core import get_default_float_dtype
+from minpy.core import Array, get_default_float_dtype
 
 from ._table import TABLE, register
 
@@ -698,3 +698,43 @@ for _new, _old in (("acos", "arccos"), ("acosh", "arccosh"), ("asin", "arcsin"),
                    ("permute_dims", "transpose"), ("bitwise_invert", "invert"),
                    ("bitwise_not", "invert")):
     _alias(_new, _old)
+
+
+# -- views ---------------------------------------------------------------------------
+# Ops whose NumPy result is a view of their first argument: ``Op.view`` is
+# ``(args, kwargs) -> bool``, whether NumPy returns a view for these arguments. An
+# MXNet result of such a call joins the argument's view family (minpy.core._views);
+# NumPy results are linked by the memory they share, so need no rule.
+def _contiguous(a):
+    """Whether NumPy's reshape/ravel of ``a`` (C order) is a view: ``a`` is C-contiguous.
+    An MXNet-only owner always is; a view made without a host form is asked its own."""
+    host = a._host if isinstance(a, Array) else None
+    if host is None:
+        if not isinstance(a, Array):
+            return False
+        if a._view is None or a._view.base is None:
+            return True
+        host = a._host_value()
+    return host.flags.c_contiguous
+
+
+def _getitem_view(args, kw):
+    """Basic indexing gives a view, except a key of one int per axis (a scalar)."""
+    key = args[1]
+    if not _basic_index(key):
+        return False
+    parts = key if type(key) is tuple else (key,)
+    return not (all(type(k) is int for k in parts) and len(parts) == args[0].ndim)
+
+
+_ALWAYS = lambda args, kw: True  # noqa: E731
+for _name in ("transpose", "permute_dims", "swapaxes", "moveaxis", "expand_dims", "squeeze",
+              "diagonal", "broadcast_to", "flip", "fliplr", "flipud", "rot90", "atleast_1d",
+              "atleast_2d", "atleast_3d", "split", "array_split", "hsplit", "vsplit",
+              "dsplit"):
+    if _name in TABLE:
+        TABLE[_name].view = _ALWAYS
+TABLE["getitem"].view = _getitem_view
+TABLE["reshape"].view = lambda args, kw: _contiguous(args[0])
+TABLE["ravel"].view = lambda args, kw: _contiguous(args[0])
+TABLE["diag"].view = lambda args, kw: args[0].ndim == 2
