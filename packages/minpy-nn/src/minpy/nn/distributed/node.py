@@ -59,8 +59,8 @@ def run_server() -> None:
         mx = _mxnet.require()
     finally:
         os.environ["DMLC_ROLE"] = role
-    from mxnet import kvstore_server
-    kvstore_server.KVStoreServer(mx.kv.create("dist")).run()
+    from mxnet.kvstore.kvstore_server import KVStoreServer
+    KVStoreServer(mx.kv.create("dist")).run()
 
 
 def main() -> int:
