@@ -124,6 +124,7 @@ class Function:
         Used in error messages (default: the symbol's name).
     train : bool
         Start in training mode (default) or in inference mode; see :meth:`train`.
+        ``is_train`` is the original MinPy's name for it.
     dtype : dtype, optional
         Compute dtype for the floating-point inputs (default: the inputs' own dtype).
     data_names : iterable of str, optional
@@ -140,7 +141,9 @@ class Function:
     """
 
     def __init__(self, symbol, input_shapes=None, name=None, train=True, dtype=None,
-                 data_names=None):
+                 data_names=None, is_train=None):
+        if is_train is not None:  # the original MinPy's keyword
+            train = is_train
         mx = _mxnet.require()
         if not isinstance(symbol, mx.sym.Symbol):
             raise TypeError(f"Function expects an mxnet Symbol, got {type(symbol).__name__}")
@@ -304,7 +307,9 @@ class Function:
                 aux = [k for k in unknown if k in self._aux_names]
                 parts.append(f"unknown argument(s) {unknown}" + (
                     f" ({aux} are auxiliary states, kept inside the Function: set them "
-                    "with set_aux_states)" if aux else ""))
+                    "with set_aux_states)" if aux else
+                    " (the original MinPy ignored them; pass only the symbol's arguments, "
+                    "e.g. fn(X=X, **fn.select(params)))"))
             if twice:
                 parts.append(f"argument(s) {twice} given twice")
             raise SymbolArgumentError(
@@ -604,6 +609,19 @@ class Function:
         if self._last_bound is not None:
             return list(self._last_bound.out_shapes)
         return list(self._inferred[1])
+
+    def select(self, values: dict) -> dict:
+        """The entries of ``values`` (e.g. a model's parameter dict) that are arguments
+        of this Function: ``fn(X=X, **fn.select(model.params))``."""
+        return {k: v for k, v in values.items() if k in self._arg_index}
+
+    def get_one_output_shape(self) -> tuple:
+        """The shape of the only output (the original MinPy's helper)."""
+        shapes = self.get_output_shapes()
+        if len(shapes) != 1:
+            raise ValueError(f"{self.name} has {len(shapes)} outputs "
+                             f"{self.list_outputs()}; use get_output_shapes()")
+        return shapes[0]
 
     def init_params(self, initializer=None, seed=None, dtype=None, device=None,
                     **data_shapes) -> dict:

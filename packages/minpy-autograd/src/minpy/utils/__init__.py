@@ -1,0 +1,1 @@
+"""The original MinPy's ``minpy.utils``: :mod:`minpy.utils.gradient_checker`."""

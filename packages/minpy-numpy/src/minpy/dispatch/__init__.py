@@ -1,0 +1,1 @@
+"""The original MinPy's ``minpy.dispatch`` package; see :mod:`minpy.dispatch.policy`."""
