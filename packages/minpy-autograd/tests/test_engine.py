@@ -61,6 +61,14 @@ def test_nested_lists_of_traced_values(policy):
     assert grad(lambda x: np.sum(np.append(np.ones(2), [x, x * x])))(3.0) == 7.0
 
 
+def test_block_of_nested_traced_values():
+    # block's nested lists are structure (not array-likes): the boxes are found at
+    # any depth and get their gradients through the nested paths
+    w = onp.arange(8.0).reshape(2, 4)
+    g = grad(lambda x: np.sum(np.block([[x, x * 2], [x * 3, x]]) * w))(onp.ones(2))
+    assert onp.allclose(val(g), [22.0, 29.0])
+
+
 def test_integer_scalar_of_traced_value():
     # an integer conversion has a zero derivative: allowed, and nothing is lost
     assert grad(lambda x: x * np.int64(x))(3.0) == 3.0

@@ -20,12 +20,15 @@ from __future__ import annotations
 from . import rules as _rules  # noqa: F401  (registers the gradient rules)
 from ._indexops import index_add, index_update
 from .api import elementwise_grad, grad, grad_and_loss, hessian, jacobian, make_vjp, value_and_grad
+from .checkpoint import checkpoint
+from .forward import hvp, jvp, make_hvp, make_jvp
 from .tracer import VJPS, ArrayBox, Node, defvjp, is_traced, primitive, stop_gradient
 
 __version__ = "0.1.0"
 
 __all__ = ["grad", "grad_and_loss", "value_and_grad", "elementwise_grad", "jacobian",
-           "hessian", "make_vjp", "stop_gradient", "primitive", "defvjp", "VJPS",
+           "hessian", "make_vjp", "make_jvp", "jvp", "hvp", "make_hvp", "checkpoint",
+           "stop_gradient", "primitive", "defvjp", "VJPS",
            "ArrayBox", "Node", "is_traced", "index_add", "index_update", "check_grads"]
 
 

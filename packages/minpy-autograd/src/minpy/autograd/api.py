@@ -20,7 +20,7 @@ import numpy as _onp
 from minpy.core import Array
 from minpy.core.tracing import Box, trace_scope
 
-from .tracer import ArrayBox, Node, backward
+from .tracer import ArrayBox, Node, backward, backward_many
 
 __all__ = ["grad", "grad_and_loss", "value_and_grad", "elementwise_grad", "jacobian",
            "hessian", "make_vjp"]
@@ -63,6 +63,8 @@ def _box_tree(x, trace_id, leaves, where):
     t = type(x)
     if t is list or t is tuple:
         return t(_box_tree(a, trace_id, leaves, where) for a in x)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # a named tuple (EighResult)
+        return t(*[_box_tree(a, trace_id, leaves, where) for a in x])
     if t is dict:
         return {k: _box_tree(v, trace_id, leaves, where) for k, v in x.items()}
     value, scalar = _leaf_value(x, where)
@@ -71,10 +73,34 @@ def _box_tree(x, trace_id, leaves, where):
     return ArrayBox(value, trace_id, node)
 
 
+def _is_tree(x):
+    return isinstance(x, (list, tuple, dict))
+
+
+def _tree_leaves(x):
+    """The leaves of a tree of lists, tuples (named ones too) and dicts, in order."""
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in _tree_leaves(v)]
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in _tree_leaves(v)]
+    return [x]
+
+
+def _map_tree(fn, x):
+    """``fn`` applied to each element (one level) of tree node ``x``, same structure."""
+    if isinstance(x, dict):
+        return type(x)((k, fn(v)) for k, v in x.items())
+    if hasattr(x, "_fields"):
+        return type(x)(*[fn(v) for v in x])
+    return type(x)(fn(v) for v in x)
+
+
 def _fill_tree(x, it):
     t = type(x)
     if t is list or t is tuple:
         return t(_fill_tree(a, it) for a in x)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return t(*[_fill_tree(a, it) for a in x])
     if t is dict:
         return {k: _fill_tree(v, it) for k, v in x.items()}
     return next(it)
@@ -150,19 +176,43 @@ class _Traced:
         return None
 
     def value(self):
-        """The answer with this trace's boxing removed."""
-        ans = self.ans
-        if isinstance(ans, ArrayBox) and ans._trace_id == self.trace_id:
-            return ans._value
-        return ans
+        """The answer with this trace's boxing removed (also inside a tuple, list or
+        dict answer)."""
+        tid = self.trace_id
+
+        def strip(x):
+            if isinstance(x, ArrayBox) and x._trace_id == tid:
+                return x._value
+            return _map_tree(strip, x) if _is_tree(x) else x
+        return strip(self.ans)
 
     def gradients(self, g, free):
+        """The gradients of ``<ans, g>``; ``g`` has the answer's structure (an array
+        for an array answer; a tuple, list or dict of them for such an answer)."""
         node = self.output_node()
-        cts = backward(node, g, free=free) if node is not None else {}
+        if node is not None:
+            cts = backward(node, _as_cotangent(g, self.ans), free=free)
+        elif _is_tree(self.ans):
+            tid = self.trace_id
+            roots = [(a._node, _as_cotangent(ga, a))
+                     for a, ga in zip(_tree_leaves(self.ans), _tree_leaves(g))
+                     if isinstance(a, ArrayBox) and a._trace_id == tid and ga is not None]
+            cts = backward_many(roots, free=free) if roots else {}
+        else:
+            cts = {}
         grads = tuple(
             _fill_tree(template, iter([_finish(cts.get(n), v, s) for n, v, s in leaves]))
             for template, leaves in zip(self.templates, self.leaves))
         return grads if self.multi else grads[0]
+
+
+def _as_cotangent(g, out):
+    """A cotangent given as a number or NumPy array, as an Array of the output's
+    dtype (the rules work on arrays)."""
+    if isinstance(g, (Array, Box)):
+        return g
+    dtype = out.dtype
+    return _np().asarray(_onp.asarray(g, dtype=dtype if dtype.kind in "fc" else None))
 
 
 def _shape_dtype(ans, name):

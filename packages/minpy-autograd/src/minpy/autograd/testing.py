@@ -15,7 +15,7 @@ from minpy.core import Array
 from .api import grad
 from .tracer import stop_gradient
 
-__all__ = ["check_grads", "check_complex_grads", "GradientCheckError"]
+__all__ = ["check_grads", "check_jvp", "check_complex_grads", "GradientCheckError"]
 
 
 class GradientCheckError(AssertionError):
@@ -131,6 +131,62 @@ def check_grads(fun, *args, order=2, eps=1e-6, rtol=1e-5, atol=1e-6, seed=0):
             for g, w in zip(gs, weights):
                 total = total + _vdot(g, w)
             return total
+
+
+# -- forward mode -----------------------------------------------------------------------
+def _outputs(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def check_jvp(fun, *args, eps=1e-6, rtol=1e-5, atol=1e-6, seed=0):
+    """Check forward mode (:func:`~minpy.autograd.jvp`) of ``fun`` at ``args`` along a
+    random direction: every float output's ``J v`` against central finite differences,
+    and ``<w, J v>`` against ``<J^T w, v>`` from reverse mode for random output weights
+    ``w`` (the transpose identity, which ties forward mode to :func:`jacobian`'s rows).
+    Raises :class:`GradientCheckError` on a mismatch."""
+    from .forward import jvp
+    rng = _onp.random.default_rng(seed)
+    args = tuple(_as_float64(a) for a in args)
+    dirs = tuple(_random_like(a, rng) for a in args)
+    ans, tangent = jvp(fun, args, dirs)
+    plus = _outputs(fun(*[_axpy(eps, d, a) for a, d in zip(args, dirs)]))
+    minus = _outputs(fun(*[_axpy(-eps, d, a) for a, d in zip(args, dirs)]))
+    outs, tangents = _outputs(ans), _outputs(tangent)
+    forward_total = 0.0
+    weights = []
+    for k, (o, t, p, m) in enumerate(zip(outs, tangents, plus, minus)):
+        if not _is_float_output(o):
+            weights.append(None)
+            continue
+        numeric = (_onp.asarray(_to_host(p)) - _onp.asarray(_to_host(m))) / (2 * eps)
+        analytic = _onp.asarray(_to_host(t))
+        if analytic.shape != numeric.shape or not _onp.allclose(
+                analytic, numeric, rtol=rtol, atol=atol):
+            raise GradientCheckError(
+                f"forward mode, output {k}: J v {analytic!r} != finite differences "
+                f"{numeric!r}")
+        w = rng.standard_normal(numeric.shape)
+        weights.append(_np().array(w))
+        forward_total += float(_onp.sum(w * analytic))
+    if not any(w is not None for w in weights):
+        return
+    multi = isinstance(ans, (tuple, list))
+
+    def scalar(*a):
+        res = _outputs(fun(*a)) if multi else [fun(*a)]
+        total = 0.0
+        for r, w in zip(res, weights):
+            if w is not None:
+                total = total + _vdot(r, w)
+        return total
+
+    grads = grad(scalar, tuple(range(len(args))))(*args)
+    reverse_total = sum(_as_number(_vdot(g, d)) if not isinstance(g, float) else g * d
+                        for g, d in zip(grads, dirs))
+    if not abs(forward_total - reverse_total) <= atol + rtol * abs(reverse_total):
+        raise GradientCheckError(
+            f"forward mode: <w, J v> = {forward_total!r} but reverse mode gives "
+            f"<J^T w, v> = {reverse_total!r}")
 
 
 # -- complex inputs ---------------------------------------------------------------------

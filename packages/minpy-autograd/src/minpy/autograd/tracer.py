@@ -37,7 +37,7 @@ from minpy.core.tracing import Box, is_live, unbox_all, unbox_dead
 from minpy.core.tracing import primitive as _core_primitive
 
 __all__ = ["Node", "ArrayBox", "VJPS", "defvjp", "primitive", "stop_gradient",
-           "backward", "is_traced"]
+           "backward", "backward_many", "is_traced"]
 
 #: primitive_name -> {argnum: maker}
 VJPS: dict = {}
@@ -393,7 +393,7 @@ def _node_vjps(node, g):
                 raise _missing_rule(node, path)
             out.append(maker(ans, *args, **kwargs)(g))
         else:
-            i, j = path
+            i = path[0]  # element path[1:] of list argument i (nested for np.block)
             if lists is None:
                 lists = {}
             grads = lists.get(i)
@@ -402,7 +402,9 @@ def _node_vjps(node, g):
                 if maker is None:
                     raise _missing_rule(node, i)
                 grads = lists[i] = maker(ans, *args, **kwargs)(g)
-            out.append(grads[j])
+            for j in path[1:]:
+                grads = grads[j]
+            out.append(grads)
     return out
 
 
@@ -410,21 +412,30 @@ def backward(root, g, free=False):
     """Propagate cotangent ``g`` from node ``root``; return ``{leaf node: cotangent}``
     for the input nodes reached. ``free=True`` clears each node's saved values after
     use (a tape used once)."""
+    return backward_many([(root, g)], free)
+
+
+def backward_many(roots, free=False):
+    """:func:`backward` from several ``(node, cotangent)`` pairs at once (a function
+    with several outputs); a node may be both a root and an ancestor of another."""
     # Count, for every reachable node, the edges from its consumers.
     pending = {}
-    stack = [root]
+    cts = {}
+    for node, g in roots:
+        cts[node] = _add(cts.get(node), g)
+    stack = list(cts)
     while stack:
         node = stack.pop()
         for p in node.parents:
             c = pending.get(p)
             if c is None:
                 pending[p] = 1
-                stack.append(p)
+                if p not in cts:  # a root is on the stack already
+                    stack.append(p)
             else:
                 pending[p] = c + 1
-    cts = {root: g}
     leaves = {}
-    ready = [root]
+    ready = [node for node in cts if node not in pending]
     while ready:
         node = ready.pop()
         g = cts.pop(node, None)

@@ -99,8 +99,9 @@ def _has_box(x):
     return type(x) in (list, tuple) and any(_has_box(a) for a in x)
 
 
-#: Primitives whose nested lists are structure, not array-likes.
-_NESTED_STRUCTURE = frozenset({"block", "bmat"})
+#: Primitives whose nested lists are structure, not array-likes: their boxes are found
+#: at any depth, at paths ``(i, j, k, ...)``, and their rules return nested gradients.
+_NESTED_STRUCTURE = frozenset({"block"})
 
 
 def _pack_nested(args):
@@ -122,13 +123,28 @@ def _substitute(args, replacements):
     args = list(args)
     for path, value in replacements:
         if isinstance(path, tuple):
-            i, j = path
-            seq = list(args[i])
-            seq[j] = value
-            args[i] = type(args[i])(seq)
+            args[path[0]] = _set_in(args[path[0]], path[1:], value)
         else:
             args[path] = value
     return tuple(args)
+
+
+def _set_in(seq, path, value):
+    """A copy of nested list/tuple ``seq`` with the element at ``path`` replaced."""
+    items = list(seq)
+    j = path[0]
+    items[j] = value if len(path) == 1 else _set_in(items[j], path[1:], value)
+    return type(seq)(items)
+
+
+def _find_deep(x, path, found):
+    """(path, box) for the boxes at any depth of nested lists/tuples ``x``."""
+    for j, a in enumerate(x):
+        if isinstance(a, Box):
+            found.append((path + (j,), a))
+        elif type(a) in (list, tuple):
+            _find_deep(a, path + (j,), found)
+    return found
 
 
 def unbox_all(x):
@@ -156,9 +172,13 @@ def primitive(fun, name: str | None = None):
     def wrapped(*args, **kwargs):
         if _open_traces:
             boxes = _find_boxes(args)
-            if boxes is None and wrapped.primitive_name not in _NESTED_STRUCTURE:
-                args = _pack_nested(args)
-                boxes = _find_boxes(args)
+            if boxes is None:
+                if wrapped.primitive_name in _NESTED_STRUCTURE:
+                    boxes = _find_deep(args, (), [])
+                    boxes = [(p if len(p) > 1 else p[0], b) for p, b in boxes]
+                else:
+                    args = _pack_nested(args)
+                    boxes = _find_boxes(args)
             if boxes:
                 return _call_traced(wrapped, fun, boxes, args, kwargs)
             if any(isinstance(v, Box) for v in kwargs.values()):
