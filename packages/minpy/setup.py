@@ -19,4 +19,5 @@ setup(install_requires=local([
     "minpy-numpy==0.1.0",
     "minpy-autograd==0.1.0",
     "minpy-symbol==0.1.0",
+    "minpy-nn==0.1.0",
 ], HERE))

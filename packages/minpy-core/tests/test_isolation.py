@@ -4,7 +4,7 @@ For every package directory, a fresh venv (no system site-packages) gets
 ``pip install packages/<name>`` and nothing else; pip must find the sibling MinPy
 distributions through the file references that the packages' ``setup.py`` declares
 (``packages/_siblings.py``), and the venv must end up with exactly the declared
-distributions (and NumPy). The five installs run in parallel threads, each from a private
+distributions (and NumPy). The installs run in parallel threads, each from a private
 copy of ``packages/``, and share pip's cache. Set ``MINPY_SKIP_ISOLATION=1`` to skip
 this test (it needs PyPI for NumPy and the build backend).
 """
@@ -31,8 +31,16 @@ CASES = {
     "minpy-autograd": (["minpy.autograd"], {"minpy-core", "minpy-numpy", "minpy-autograd"}),
     "minpy-symbol": (["minpy.symbol"],
                      {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-symbol"}),
-    "minpy": (["minpy.core", "minpy.numpy", "minpy.autograd", "minpy.symbol"],
-              {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-symbol", "minpy"}),
+    "minpy-nn": (["minpy.nn"], {"minpy-core", "minpy-numpy", "minpy-autograd",
+                                "minpy-symbol", "minpy-nn"}),
+    "minpy": (["minpy.core", "minpy.numpy", "minpy.autograd", "minpy.symbol", "minpy.nn",
+               # the original MinPy's paths, spread over the distributions that own them
+               "minpy.context", "minpy.dispatch.policy", "minpy.primitive",
+               "minpy.utils.gradient_checker",
+               # top-level names from the meta package's minpy/__init__.py
+               "from minpy import set_global_policy, wrap_policy"],
+              {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-symbol", "minpy-nn",
+               "minpy"}),
 }
 
 pytestmark = pytest.mark.skipif(os.environ.get("MINPY_SKIP_ISOLATION") == "1",
@@ -79,13 +87,14 @@ def _install_alone(dist, tmp: Path):
            f"pip install packages/{dist}")
     extra = set()
     for module in modules:
-        imp = _run(python, "-c", f"import {module}", cwd=tmp)
+        stmt = module if module.startswith("from ") else f"import {module}"
+        imp = _run(python, "-c", stmt, cwd=tmp)
         if imp.returncode != 0 and "mxnet" in imp.stderr and "Error" in imp.stderr:
             # minpy.symbol should import without MXNet; if it does not, give it MXNet.
             _check(_run(python, "-m", "pip", "install", "--quiet", "--no-deps",
                         "mxnet==1.9.1", cwd=tmp), "pip install mxnet")
             extra.add("mxnet")
-            imp = _run(python, "-c", f"import {module}", cwd=tmp)
+            imp = _run(python, "-c", stmt, cwd=tmp)
         _check(imp, f"import {module} (after installing only {dist})")
     got = _installed(python, tmp) - baseline
     want = minpy_dists | {"numpy"} | extra
