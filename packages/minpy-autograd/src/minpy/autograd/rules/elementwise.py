@@ -41,7 +41,9 @@ _UNARY = {
     "cosh": lambda ans, x: lambda g: g * np.sinh(x),
     "tanh": lambda ans, x: lambda g: g * (1.0 - ans * ans),
     "arcsinh": lambda ans, x: lambda g: g / np.sqrt(x * x + 1.0),
-    "arccosh": lambda ans, x: lambda g: g / np.sqrt(x * x - 1.0),
+    # sqrt(x - 1) sqrt(x + 1), not sqrt(x^2 - 1): the same for real x > 1, and the right
+    # branch for complex x
+    "arccosh": lambda ans, x: lambda g: g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)),
     "arctanh": lambda ans, x: lambda g: g / (1.0 - x * x),
     "fabs": lambda ans, x: lambda g: g * np.sign(x),
     "degrees": lambda ans, x: lambda g: g * (180.0 / math.pi),

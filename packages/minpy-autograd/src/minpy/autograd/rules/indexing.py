@@ -85,7 +85,9 @@ def _take_along_axis(ans, arr, indices, axis=None):
         if axis is None:
             flat = index_add(np.zeros((int(_onp.prod(shape)),), g.dtype), (idx,), g)
             return np.reshape(flat, shape)
-        return _scatter(g, _along_axis_key(idx, axis % len(shape)), arr)
+        # indices broadcast against arr (NumPy does): the key of the output's shape
+        full = _onp.broadcast_to(idx, shape_of(g))
+        return _scatter(g, _along_axis_key(full, axis % len(shape)), arr)
     return vjp
 
 

@@ -564,16 +564,19 @@ def _svd(ans, a, full_matrices=True, compute_uv=True, hermitian=False):
 
 @rule("linalg.pinv")
 def _pinv(ans, a, *args, **kwargs):
-    # For a full-rank A with P = pinv(A):
-    # A_bar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A).
+    # For a full-rank A with P = pinv(A), in A_bar = conj(cotangent), G = conj(g):
+    # A_bar = -P^H G P^H + (I - A P) G^H P P^H + P^H P G^H (I - P A).
     def vjp(g):
+        cplx = a.dtype.kind == "c"
+        conj = np.conj if cplx else (lambda x: x)
         m, n = shape_of(a)[-2:]
-        p, pt, gt = ans, _T(ans), _T(g)
-        out = -np.matmul(np.matmul(pt, g), pt)
+        gb = conj(g)
+        p, ph, gh = ans, _H(ans), _H(gb)
+        out = -np.matmul(np.matmul(ph, gb), ph)
         left = np.eye(m, dtype=a.dtype) - np.matmul(a, p)
         right = np.eye(n, dtype=a.dtype) - np.matmul(p, a)
-        out = out + np.matmul(np.matmul(left, gt), np.matmul(p, pt))
-        return out + np.matmul(np.matmul(pt, p), np.matmul(gt, right))
+        out = out + np.matmul(np.matmul(left, gh), np.matmul(p, ph))
+        return conj(out + np.matmul(np.matmul(ph, p), np.matmul(gh, right)))
     return vjp
 
 

@@ -67,9 +67,15 @@ def _convolve(a, v, mode="full"):
 
 
 def _correlate(a, v, mode="valid"):
-    # correlate(a, v) = convolve(a, conj(v)[::-1]) (NumPy's definition, modes aligned)
+    # correlate(a, v) = convolve(a, conj(v)[::-1]), except that 'same' centres the
+    # window one later when a is the shorter input (NumPy swaps the inputs then)
     vv = np.conj(v) if v.dtype.kind == "c" else v
-    return _convolve(a, vv[::-1], mode)
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    if mode != "same" or n >= m:
+        return _convolve(a, vv[::-1], mode)
+    full = _convolve(a, vv[::-1], "full")
+    start = n // 2
+    return full[start:start + m]
 
 
 composite("convolve", _convolve, (0, 1))

@@ -322,7 +322,8 @@ def _insert_arr(ans, arr, obj, values, axis=None):
     shape = shape_of(arr)
     n = int(_onp.prod(shape, dtype=int))
     # Insert -1 markers into the flat indices of arr: what is left are arr's elements.
-    ids = _onp.insert(_onp.arange(n).reshape(shape), _host_of(obj), -1, axis)
+    markers = _onp.full(shape_of(values), -1)      # as many as values NumPy inserts
+    ids = _onp.insert(_onp.arange(n).reshape(shape), _host_of(obj), markers, axis)
     keep = _onp.nonzero(_onp.ravel(ids) >= 0)[0]
     order = _onp.ravel(ids)[keep]
 
