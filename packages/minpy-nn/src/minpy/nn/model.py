@@ -141,7 +141,7 @@ class ModelBase:
                 problems.append(f"unexpected {group}s {extra}")
             for n in sorted(set(declared) & set(got)):
                 if tuple(got[n].shape) != tuple(declared[n]):
-                    problems.append(f"{group} {n!r} has shape {tuple(got[n].shape)} in the "
+                    problems.append(f"{group} {n!r} has shape {tuple(got[n].shape)} in "
                                     f"{where}, the model declares {tuple(declared[n])}")
         if problems:
             raise CheckpointError(f"{where} does not fit {type(self).__name__}: " +

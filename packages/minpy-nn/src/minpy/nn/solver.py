@@ -37,7 +37,7 @@ _OPTIONS = {
     "lr_decay": 1.0, "lr_schedule": None, "num_epochs": 10, "train_acc_num_samples": 1000,
     "print_every": 10, "verbose": True, "progress": True, "checkpoint_dir": None,
     "checkpoint_every": 0, "resume_from": None, "early_stopping": None,
-    "restore_best": True,
+    "restore_best": True, "task_type": "classification",
 }
 
 
@@ -90,6 +90,10 @@ class Solver:
     restore_best : bool
         At the end, put the best parameters (by validation accuracy) into the model,
         as the original Solver did.
+    task_type : {'classification', 'regression'}
+        What :meth:`check_accuracy` measures: the fraction of correct argmax
+        predictions, or, for regression, minus the mean squared error per example (so
+        that higher is better in both).
 
     Attributes
     ----------
@@ -120,6 +124,10 @@ class Solver:
         self.checkpoint_every = int(opts["checkpoint_every"] or 0)
         self.early_stopping = opts["early_stopping"]
         self.restore_best = bool(opts["restore_best"])
+        if opts["task_type"] not in ("classification", "regression"):
+            raise ValueError("task_type must be 'classification' or 'regression', not "
+                             f"{opts['task_type']!r}")
+        self.task_type = opts["task_type"]
         self._reset()
         if opts["resume_from"] is not None:
             self.resume(opts["resume_from"])
@@ -206,22 +214,27 @@ class Solver:
     def check_accuracy(self, dataiter, num_samples=None):
         """Classification accuracy of the model (test mode) on ``dataiter``: the
         fraction of examples whose argmax output equals the label (padding examples
-        of a last batch are not counted). ``num_samples`` limits it to that many
-        examples (the first ones)."""
+        of a last batch are not counted); minus the mean squared error for
+        ``task_type='regression'``. ``num_samples`` limits it to that many examples
+        (the first ones)."""
         if num_samples is not None and isinstance(dataiter, NDArrayIter) and \
                 dataiter.num_data > num_samples:
             dataiter = dataiter.getsubiter(num_samples)
         correct = total = 0
         for batch in as_batches(dataiter):
-            out = self.model.forward_batch(batch, "test")
-            pred = _onp.argmax(_ckpt.to_host(out), axis=1)
+            out = _ckpt.to_host(self.model.forward_batch(batch, "test"))
             label = _ckpt.to_host(batch.label[0])
-            if label.ndim == 2:
-                label = _onp.argmax(label, axis=1)
-            n = len(pred) - int(batch.pad or 0)
+            n = len(out) - int(batch.pad or 0)
             if num_samples is not None:
                 n = min(n, num_samples - total)
-            correct += int(_onp.sum(pred[:n] == label[:n]))
+            if self.task_type == "regression":
+                diff = out[:n].reshape(n, -1) - label[:n].reshape(n, -1)
+                correct -= float(_onp.sum(diff ** 2))
+            else:
+                pred = _onp.argmax(out, axis=1)
+                if label.ndim == 2:
+                    label = _onp.argmax(label, axis=1)
+                correct += int(_onp.sum(pred[:n] == label[:n]))
             total += n
             if num_samples is not None and total >= num_samples:
                 break
@@ -302,7 +315,7 @@ class Solver:
                   f"val_acc: {val_acc if val_acc is None else f'{val_acc:.4f}'}, "
                   f"time: {time.time() - start:.2f}s.")
         score = train_acc if val_acc is None else val_acc
-        if score > self.best_val_acc or not self.best_params:
+        if not self.best_params or score > self.best_val_acc:
             self.best_val_acc = score
             self.best_params = {k: _copy(v) for k, v in self.model.params.items()}
             self._since_best = 0

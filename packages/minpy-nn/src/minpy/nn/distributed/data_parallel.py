@@ -299,9 +299,15 @@ class DataParallel:
             self.bytes_pushed += h.nbytes
             self.bytes_pulled += h.nbytes
         with self._guard(what):
-            # One call for all keys: ps-lite batches them per server.
-            self._kv.pushpull(keys, [self._bufs[n][0] for n in names],
-                              out=[self._bufs[n][1] for n in names])
+            pushed = [self._bufs[n][0] for n in names]
+            pulled = [self._bufs[n][1] for n in names]
+            # One call for all keys: ps-lite batches them per server. MXNet's pushpull
+            # does not compress, so compressed gradients go as a push, then a pull.
+            if self.compression:
+                self._kv.push(keys, pushed)
+                self._kv.pull(keys, out=pulled)
+            else:
+                self._kv.pushpull(keys, pushed, out=pulled)
             mx.nd.waitall()
         return {n: mnp.array(self._bufs[n][1].asnumpy()) for n in names}
 
@@ -424,27 +430,53 @@ def shard(*arrays, rank: int, num_workers: int, pad: bool = True):
 
 
 class ShardedIter:
-    """Batches ``rank, rank + N, rank + 2N, ...`` of ``iterable`` (``N`` workers), and
-    only full groups of ``N``: every worker gets the same number of batches when all
-    read the same sequence (same data, same shuffling seed). Iterators with ``reset()``
-    are reset with it."""
+    """Batches ``rank, rank + N, rank + 2N, ...`` of ``iterable`` (``N`` workers).
 
-    def __init__(self, iterable, rank: int, num_workers: int):
+    With ``equal=True`` (training) only full groups of ``N`` batches are used, so that
+    every worker gets the same number of batches when all read the same sequence (same
+    data, same shuffling seed): a synchronous step needs every worker. With
+    ``equal=False`` (evaluation) the last, incomplete group is served too, so that the
+    workers together see every batch once. Iterators with ``reset()`` are reset with it;
+    other attributes (``batch_size``, ...) are the wrapped iterator's.
+    """
+
+    def __init__(self, iterable, rank: int, num_workers: int, equal: bool = True):
+        if not 0 <= rank < num_workers:
+            raise ValueError(f"rank {rank} is not in [0, {num_workers})")
         self.base = iterable
         self.rank = rank
         self.num_workers = num_workers
+        self.equal = equal
 
     def reset(self):
         if hasattr(self.base, "reset"):
             self.base.reset()
 
-    def __getattr__(self, name):  # batch_size, provide_data, ... of the wrapped iterator
+    def __getattr__(self, name):
+        if name == "base":  # not set yet (unpickling): no recursion
+            raise AttributeError(name)
         return getattr(self.base, name)
 
+    def __len__(self):
+        n = len(self.base)
+        if self.equal:
+            return n // self.num_workers
+        return len(range(self.rank, n, self.num_workers))
+
     def __iter__(self):
-        group = []
-        for batch in self.base:
-            group.append(batch)
-            if len(group) == self.num_workers:
-                yield group[self.rank]
-                group = []
+        # One epoch of the base, started as minpy.nn.io.as_batches starts one.
+        if callable(self.base) and not hasattr(self.base, "__iter__"):
+            source = self.base()
+        else:
+            source = self.base
+            if hasattr(source, "reset"):
+                source.reset()
+        for i, batch in enumerate(source):
+            if i % self.num_workers == self.rank:
+                pending = batch
+                if not self.equal:
+                    yield pending
+                    pending = None
+            if self.equal and i % self.num_workers == self.num_workers - 1:
+                yield pending
+
