@@ -384,6 +384,12 @@ def _node_vjps(node, g):
             g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans))
     rule = VJPS.get(node.fun.primitive_name)
     args, kwargs, ans = node.args, node.kwargs, node.ans
+    paths = node.paths
+    if len(paths) == 1 and type(paths[0]) is int:  # the common case: one traced argument
+        maker = rule.get(paths[0]) if rule is not None else None
+        if maker is None:
+            raise _missing_rule(node, paths[0])
+        return (maker(ans, *args, **kwargs)(g),)
     out = []
     lists = None
     for path in node.paths:
@@ -455,7 +461,8 @@ def backward_many(roots, free=False):
             else:
                 for p, pg in zip(parents, _node_vjps(node, g)):
                     if pg is not None:
-                        cts[p] = _add(cts.get(p), pg)
+                        old = cts.get(p)
+                        cts[p] = pg if old is None else _add(old, pg)
         if free:
             node.args = node.kwargs = node.ans = None
         for p in parents:
