@@ -29,30 +29,13 @@ def batches(n: int, batch_size: int, rng: numpy.random.RandomState):
         yield order[start:start + batch_size]
 
 
-def softmax_cross_entropy(logits, labels):
-    """Mean cross-entropy of ``logits`` (n, k) against integer ``labels`` (n,),
-    written in minpy.numpy so that it differentiates."""
-    shifted = logits - np.max(logits, axis=1, keepdims=True)
-    log_norm = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    log_probs = shifted - log_norm
-    return -np.mean(log_probs[np.arange(labels.shape[0]), labels])
-
-
-def train_classifier(forward, params, epochs, lr, batch_size, rng, log_every=5):
-    """Minibatch SGD on the digits' cross-entropy with ``grad_and_loss``; returns the
-    trained parameters and the test accuracy. ``forward(params, x)`` gives logits."""
-    from minpy.autograd import grad_and_loss
+def iterators(batch_size: int = 64, seed: int = 0):
+    """``(train, test)`` :class:`minpy.nn.io.NDArrayIter` over the digits; the training
+    one reshuffles every epoch (its own generator, seeded by ``seed``)."""
+    from minpy.nn.io import NDArrayIter
     x_train, y_train, x_test, y_test = load()
-    step = grad_and_loss(lambda p, x, y: softmax_cross_entropy(forward(p, x), y))
-    for epoch in range(epochs):
-        for idx in batches(x_train.shape[0], batch_size, rng):
-            grads, loss = step(params, x_train[idx], y_train[idx])
-            params = {k: params[k] - lr * grads[k] for k in params}
-        if epoch % log_every == 0:
-            print(f"epoch {epoch:3d} last batch loss {float(loss):.4f}")
-    acc = accuracy(forward(params, x_test), y_test)
-    print(f"test accuracy {acc:.2%}")
-    return params, acc
+    return (NDArrayIter(x_train, y_train, batch_size=batch_size, shuffle=True, seed=seed),
+            NDArrayIter(x_test, y_test, batch_size=120))
 
 
 def accuracy(logits, labels) -> float:

@@ -1,4 +1,5 @@
-"""Multinomial logistic regression on scikit-learn's digits with ``grad``."""
+"""Multinomial logistic regression on scikit-learn's digits with ``grad`` (the loss is
+``minpy.nn.layers.softmax_loss``, a log-sum-exp cross-entropy)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import digits  # noqa: E402
 
 import minpy.numpy as np  # noqa: E402
 from minpy.autograd import grad  # noqa: E402
+from minpy.nn.layers import softmax_loss  # noqa: E402
 
 
 def main(steps: int = 200, lr: float = 1.0) -> float:
@@ -19,7 +21,7 @@ def main(steps: int = 200, lr: float = 1.0) -> float:
     b = np.zeros(10, dtype="float32")
 
     def loss(w, b):
-        return digits.softmax_cross_entropy(np.dot(x_train, w) + b, y_train)
+        return softmax_loss(np.dot(x_train, w) + b, y_train)
 
     dloss = grad(loss, argnum=(0, 1))
     for step in range(steps):
