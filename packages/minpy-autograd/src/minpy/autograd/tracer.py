@@ -78,7 +78,8 @@ class _MultiCT(dict):
 def _differentiable(value) -> bool:
     t = type(value)
     if t is Array:
-        return value.dtype.kind in _FLOAT_KINDS
+        dtype = value._dtype  # cached by the Array (the property asks when it is not)
+        return (dtype if dtype is not None else value.dtype).kind in _FLOAT_KINDS
     if isinstance(value, Box):
         return True  # an outer trace boxed it, so it is float
     if t is float or t is complex:
@@ -249,7 +250,7 @@ class ArrayBox(Box, ArrayMethods):
         from minpy.core._views import check_traced_write
 
         from ._indexops import index_update
-        check_traced_write(self)  # a write through a view cannot be recorded functionally
+        check_traced_write(self, value)  # writes through views cannot be recorded
         key = unbox_all(key)
         self._rebind(index_update(self, key, value))
 
