@@ -100,6 +100,28 @@ class Watchdog:
                 self.abort(message, EXIT_TIMEOUT)
 
 
+def exit_on_uncaught_exception() -> None:
+    """After an uncaught exception, print it and end the process at once.
+
+    A normal interpreter exit runs MXNet's KVStore destructor, whose final barrier waits
+    for every other node: a worker that failed would hang there instead of exiting, and
+    nobody would learn of the failure."""
+    previous = sys.excepthook
+    if getattr(previous, "_minpy_dist", False):
+        return
+
+    def hook(kind, value, tb):
+        try:
+            previous(kind, value, tb)
+            sys.stderr.flush()
+            sys.stdout.flush()
+        finally:
+            os._exit(1)
+
+    hook._minpy_dist = True
+    sys.excepthook = hook
+
+
 _instance: Watchdog | None = None
 _instance_lock = threading.Lock()
 

@@ -209,6 +209,7 @@ class DataParallel:
         if self.distributed:
             _check_cluster_env()
             self._watchdog = _watchdog.get(f"worker pid {os.getpid()}")
+            _watchdog.exit_on_uncaught_exception()
             with self._watchdog.deadline(self.connect_timeout,
                                          lambda: _connect_failure(self.connect_timeout)):
                 self._kv = mx.kv.create(kvstore)
@@ -262,7 +263,7 @@ class DataParallel:
         values, so that every worker starts from the same parameters. Every worker
         calls it with the same names and shapes."""
         mx = _mx()
-        import minpy.numpy as mnp
+        from minpy.core.convert import wrap
         names = sorted(params)
         new = [n for n in names if n not in self._keys]
         for n in new:
@@ -282,11 +283,11 @@ class DataParallel:
             outs = [self._bufs[n][1] for n in names]
             self._kv.pull(self._key_list(names), out=outs)
             mx.nd.waitall()
-        return {n: mnp.array(self._bufs[n][1].asnumpy()) for n in names}
+        return {n: wrap(self._bufs[n][1].asnumpy()) for n in names}
 
     def _exchange(self, values: dict, what: str) -> dict:
         mx = _mx()
-        import minpy.numpy as mnp
+        from minpy.core.convert import wrap
         names = sorted(values)
         keys = self._key_list(names)
         for n in names:
@@ -309,7 +310,7 @@ class DataParallel:
             else:
                 self._kv.pushpull(keys, pushed, out=pulled)
             mx.nd.waitall()
-        return {n: mnp.array(self._bufs[n][1].asnumpy()) for n in names}
+        return {n: wrap(self._bufs[n][1].asnumpy()) for n in names}
 
     def aggregate(self, grads: dict) -> dict:
         """The mean over all workers of each worker's ``grads`` (the update then runs on
@@ -334,12 +335,12 @@ class DataParallel:
     def pull_params(self, names) -> dict:
         """The servers' current values of the parameters ``names``."""
         mx = _mx()
-        import minpy.numpy as mnp
+        from minpy.core.convert import wrap
         names = sorted(names)
         with self._guard("pull_params"):
             self._kv.pull(self._key_list(names), out=[self._bufs[n][1] for n in names])
             mx.nd.waitall()
-        return {n: mnp.array(self._bufs[n][1].asnumpy()) for n in names}
+        return {n: wrap(self._bufs[n][1].asnumpy()) for n in names}
 
     # -- collectives -------------------------------------------------------------------
     def allreduce(self, value) -> onp.ndarray:
@@ -349,6 +350,9 @@ class DataParallel:
         host = onp.array(value, dtype=onp.float64, ndmin=1)
         if not self.distributed and self.num_workers == 1:
             return host.reshape(onp.shape(value))
+        if self.compression:
+            raise ClusterError("gathers are not available with gradient compression: MXNet "
+                               "compresses every push, the gathered values too")
         key = self._next_gather
         self._next_gather += 1
         arr = mx.nd.array(host, dtype=onp.float64)
