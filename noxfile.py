@@ -57,7 +57,8 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Every package's own tests (packages/*/tests) and the examples' (examples/tests)."""
-    install_minpy(session, "pytest", "hypothesis", *EXAMPLE_DEPS)
+    # minpy-nn's optional extras (progress bar, plot_history) are tested too.
+    install_minpy(session, "pytest", "hypothesis", "tqdm", "matplotlib", *EXAMPLE_DEPS)
     dirs = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/tests"))
     dirs.append("examples/tests")
     if not dirs:
