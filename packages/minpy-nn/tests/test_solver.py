@@ -207,3 +207,22 @@ def test_regression_task(digits):
     assert solver.best_val_acc > -1e-2   # minus the mean squared error
     onp.testing.assert_allclose(host(solver.model.params["w"]).ravel(), [1, -2, 0.5],
                                 atol=0.05)
+
+
+def test_progress_bar_on_a_terminal(digits, monkeypatch):
+    pytest.importorskip("tqdm")
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    train, test = iters(digits, n_train=256)
+    Solver(mlp(16), train, test, num_epochs=1, verbose=False).train()
+    assert "epoch 1/1" in term.getvalue() and "/4 [" in term.getvalue()   # 4 batches
+    term.truncate(0)
+    Solver(mlp(16), train, test, num_epochs=1, verbose=False, progress=False).train()
+    assert term.getvalue().strip("\x00") == ""
