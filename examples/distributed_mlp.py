@@ -21,9 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import digits  # noqa: E402
 
-from minpy.nn import NDArrayIter  # noqa: E402
+from minpy.nn import NDArrayIter, Solver  # noqa: E402
 from minpy.nn import model_builder as builder  # noqa: E402
-from minpy.nn.distributed.solver import DistributedSolver  # noqa: E402
 
 
 def main(argv=None) -> float:
@@ -50,7 +49,7 @@ def main(argv=None) -> float:
         # Asynchronous updates run on the servers, each worker's gradients as they come.
         options["server_optimizer"] = ("sgd_momentum", {"learning_rate": args.lr,
                                                         "momentum": 0.9})
-    solver = DistributedSolver(model, train, test, kvstore=args.kvstore, **options)
+    solver = Solver(model, train, test, kvstore=args.kvstore, **options)
     solver.train()
     acc = solver.check_accuracy(test)  # gathered over the workers
     if solver.rank == 0:

@@ -139,10 +139,30 @@ def _worker(mode, outdir, *args):
             if step % 5 == 0:
                 print(f"step {step}", flush=True)
             time.sleep(0.02)
+    elif mode == "solver":  # Solver(kvstore=...), resumed from args[0]
+        solver = _solver(x, y, xt, yt, num_epochs=2, kvstore="dist_sync", resume_from=args[0],
+                         checkpoint_dir=outdir, checkpoint_every=1)
+        resumed_at = solver.epoch
+        solver.train()
+        if solver.rank == 0:
+            with open(os.path.join(outdir, "result.json"), "w") as fh:
+                json.dump({"resumed_at": resumed_at, "epoch": solver.epoch,
+                           "val_acc": solver.val_acc_history}, fh)
     elif mode == "connect":  # only connects
         DataParallel("dist_sync")
     else:
         raise SystemExit(f"unknown mode {mode}")
+
+
+def _solver(x, y, xt, yt, **kwargs):
+    from minpy.nn import NDArrayIter, Solver
+    from minpy.nn import model_builder as builder
+    model = builder.Model(builder.Sequential(builder.Affine(32), builder.ReLU(),
+                                             builder.Affine(10)), "softmax", (64,))
+    return Solver(model, NDArrayIter(x, y, batch_size=32, shuffle=True, seed=0),
+                  NDArrayIter(xt, yt, batch_size=120), update_rule="sgd_momentum",
+                  optim_config={"learning_rate": 0.1}, verbose=False, progress=False,
+                  **kwargs)
 
 
 def _count(params, data):
@@ -259,6 +279,34 @@ def test_dist_sync_equals_one_process_on_concatenated_batches(tmp_path, job_fact
     ref_params = {k: np.array(v) for k, v in ref.items()}
     assert result["accuracy"] == pytest.approx(_correct(ref_params, xt, yt) / len(yt),
                                                abs=1.5 / len(yt))
+
+
+def test_checkpoints_move_between_one_process_and_distributed(tmp_path, job_factory):
+    from minpy.nn import checkpoint
+    x, y, xt, yt = _digits()
+    onp.random.seed(3)
+    single = _solver(x, y, xt, yt, num_epochs=1, checkpoint_dir=str(tmp_path / "one"),
+                     checkpoint_every=1)
+    single.train()
+    first = str(tmp_path / "one" / "epoch_0001.npz")
+    # One process's checkpoint resumes in distributed training...
+    job = job_factory(tmp_path, "solver", first)
+    assert job.wait(120) == 0, job.output()
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["resumed_at"] == 1 and result["epoch"] == 2, result
+    dist_ckpt = str(tmp_path / "epoch_0002.npz")
+    saved = checkpoint.load(dist_ckpt)
+    assert saved["state"]["epoch"] == 2
+    assert saved["state"]["train_acc_history"][0] == single.train_acc_history[0]
+    # ... and the distributed checkpoint resumes on one process.
+    again = _solver(x, y, xt, yt, num_epochs=3, resume_from=dist_ckpt)
+    assert again.epoch == 2
+    for k, v in saved["groups"]["param"].items():
+        onp.testing.assert_array_equal(onp.asarray(again.model.params[k]), onp.asarray(v))
+    again.train()
+    assert again.epoch == 3 and len(again.val_acc_history) == 3
+    assert again.val_acc_history[1] == pytest.approx(result["val_acc"][1])
+    assert max(again.val_acc_history) >= 0.85, again.val_acc_history
 
 
 def test_dist_async_trains_digits_mlp(tmp_path, job_factory):

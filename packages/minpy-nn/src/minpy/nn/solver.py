@@ -94,6 +94,10 @@ class Solver:
         What :meth:`check_accuracy` measures: the fraction of correct argmax
         predictions, or, for regression, minus the mean squared error per example (so
         that higher is better in both).
+    kvstore : {'local', 'device', 'dist_sync', 'dist_async'}, optional
+        Train data-parallel on MXNet's KVStore: the solver is then a
+        :class:`~minpy.nn.distributed.solver.DistributedSolver` (also takes
+        ``server_optimizer`` and ``compression``); see "Training on several machines".
 
     Attributes
     ----------
@@ -101,7 +105,18 @@ class Solver:
     optim_configs : as in the original MinPy.
     """
 
+    def __new__(cls, *args, kvstore=None, **kwargs):
+        # Solver(..., kvstore='local'|'device'|'dist_sync'|'dist_async') trains
+        # data-parallel: minpy.nn.distributed.solver.DistributedSolver (its own
+        # options: kvstore, server_optimizer, compression).
+        if cls is Solver and kvstore is not None:
+            from .distributed.solver import DistributedSolver
+            cls = DistributedSolver
+        return super().__new__(cls)
+
     def __init__(self, model, train_dataiter, test_dataiter=None, **kwargs):
+        if kwargs.get("kvstore", 0) is None:  # Solver(..., kvstore=None): one process
+            del kwargs["kvstore"]
         unknown = sorted(set(kwargs) - set(_OPTIONS))
         if unknown:
             raise ValueError("Unrecognized arguments " + ", ".join(f'"{k}"' for k in unknown))
@@ -238,6 +253,10 @@ class Solver:
             total += n
             if num_samples is not None and total >= num_samples:
                 break
+        return self._accuracy(correct, total)
+
+    def _accuracy(self, correct, total):
+        """``correct / total`` (a data-parallel solver sums both over the workers)."""
         return correct / total if total else 0.0
 
     # -- training --------------------------------------------------------------------
