@@ -1,20 +1,30 @@
-"""Benchmark of issue "minpy-autograd": a training step of an MLP under MinPy's tape
-against ``mxnet.autograd`` and HIPS Autograd, the tape's cost per recorded op, and the
-memory of a long training loop. Ratios are MinPy / reference (lower is better).
+"""Benchmark of issue "minpy-autograd": MinPy's own overhead on each path, against the
+reference that runs the same work on the same backend. Ratios are MinPy / reference
+(lower is better); every target printed is a row of the results (and the JSON).
 
 Sections
-  step    forward + gradient of all four parameters of a 784-512-10 MLP (batch 256,
-          float32, relu, softmax cross-entropy): MinPy ('auto' default policy and
-          'prefer_mxnet') vs mxnet.autograd (mx.np, attach_grad/record/backward) and vs
-          HIPS Autograd on NumPy
-  tape    a chain of N tiny ops: (time of grad - time of the forward alone) / N
-  memory  VmRSS before and after ``--steps`` SGD steps of a small MLP (default policy)
+  step      forward + gradient of all four parameters of a 784-512-10 MLP (batch 256,
+            float32, relu, softmax cross-entropy). Targets: 'auto' (NumPy on the CPU)
+            vs HIPS Autograd (same backend: NumPy) < 1; 'prefer_mxnet' vs
+            mxnet.autograd (same backend: MXNet) <= 1.3; 'auto' vs JAX jit <= 1.25
+            (the issue's target; a compiled whole step against MinPy's eager one).
+            'auto' vs mxnet.autograd and 'prefer_mxnet' vs HIPS compare two backends
+            and are reported without a target.
+  tape      a chain of 100 ``sin`` on 10 float32, then ``sum``: (time of grad - time of
+            the forward alone) / 100, the tape's cost per op (recording, the backward
+            ops, bookkeeping). Target: <= 1.0x HIPS Autograd's (both on NumPy).
+  namespace a tiny ``add`` through ``minpy.numpy`` (default policy, host arrays) minus
+            ``numpy.add``: the namespace's overhead per call. Target: <= 1 us.
+  memory    VmRSS before and after ``--steps`` SGD steps of a small MLP (default policy)
 
 Run ``python bench/bench_autograd.py [--json PATH] [--quick] [--steps N] [--only ...]``.
+Without ``jax`` installed (``pip install jax jaxlib``) the JAX row says why it is
+missing; without HIPS ``autograd`` the HIPS rows do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -40,6 +50,36 @@ except ImportError as exc:  # the comparison is skipped, and says so
 else:
     HIPS_MISSING = None
 
+jax = jnp = None
+JAX_MISSING = "JAX not loaded"
+
+
+def _load_jax(threads):
+    """Import JAX (after telling XLA how many threads to use: it reads XLA_FLAGS once,
+    at import); record why when it is missing."""
+    global jax, jnp, JAX_MISSING
+    if threads and "XLA_FLAGS" not in os.environ:
+        os.environ["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
+                                   f"intra_op_parallelism_threads={threads}")
+    try:
+        import jax as _jax
+        import jax.numpy as _jnp
+    except ImportError as exc:  # the comparison is skipped, and says so
+        JAX_MISSING = f"JAX not installed ({exc}); pip install jax jaxlib"
+    else:
+        jax, jnp, JAX_MISSING = _jax, _jnp, None
+
+
+def _blas_limit(threads):
+    """Limit NumPy's BLAS to ``threads`` (threadpoolctl), or a null context."""
+    if not threads:
+        return contextlib.nullcontext(), "library default"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext(), "unlimited (threadpoolctl not installed)"
+    return threadpool_limits(limits=threads, user_api="blas"), str(threads)
+
 
 def mlp_loss(xp):
     """Softmax cross-entropy of a 2-layer relu MLP, written against namespace ``xp``."""
@@ -64,7 +104,18 @@ def mlp_data(batch, n_in, n_hidden, n_out, seed=0):
 
 
 # -- step: one training step of the 784-512-10 MLP ----------------------------------------
-def section_step(timer, batch=256, sizes=(784, 512, 10)):
+def section_step(timer, batch=256, sizes=(784, 512, 10), threads=1):
+    _load_jax(threads)
+    limit, blas_threads = _blas_limit(threads)
+    with limit:
+        rows, us = _step_rows(timer, batch, sizes)
+    for r in rows:
+        r.note = (r.note + "; " if r.note else "") + (
+            f"BLAS threads {blas_threads}, XLA_FLAGS {os.environ.get('XLA_FLAGS')!r}")
+    return rows, us
+
+
+def _step_rows(timer, batch, sizes):
     rows = []
     hparams, hx, hy = mlp_data(batch, *sizes)
 
@@ -96,6 +147,34 @@ def section_step(timer, batch=256, sizes=(784, 512, 10)):
     if hips is not None:
         hips_step = hips.value_and_grad(mlp_loss(anp), argnum=(0, 1, 2, 3))
         variants["HIPS autograd"] = H.Variant(lambda: hips_step(*hparams, hx, hy))
+    if jax is not None:
+        jparams = [jnp.asarray(p) for p in hparams]
+        jx, jy = jnp.asarray(hx), jnp.asarray(hy)
+        jax_grad = jax.jit(jax.value_and_grad(mlp_loss(jnp), argnums=(0, 1, 2, 3)))
+
+        def jax_step():
+            return jax.block_until_ready(jax_grad(*jparams, jx, jy))
+
+        j_loss, j_grads = jax_step()
+        variants["JAX jit"] = H.Variant(jax_step)
+
+    # hand-written NumPy forward and backward of the same step: the floor for any
+    # eager NumPy implementation (MinPy 'auto' / this = MinPy's own cost on the path)
+    hw1, hb1, hw2, hb2 = hparams
+
+    def numpy_step():
+        a = hx @ hw1 + hb1
+        h = onp.maximum(a, 0.0)
+        logits = h @ hw2 + hb2
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = onp.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = -onp.sum(hy * (z - onp.log(s))) / hx.shape[0]
+        g = (e / s * hy.sum(axis=1, keepdims=True) - hy) / hx.shape[0]
+        dh = (g @ hw2.T) * (a > 0)
+        return (hx.T @ dh, dh.sum(axis=0), h.T @ g, g.sum(axis=0)), loss
+
+    variants["NumPy by hand"] = H.Variant(numpy_step)
 
     # the gradients agree (a benchmark of a wrong answer is worthless)
     with np.policy("auto"):
@@ -107,6 +186,12 @@ def section_step(timer, batch=256, sizes=(784, 512, 10)):
         onp.testing.assert_allclose(onp.asarray(a), c.asnumpy(), rtol=2e-3, atol=2e-5)
         onp.testing.assert_allclose(onp.asarray(b), c.asnumpy(), rtol=2e-3, atol=2e-5)
     onp.testing.assert_allclose(float(l_auto), float(l_ref), rtol=1e-4)
+    g_hand, l_hand = numpy_step()
+    for a, c in zip(g_auto, g_hand):
+        onp.testing.assert_allclose(onp.asarray(a), c, rtol=2e-3, atol=2e-5)
+    if jax is not None:
+        for a, c in zip(g_auto, j_grads):
+            onp.testing.assert_allclose(onp.asarray(a), onp.asarray(c), rtol=2e-3, atol=2e-5)
 
     slow = H.Timer(budget_s=timer.budget_s * 12, sample_s=timer.sample_s * 5,
                    min_repeat=timer.min_repeat, sync=timer.sync)
@@ -116,17 +201,32 @@ def section_step(timer, batch=256, sizes=(784, 512, 10)):
     rows.append(H.Row("step", f"{name}: prefer_mxnet vs mxnet.autograd",
                       us["minpy prefer_mxnet"], us["mxnet.autograd"], ref="mxnet.autograd",
                       target=1.3, note="same backend (MXNet) on both sides: the tape's price"))
-    rows.append(H.Row("step", f"{name}: auto vs mxnet.autograd", us["minpy auto"],
-                      us["mxnet.autograd"], ref="mxnet.autograd", target=1.3,
-                      note="'auto' is MinPy's default; on this CPU it runs NumPy"))
     if hips is not None:
         rows.append(H.Row("step", f"{name}: auto vs HIPS", us["minpy auto"],
                           us["HIPS autograd"], ref="HIPS autograd", target=1.0, cmp="<",
-                          note="same backend (NumPy) on both sides"))
-        rows.append(H.Row("step", f"{name}: prefer_mxnet vs HIPS", us["minpy prefer_mxnet"],
-                          us["HIPS autograd"], ref="HIPS autograd", target=1.0, cmp="<"))
+                          note="same backend (NumPy) on both sides: the tape's price"))
     else:
-        rows.append(H.Row("step", f"{name}: vs HIPS", None, None, note=HIPS_MISSING))
+        rows.append(H.Row("step", f"{name}: auto vs HIPS", None, None, note=HIPS_MISSING))
+    if jax is not None:
+        rows.append(H.Row("step", f"{name}: auto vs JAX jit", us["minpy auto"],
+                          us["JAX jit"], ref="JAX jit (CPU)", target=1.25,
+                          note=f"jax {jax.__version__}: the whole step compiled by XLA, "
+                          "against MinPy's eager step on NumPy"))
+    else:
+        rows.append(H.Row("step", f"{name}: auto vs JAX jit", None, None, note=JAX_MISSING))
+    rows.append(H.Row("step", f"{name}: auto vs NumPy by hand", us["minpy auto"],
+                      us["NumPy by hand"], ref="NumPy fwd+bwd by hand",
+                      note="the same step's forward and backward written in NumPy: "
+                      "what MinPy's tape and dispatch add on this path"))
+    # Two backends compared: reported, no target (a ratio of NumPy to MXNet says
+    # nothing about MinPy).
+    rows.append(H.Row("step", f"{name}: auto vs mxnet.autograd", us["minpy auto"],
+                      us["mxnet.autograd"], ref="mxnet.autograd",
+                      note="'auto' runs NumPy on this CPU, the reference MXNet: no target"))
+    if hips is not None:
+        rows.append(H.Row("step", f"{name}: prefer_mxnet vs HIPS", us["minpy prefer_mxnet"],
+                          us["HIPS autograd"], ref="HIPS autograd",
+                          note="MXNet against NumPy: no target"))
     return rows, us
 
 
@@ -139,7 +239,7 @@ def chain(xp, n):
     return f
 
 
-def section_tape(timer, n=200, size=10):
+def section_tape(timer, n=100, size=10):
     rows = []
     hx = onp.random.default_rng(5).random(size).astype(F32)
     per = {}
@@ -177,7 +277,8 @@ def section_tape(timer, n=200, size=10):
             "time) / N = recording + the backward op (cos, multiply) + bookkeeping")
     rows.append(H.Row("tape", "grad-fwd per op: auto vs HIPS", per["minpy auto"][1],
                       per.get("HIPS autograd", (None, None))[1], ref="HIPS autograd",
-                      note=note))
+                      target=1.0 if hips is not None else None,
+                      note=note if hips is not None else HIPS_MISSING))
     rows.append(H.Row("tape", "grad-fwd per op: prefer_mxnet vs mxnet.autograd",
                       per["minpy prefer_mxnet"][1], per["mxnet.autograd"][1],
                       ref="mxnet.autograd"))
@@ -187,6 +288,23 @@ def section_tape(timer, n=200, size=10):
                       per["mxnet.autograd"][0], ref="mx.np fwd"))
     return rows, {k: {"forward_us_per_op": v[0], "tape_us_per_op": v[1]}
                   for k, v in per.items()}
+
+
+# -- namespace: the overhead of one tiny call -----------------------------------------
+def section_namespace(timer, size=3):
+    ha, hb = onp.ones(size), onp.full(size, 2.0)
+    a, b = np.array(ha), np.array(hb)
+    add = np.add
+    with np.policy("auto"):
+        t_minpy, t_numpy = timer.compare(lambda: add(a, b), lambda: onp.add(ha, hb))
+    over = (t_minpy - t_numpy) * 1e6
+    rows = [H.Row("namespace", f"add of {size} float64: overhead per call (default policy)",
+                  over, None, target=1.0, cmp="value<=",
+                  note=f"minpy.numpy.add {t_minpy * 1e6:.2f} us - numpy.add "
+                  f"{t_numpy * 1e6:.2f} us; host-resident Arrays, no trace open"),
+            H.Row("namespace", f"add of {size} float64: minpy.numpy vs numpy", t_minpy * 1e6,
+                  t_numpy * 1e6, ref="numpy.add")]
+    return rows, {"minpy_us": t_minpy * 1e6, "numpy_us": t_numpy * 1e6, "overhead_us": over}
 
 
 # -- memory: RSS over a long training loop ----------------------------------------------
@@ -238,13 +356,18 @@ def main(argv=None):
     p = H.parser(__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=None,
                    help="training steps of the memory section (default 10000)")
-    p.add_argument("--only", default="step,tape,memory",
-                   help="comma-separated sections: step, tape, memory")
+    p.add_argument("--threads", type=int, default=1,
+                   help="BLAS and XLA threads of the step section, the same for every "
+                   "side (default 1: a shared or small machine makes multi-threaded "
+                   "BLAS wait for descheduled threads); 0 = the libraries' defaults")
+    p.add_argument("--only", default="step,tape,namespace,memory",
+                   help="comma-separated sections: step, tape, namespace, memory")
     args = p.parse_args(argv)
     started = time.perf_counter()
     info = H.machine()
     info["hips_autograd"] = getattr(hips, "__version__", None) or (
         "installed" if hips is not None else HIPS_MISSING)
+    info["threads_step"] = args.threads
     budget = args.budget if args.budget is not None else (0.02 if args.quick else 0.6)
     timer = H.Timer(budget_s=budget, min_repeat=2 if args.quick else 5,
                     sync=H.mxnet_sync())
@@ -253,9 +376,11 @@ def main(argv=None):
     for key in args.only.split(","):
         t0 = time.perf_counter()
         if key == "step":
-            out, extra["step_us"] = section_step(timer)
+            out, extra["step_us"] = section_step(timer, threads=args.threads)
         elif key == "tape":
             out, extra["tape"] = section_tape(timer)
+        elif key == "namespace":
+            out, extra["namespace"] = section_namespace(timer)
         elif key == "memory":
             out, extra["memory"] = section_memory(steps, timer,
                                                      warmup=50 if args.quick else 200)
@@ -263,6 +388,7 @@ def main(argv=None):
             raise SystemExit(f"unknown section {key!r}")
         rows += out
         print(f"section {key}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    info["jax"] = jax.__version__ if jax is not None else JAX_MISSING
     return H.report("minpy-autograd", rows, info, args, extra=extra, started=started)
 
 
