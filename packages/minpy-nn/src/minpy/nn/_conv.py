@@ -4,8 +4,9 @@ Two implementations of the same functions:
 
 * **MXNet kernels** (``Convolution``/``Pooling``), run through a cached
   :class:`minpy.symbol.Function` per layer configuration, on MXNet's devices (the CPU,
-  and the GPUs its wheels have kernels for) when MXNet is installed and the policy
-  is not ``'only_numpy'``;
+  and the GPUs its wheels have kernels for: a GPU whose first MXNet call fails is
+  served by im2col from then on) when MXNet is installed and the policy is not
+  ``'only_numpy'``;
 * **im2col** in plain :mod:`minpy.numpy`: ``KH*KW`` strided slices of the padded input,
   stacked and contracted with the filters by one ``tensordot``. It runs wherever
   ``minpy.numpy`` runs (NumPy on the host, CuPy-backed GPUs MXNet cannot use) and
@@ -57,11 +58,27 @@ def _use_mxnet(implementation, x):
     return not dev.is_gpu or _gpu_ok(dev)
 
 
+#: GPUs where an MXNet kernel failed (MXNet 1.9.1's CUDA wheels carry kernels up to
+#: sm_86 only: on newer GPUs the first call fails); im2col serves them from then on.
+_mxnet_failed: set = set()
+
+
 def _gpu_ok(dev):
-    # MXNet 1.9.1's CUDA wheels carry kernels up to sm_86 only; minpy.core knows.
-    from minpy.core import _mxnet
-    check = getattr(_mxnet, "gpu_supported", None)
-    return bool(check(dev.index)) if check is not None else True
+    return dev not in _mxnet_failed
+
+
+def _run_mxnet(fn, implementation, kwargs):
+    """``fn(**kwargs)``; on a GPU where MXNet's kernel fails under 'auto', None (and the
+    device is remembered) so the caller runs im2col instead."""
+    from minpy.core import current_device
+    dev = current_device()
+    if implementation != "auto" or not dev.is_gpu:
+        return fn(**kwargs)
+    try:
+        return fn(**kwargs)
+    except Exception:   # e.g. "no kernel image is available for execution on the device"
+        _mxnet_failed.add(dev)
+        return None
 
 
 def _function(key, build):
@@ -140,10 +157,10 @@ def conv2d(x, w, b=None, stride=1, pad=0, implementation="auto"):
                 args["bias"] = v("bias")
             return mx.sym.Convolution(**args)
 
-        fn = _function(key, build)
-        if b is None:
-            return fn(data=x, weight=w)
-        return fn(data=x, weight=w, bias=b)
+        args = dict(data=x, weight=w) if b is None else dict(data=x, weight=w, bias=b)
+        out = _run_mxnet(_function(key, build), implementation, args)
+        if out is not None:
+            return out
     cols = _windows(x, kh, kw, sh, sw, ph, pw, oh, ow)        # (N, C, K, OH, OW)
     cols = np.reshape(cols, (N, C * kh * kw, oh, ow))
     out = np.tensordot(np.reshape(w, (F, C * kh * kw)), cols, axes=([1], [1]))
@@ -171,7 +188,9 @@ def _pool(x, kind, pool_size, stride, pad, implementation):
                                   stride=(sh, sw), pad=(ph, pw), pool_type=kind,
                                   pooling_convention="valid", count_include_pad=True)
 
-        return _function(key, build)(data=x)
+        out = _run_mxnet(_function(key, build), implementation, {"data": x})
+        if out is not None:
+            return out
     fill = float("-inf") if kind == "max" else 0.0
     win = _windows(x, kh, kw, sh, sw, ph, pw, oh, ow, fill=fill)
     return np.max(win, axis=2) if kind == "max" else np.mean(win, axis=2)
