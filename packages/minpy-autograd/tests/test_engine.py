@@ -151,6 +151,23 @@ def test_kept_value_behaves_as_its_value(policy):
     assert float(loss_value) == 6.0 and onp.allclose(val(gx), 3.0)
 
 
+@pytest.mark.parametrize("name", ["auto", "prefer_mxnet"])
+def test_kept_value_no_recursion_or_hang(name):
+    """Issue 15's repro: RecursionError under 'auto', a hang under 'prefer_mxnet'."""
+    losses = []
+
+    def loss(x):
+        lo = np.sum(x * x)
+        losses.append(lo)
+        return lo
+
+    with np.policy(name):
+        grad(loss)(onp.ones(3))
+        out = losses[0] + 1.0
+        assert isinstance(out, Array) and float(out) == 4.0
+        assert float(np.maximum(losses[0], 5.0)) == 5.0
+
+
 def test_kept_value_inside_nested_traces():
     kept = []
 
