@@ -45,7 +45,7 @@ class Flags:
         if name == "owndata":
             vi = array._view
             if vi is not None:
-                return vi.base is None and (array._host is None or array._host.base is None)
+                return vi.base is None
             return array._host is None or array._host.base is None
         if name == "num":
             return array._host_value().flags.num

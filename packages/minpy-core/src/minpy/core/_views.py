@@ -21,6 +21,7 @@ copy-on-write fast paths: nothing here runs for them.
 
 from __future__ import annotations
 
+import dis
 import weakref
 
 import numpy as np
@@ -162,20 +163,82 @@ def adopt(result, args, kwargs, device):
     return wrap(result, device)
 
 
-def check_traced_write(box) -> None:
-    """Refuse an in-place write to a traced value whose Array shares memory with
-    another live Array: the tape records writes functionally, so the other Array would
-    not see it and a gradient through it would be wrong."""
+_SKIP = frozenset({"SWAP", "COPY", "ROT_TWO", "ROT_THREE", "DUP_TOP_TWO", "NOP", "CACHE",
+                   "EXTENDED_ARG"})
+_instructions: dict = {}
+
+
+def augmented_subscript(frame) -> bool:
+    """Whether ``frame`` is executing the in-place operator of an augmented subscript
+    assignment (``y[i] += v``): the operator's result is then stored back by
+    ``y[i] = result`` at once."""
+    if frame is None:
+        return False
+    code = frame.f_code
+    table = _instructions.get(code)
+    if table is None:
+        ins = list(dis.get_instructions(code))
+        table = _instructions[code] = ({x.offset: k for k, x in enumerate(ins)}, ins)
+    index, ins = table
+    k = index.get(frame.f_lasti)
+    if k is None:
+        return False
+    for x in ins[k + 1:]:
+        if x.opname not in _SKIP:
+            return x.opname == "STORE_SUBSCR"
+    return False
+
+
+def check_traced_write(box, value=None, frame=None) -> None:
+    """Refuse an in-place write to a traced value where the tape cannot record it
+    correctly. The tape records writes functionally (the box is rebound to a new
+    value), so a write must not be meant to reach another array: it may not go through
+    a view (``v = x[1:3]; v += 1``; allowed as the first half of ``x[1:3] += 1``, whose
+    store does the write), nor go to an array a live traced view of which would then
+    read the old values (``v = y[0]; y[0] = 5; v.sum()``). ``value`` is the value being
+    stored (it may be such a view: ``y[0] = y[0] * 2``); ``frame`` is the caller's frame
+    of an in-place operator."""
     from .convert import Array
     from .tracing import unbox_all
-    value = unbox_all(box)
-    if not isinstance(value, Array) or value._view is None:
+    target = unbox_all(box)
+    if not isinstance(target, Array) or target._view is None:
         return
-    vi = value._view
-    others = [a for a in vi.fam.live() if a is not value]
-    if vi.base is not None or others:
-        raise ValueError(
-            "in-place write to a traced array that shares memory with another array (a "
-            "view such as x[1:3], x.T or x.reshape(...)): under grad the write cannot "
-            "reach the other array, so its gradient would be wrong. Write 'y = y + v' "
-            "(or np.where/np.concatenate) instead, or take a copy first (y = y.copy()).")
+    vi = target._view
+    if vi.base is not None:
+        if frame is not None and augmented_subscript(frame):
+            return
+        _refuse("through a view (such as x[1:3], x.T or x.reshape(...)) of another array")
+    others = [a for a in vi.fam.live() if a is not target]
+    if others and _boxed(others, box, value):
+        _refuse("to an array while a traced view of it (such as y[0] or y.T) is in use")
+
+
+def _boxed(arrays, box, value) -> bool:
+    """Whether a traced value of ``box``'s trace other than ``box`` and ``value`` holds
+    one of ``arrays`` (through the boxes of outer traces, under nested ``grad``): a view
+    the program still holds. Views only a tape keeps are never read by the program."""
+    import gc
+
+    from .tracing import Box
+    want = box._trace_id
+    frontier = list(arrays)
+    while frontier:
+        ids = {id(f) for f in frontier}
+        outer = []
+        for ref in gc.get_referrers(*frontier):
+            if not isinstance(ref, Box) or id(ref._value) not in ids or ref is value:
+                continue
+            if ref._trace_id == want:
+                return True
+            if ref._trace_id < want:  # an outer trace's box: look for ours around it
+                outer.append(ref)
+        frontier = outer
+    return False
+
+
+def _refuse(what):
+    raise ValueError(
+        f"in-place write to a traced array {what}: under grad the write cannot reach the "
+        "arrays that share its memory, so a gradient through them would be wrong. Write "
+        "'y = y + v' (or np.where/np.concatenate) instead, or take a copy first "
+        "(y = y.copy()); 'x[1:3] += v' itself works.")

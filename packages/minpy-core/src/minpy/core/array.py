@@ -205,7 +205,8 @@ class Array(HostSurface, ArrayMethods):
     def shape(self) -> tuple:
         shape = self._shape
         if shape is None:
-            shape = self._shape = tuple(self._mx.shape)
+            src = self._host if self._host is not None else self._mx
+            shape = self._shape = tuple(src.shape)
         return shape
 
     @shape.setter
@@ -244,7 +245,8 @@ class Array(HostSurface, ArrayMethods):
     def dtype(self) -> np.dtype:
         dtype = self._dtype
         if dtype is None:
-            dtype = self._dtype = np.dtype(self._mx.dtype)
+            src = self._host if self._host is not None else self._mx
+            dtype = self._dtype = np.dtype(src.dtype)
         return dtype
 
     @property

@@ -10,6 +10,8 @@ of imports: ``minpy.numpy`` plugs into core, never the reverse.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from . import convert
@@ -86,7 +88,8 @@ class ArrayMethods:
         dtype, a 'same_kind' cast, and the object itself is updated."""
         self._check_inplace_operand(name, other)
         if isinstance(self, Box):
-            check_traced_write(self)
+            # frame 2: the code running 'self op= other' (-> method -> _inplace)
+            check_traced_write(self, other, sys._getframe(2))
         result = lookup(name)(self, other)
         if result.shape != self.shape:
             raise ValueError(
@@ -137,9 +140,13 @@ class ArrayMethods:
             axes = axes[0]
         return lookup("transpose")(self, axes or None)
 
-    def astype(self, dtype, copy=True, **kwargs):
-        if not copy and np.dtype(dtype) == self.dtype:
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        """As :meth:`numpy.ndarray.astype` (``copy=False``: ``self`` when no cast is
+        needed)."""
+        if not copy and np.dtype(dtype) == self.dtype and order in ("K", "A"):
             return self
+        kwargs = {k: v for k, v in (("order", order), ("casting", casting))
+                  if v != {"order": "K", "casting": "unsafe"}[k]}
         return lookup("astype")(self, dtype, **kwargs)
 
     def flatten(self, order="C"):

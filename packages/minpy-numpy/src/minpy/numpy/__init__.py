@@ -58,57 +58,13 @@ __version__ = "0.1.0"
 ndarray = Array
 
 # Our submodules first: otherwise the completed namespace would answer NumPy's.
-from . import fft, linalg, random  # noqa: E402
+from . import fft, linalg, random, testing  # noqa: E402
 from ._index_tricks import c_, r_  # noqa: E402,F401  (traced-value aware)
 
 complete_namespace(globals(), _np)
 
 
-def _has_box(obj):
-    if isinstance(obj, Box):
-        return True
-    # _builtins.any: this module's own ``any`` is numpy.any's dispatcher.
-    return type(obj) in (list, tuple) and _builtins.any(_has_box(o) for o in obj)
-
-
-def _stack_boxes(obj, dtype):
-    """``array([...])`` of traced values: stack them so the tracer sees the build."""
-    if type(obj) in (list, tuple):
-        return stack([_stack_boxes(o, dtype) for o in obj])  # noqa: F821 (table op)
-    if isinstance(obj, Box):
-        return obj if dtype is None else obj.astype(dtype)
-    return array(obj, dtype=dtype)
-
-
-def array(object, dtype=None, copy=True, ndmin=0, **kwargs):
-    """Create an Array, as :func:`numpy.array`. Python floats become the default float
-    dtype (float64 unless :func:`set_default_float_dtype` says otherwise)."""
-    if _has_box(object):
-        return _stack_boxes(object, dtype)
-    if isinstance(object, Array) and dtype is None and not copy and not ndmin:
-        return object
-    host = _np.array(_unbox_all(object) if not isinstance(object, Array) else object,
-                     dtype=dtype, ndmin=ndmin, **kwargs)
-    if dtype is None and host.dtype == _np.float64 and not _is_float64_source(object):
-        host = host.astype(get_default_float_dtype())
-    return Array._from_host(host)
-
-
-def _is_float64_source(obj):
-    """Data that is float64 already keeps its dtype; only Python floats are defaulted."""
-    return isinstance(obj, (Array, _np.ndarray, _np.generic)) and obj.dtype == _np.float64
-
-
-def asarray(a, dtype=None, order=None, **kwargs):
-    """``a`` as an Array, as :func:`numpy.asarray` (no copy for an Array)."""
-    if isinstance(a, Box) or (isinstance(a, Array) and (dtype is None or
-                                                      _np.dtype(dtype) == a.dtype)):
-        return a
-    return array(a, dtype=dtype, **kwargs)
-
-
-def asanyarray(a, dtype=None, order=None, **kwargs):
-    return asarray(a, dtype=dtype)
+from ._arrays import array, asanyarray, asarray  # noqa: E402  (NumPy's copy= rules)
 
 
 def _resolve(name):
