@@ -14,13 +14,12 @@ The function is a primitive (:func:`minpy.core.primitive`), so tracers see it.
 
 from __future__ import annotations
 
-import inspect
-import sys
 import time
 
 import numpy as np
 
 from minpy.core import Array, _mxnet, _views, current_device, primitive
+from minpy.core import tracing as _tracing
 from minpy.core.convert import to_host, wrap
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
 from minpy.core.errors import is_mxnet_error, translate
@@ -31,6 +30,7 @@ from . import policy as _policy
 __all__ = ["make_function", "arrays_of", "result_device", "Rejected"]
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+_new = object.__new__
 _SCALARS = (bool, int, float, complex)
 
 
@@ -356,33 +356,6 @@ def _first_device(args):
     return current_device()
 
 
-def _out_position(fn):
-    """``(index, names after it)`` of the positional ``out`` parameter of NumPy's
-    ``fn`` (a ufunc's first output follows its inputs); ``(maxsize, ())`` if none."""
-    if isinstance(fn, np.ufunc):
-        return fn.nin, ()
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return sys.maxsize, ()
-    for i, p in enumerate(params):
-        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
-            return i, tuple(q.name for q in params[i + 1:] if q.kind is q.POSITIONAL_OR_KEYWORD)
-    return sys.maxsize, ()
-
-
-def _out_to_keyword(fn, args, kwargs, pos, after):
-    """A call with ``out`` (and what follows it) given positionally, as keywords."""
-    kwargs = dict(kwargs)
-    if isinstance(fn, np.ufunc):
-        outs = args[pos:]
-        kwargs["out"] = outs[0] if len(outs) == 1 else tuple(outs)
-    else:
-        kwargs["out"] = args[pos]
-        kwargs.update(zip(after, args[pos + 1:]))
-    return args[:pos], kwargs
-
-
 def make_function(op):
     """The user-facing function for ``op``: policy-dispatched and traceable."""
     name = op.name
@@ -392,16 +365,8 @@ def make_function(op):
     # Ufuncs never return their inputs or views of them: their results skip adopt().
     fresh = isinstance(numpy_fn, np.ufunc)
     view_rule = getattr(op, "view", None)
-    out_pos, after_out = _out_position(numpy_fn)
-    out_excludes_dtype = name in ("concatenate", "concat", "stack")
 
     def call(*args, **kwargs):
-        if len(args) > out_pos:  # out given positionally, as NumPy allows
-            args, kwargs = _out_to_keyword(numpy_fn, args, kwargs, out_pos, after_out)
-        if out_excludes_dtype and kwargs.get("out") is not None and kwargs.get(
-                "dtype") is not None:
-            raise TypeError(f"{name}() only takes `out` or `dtype` as an argument, but "
-                            "both were provided.")
         if kwargs and "out" in kwargs:
             out = kwargs.pop("out")
             if out is not None:
@@ -456,8 +421,35 @@ def make_function(op):
     call.__name__ = name.rsplit(".", 1)[-1]
     call.__qualname__ = call.__name__
     call.__doc__ = _docstring(op)
-    fn = primitive(call, name=name)
-    fn.op = op
+    traced = primitive(call, name=name)
+    traced.op = op
+
+    def fn(*args, **kwargs):
+        # The most common call, one frame deep: no trace open, no keywords, a policy
+        # that runs NumPy on the CPU, host-resident operands (the first branch of
+        # ``call``, without the primitive's frame). Everything else: ``traced``.
+        if _tracing._open_traces:
+            boxes = _tracing._find_boxes(args)
+            if boxes and not kwargs:  # recorded: the primitive's work without its frame
+                return _tracing._call_traced(traced, call, boxes, args, kwargs)
+        elif not kwargs:
+            pol = _policy.get_policy()
+            if pol.host_fast and not _policy._recorder.active:
+                hosts, device = _host_args_on_cpu(args)
+                if hosts is not None:
+                    res = numpy_fn(*hosts)
+                    if fresh and type(res) is np.ndarray:
+                        # Array._from_host without its checks: a ufunc's ndarray
+                        # result owns its memory (not shared, not a view).
+                        out = _new(Array)
+                        out._set(res, None, device)
+                        return out
+                    return _views.adopt(res, args, kwargs, device)
+        return traced(*args, **kwargs)
+
+    fn.__name__, fn.__qualname__, fn.__doc__ = call.__name__, call.__qualname__, call.__doc__
+    fn.__wrapped__ = call
+    fn.primitive_name, fn.raw_function, fn.op = traced.primitive_name, call, op
     if isinstance(op.numpy, np.ufunc):
         _attach_ufunc_methods(fn, op.numpy)
     return fn
