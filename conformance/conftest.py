@@ -1,13 +1,18 @@
 """Fixtures and settings of the NumPy conformance suite.
 
-* Hypothesis runs under the profile ``conformance`` (bounded, derandomised, no deadline)
-  unless ``MINPY_TEST_PROFILE`` names another one (``thorough``: more examples).
+* Hypothesis runs under the profile ``conformance`` (15 examples, derandomised, no
+  database: CI is fast and deterministic) unless ``--thorough`` is given
+  (``nox -s conformance -- --thorough``) or ``MINPY_TEST_PROFILE=thorough``: 200
+  examples, random seeds (printed on failure), 40 gradient examples, random seeds for
+  the statistical tests of the samplers.
 * ``policy_name`` runs each test under 'prefer_mxnet', 'only_numpy', 'auto' and
   'only_mxnet'.
-* ``device`` runs each test on ``cpu()`` and, when MXNet can use one, on ``gpu(0)``;
+* ``device`` runs each test on ``cpu()`` and, when MinPy has one, on ``gpu(0)``; the
+  skip reason is computed by :func:`gpu_unavailable` from the same check.
   ``MINPY_TEST_DEVICE=cpu`` or ``gpu`` restricts it to one.
-* The terminal summary lists what 'only_mxnet' could not run (NotImplementedError),
-  counted per op and reason.
+* The terminal gets one summary line; the full report (per test: examples compared,
+  examples not compared and why, share run on MXNet; what 'only_mxnet' declined, per op
+  and reason) goes to ``build/conformance/report-numpy<version>.txt``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -24,20 +30,57 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 
+_HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much,
+           HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
 settings.register_profile(
     "conformance", max_examples=15, deadline=None, derandomize=True, database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.function_scoped_fixture,
-                           HealthCheck.data_too_large], print_blob=False)
+    suppress_health_check=_HEALTH, print_blob=False)
 settings.register_profile(
-    "thorough", max_examples=200, deadline=None, derandomize=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.function_scoped_fixture,
-                           HealthCheck.data_too_large])
+    "thorough", max_examples=200, deadline=None, derandomize=False, database=None,
+    suppress_health_check=_HEALTH, print_blob=True)
 settings.load_profile(os.environ.get("MINPY_TEST_PROFILE", "conformance"))
 
 POLICIES = ("prefer_mxnet", "only_numpy", "auto", "only_mxnet")
-GPU_SKIP = "no GPU usable by MXNet 1.9.1 (CPU wheel or no sm<=86 device)"
+REPORT_DIR = Path(__file__).resolve().parent.parent / "build" / "conformance"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--thorough", action="store_true",
+                     help="MinPy conformance: the 'thorough' hypothesis profile (200 "
+                          "examples, random seeds) and random seeds for sampler tests")
+
+
+def pytest_configure(config):
+    if config.getoption("--thorough", default=False):
+        os.environ["MINPY_TEST_PROFILE"] = "thorough"
+        os.environ.setdefault("MINPY_GRAD_EXAMPLES", "40")
+        settings.load_profile("thorough")
+
+
+def thorough():
+    """Whether this run explores (random seeds, more examples) rather than repeats."""
+    return os.environ.get("MINPY_TEST_PROFILE") == "thorough"
+
+
+def gpu_unavailable():
+    """``None`` when the suite has a GPU device to test, else the reason, derived from
+    the very check that decides it (:func:`minpy.core.num_gpus`)."""
+    import minpy.core as core
+    from minpy.core import _mxnet
+    n = core.num_gpus()
+    if n > 0:
+        return None
+    mx = _mxnet.load()
+    if mx is None:
+        build = "MXNet is not installed"
+    else:
+        try:
+            cuda = mx.runtime.Features().is_enabled("CUDA")
+        except Exception:  # noqa: BLE001  (an MXNet without runtime features)
+            cuda = None
+        build = f"MXNet {mx.__version__} " + {True: "CUDA build", False: "CPU-only build",
+                                               None: "build"}[cuda]
+    return f"minpy.core.num_gpus() == 0 ({build}): no GPU device to test"
 
 
 @pytest.fixture(params=POLICIES)
@@ -52,8 +95,9 @@ def device(request):
     if wanted and wanted != request.param:
         pytest.skip(f"MINPY_TEST_DEVICE={wanted}")
     if request.param == "gpu":
-        if core.num_gpus() == 0:
-            pytest.skip(GPU_SKIP)
+        reason = gpu_unavailable()
+        if reason is not None:
+            pytest.skip(reason)
         return core.gpu(0)
     return core.cpu()
 
@@ -70,20 +114,51 @@ def _restore_state():
     mnp.set_default_float_dtype(saved[1])
 
 
-def pytest_terminal_summary(terminalreporter):
+def _report_lines():
+    tallies = harness.TALLIES
+    lines = [f"MinPy conformance report: {len(tallies)} op tests", ""]
+    lines.append("per test: examples that compared values / exceptions / nothing (and "
+                 "why); share of accepted examples run on MXNet")
+    lines += [t.line() for t in sorted(tallies, key=lambda t: (t.name, t.policy,
+                                                                   t.device))]
     counts = harness.NOT_IMPLEMENTED
-    if not counts:
-        return
-    tr = terminalreporter
-    total = sum(counts.values())
-    tr.write_sep("=", f"only_mxnet: {total} calls raised NotImplementedError "
-                      f"({len({k[0] for k in counts})} ops)")
-    for (op, reason), n in sorted(counts.items()):
-        tr.write_line(f"{op:<22}{n:>5}  {reason[:100]}")
+    if counts:
+        lines += ["", f"only_mxnet: {sum(counts.values())} calls raised "
+                      f"NotImplementedError ({len({k[0] for k in counts})} ops)"]
+        lines += [f"{op:<22}{n:>5}  {reason[:100]}" for (op, reason), n in sorted(
+            counts.items())]
     if harness.MX_ERRORS:
-        tr.write_sep("-", "of which MXNet kernel errors, by input dtypes")
-        for (op, dts), n in sorted(harness.MX_ERRORS.items()):
-            tr.write_line(f"{op:<22}{n:>5}  {dts}")
+        lines += ["", "of which MXNet kernel errors, by input dtypes"]
+        lines += [f"{op:<22}{n:>5}  {dts}" for (op, dts), n in sorted(
+            harness.MX_ERRORS.items())]
+    return lines
+
+
+def summary_line():
+    tallies = harness.TALLIES
+    out = Counter()
+    for t in tallies:
+        out.update(t.outcomes)
+    values, exc = out[harness.COMPARED], out[harness.RAISED_ALIKE]
+    skipped = sum(out.values()) - values - exc
+    rec = [t for t in tallies if t.recorded]
+    acc = sum(t.accepted for t in rec)
+    share = sum(t.on_mxnet for t in rec) / acc if acc else 0.0
+    return (f"{values} examples compared values, {exc} compared exceptions, {skipped} "
+            f"compared nothing (counted, with reasons); {share:.0%} of accepted examples "
+            f"ran on MXNet under prefer_mxnet/only_mxnet")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not harness.TALLIES:
+        return
+    import numpy
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    path = REPORT_DIR / f"report-numpy{numpy.__version__}.txt"
+    path.write_text("\n".join([summary_line(), ""] + _report_lines()) + "\n")
+    tr = terminalreporter
+    tr.write_line(f"conformance: {summary_line()}; report: "
+                  f"{os.path.relpath(path)}")
 
 
 def pytest_report_header(config):
