@@ -121,3 +121,11 @@ def demo(session: nox.Session) -> None:
     """The user's-view demo (examples/demo.py)."""
     install_minpy(session, *EXAMPLE_DEPS)
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def mutation(session: nox.Session) -> None:
+    """Plant the known bug list in a copy of the tree; every one must be caught
+    (conformance/mutation.py; slow, not a default session)."""
+    install_minpy(session, "pytest", "hypothesis")
+    session.run("python", "conformance/mutation.py", *session.posargs)
