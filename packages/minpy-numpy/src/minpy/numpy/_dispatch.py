@@ -298,10 +298,9 @@ def _write_out(out, result):
 def _host_args_on_cpu(args):
     """``(host forms of args, result device)`` when the current device is a CPU and every
     Array among ``args`` (and inside list/tuple args) has its host form on a CPU device;
-    else ``(None, None)``. Hands the host forms out (marks them shared)."""
-    device = current_device()
-    if device.kind != "cpu":
-        return None, None
+    else ``(None, None)``. Hands the host forms out (marks them shared). The current
+    device matters only without Arrays (it receives the result); with them the result
+    goes to the first one's device, and NumPy is what the slow path would run too."""
     first = None
     hosts = []
     for x in args:
@@ -332,7 +331,11 @@ def _host_args_on_cpu(args):
             return None, None
         else:
             hosts.append(x)
-    return hosts, first or device
+    if first is None:
+        first = current_device()
+        if first.kind != "cpu":
+            return None, None
+    return hosts, first
 
 
 def _host_kwargs(kwargs):
@@ -423,6 +426,9 @@ def make_function(op):
     call.__doc__ = _docstring(op)
     traced = primitive(call, name=name)
     traced.op = op
+    # bound once: each module-attribute lookup costs on the hottest path (not the
+    # recorder: reset_op_stat replaces it)
+    get_policy, ndarray = _policy.get_policy, np.ndarray
 
     def fn(*args, **kwargs):
         # The most common call, one frame deep: no trace open, no keywords, a policy
@@ -433,12 +439,12 @@ def make_function(op):
             if boxes and not kwargs:  # recorded: the primitive's work without its frame
                 return _tracing._call_traced(traced, call, boxes, args, kwargs)
         elif not kwargs:
-            pol = _policy.get_policy()
+            pol = get_policy()
             if pol.host_fast and not _policy._recorder.active:
                 hosts, device = _host_args_on_cpu(args)
                 if hosts is not None:
                     res = numpy_fn(*hosts)
-                    if fresh and type(res) is np.ndarray:
+                    if fresh and type(res) is ndarray:
                         # Array._from_host without its checks: a ufunc's ndarray
                         # result owns its memory (not shared, not a view).
                         out = _new(Array)
