@@ -104,6 +104,12 @@ def _worker(mode, outdir, *args):
             else:
                 params = _sgd_momentum(params, dp.aggregate(grads), configs)
         dp.check_identical(params)
+        # init_params again (a second Solver.train): rank 0's values, or the servers'.
+        again = dp.init_params({k: onp.full(v.shape, dp.rank + 1.0, "float32")
+                                for k, v in params.items()})
+        for k, v in again.items():
+            expected = params[k] if server else onp.ones(v.shape, "float32")
+            onp.testing.assert_array_equal(onp.asarray(v), onp.asarray(expected))
         if dp.is_chief:
             checkpoint.save(os.path.join(outdir, "params.npz"), {"param": params})
         acc = dp.accuracy(*_count(params, dp.shard(xt, yt, pad=False)))
@@ -314,8 +320,17 @@ def test_example_resumes_checkpoints_both_ways(tmp_path):
     assert max(again.val_acc_history) >= 0.9, again.val_acc_history
 
 
-def test_dist_async_trains_digits_mlp(tmp_path, job_factory):
-    job = job_factory(tmp_path, "async", 6)
+def test_dist_async_trains_digits_mlp_started_through_ssh(tmp_path, job_factory):
+    # The launcher's --hostfile mode, with an "ssh" that runs the command right here.
+    fake_ssh = tmp_path / "fake-ssh"
+    fake_ssh.write_text('#!/bin/sh\n# fake-ssh HOST COMMAND: run COMMAND here\nshift\n'
+                        'exec /bin/sh -c "$1"\n')
+    fake_ssh.chmod(0o755)
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text("# two machines\nnode-a\nnode-b slots=1\n")
+    job = job_factory(tmp_path, "async", 6, launcher=(
+        "--hostfile", str(hosts), "--ssh", str(fake_ssh), "--root-uri", "127.0.0.1",
+        "--env", "DMLC_NODE_HOST=127.0.0.1"))
     assert job.wait(120) == 0, job.output()
     acc = json.loads((tmp_path / "result.json").read_text())["accuracy"]
     assert acc >= 0.90, acc
@@ -364,11 +379,11 @@ def test_port_in_use_is_a_clear_error(tmp_path):
 def test_wrong_number_of_workers_is_a_clear_error(tmp_path, job_factory):
     # The scheduler is told of two workers; one starts.
     job = job_factory(tmp_path, "connect", workers=1, launcher=(
-        "--connect-timeout", "8", "--env", "DMLC_NUM_WORKER=2"))
+        "--connect-timeout", "5", "--env", "DMLC_NUM_WORKER=2"))
     status = job.wait(90)
     out = job.output()
     assert status != 0, out
-    assert "did not come up within 8 s" in out and "DMLC_NUM_WORKER=2 workers" in out, out
+    assert "did not come up within 5 s" in out and "DMLC_NUM_WORKER=2 workers" in out, out
 
 
 def test_scheduler_never_up_is_a_clear_error(tmp_path):

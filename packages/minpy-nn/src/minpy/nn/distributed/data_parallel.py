@@ -261,7 +261,9 @@ class DataParallel:
     def init_params(self, params: dict) -> dict:
         """Register ``params`` (name -> array) with the KVStore and return rank 0's
         values, so that every worker starts from the same parameters. Every worker
-        calls it with the same names and shapes."""
+        calls it with the same names and shapes. Called again (e.g. a second
+        ``Solver.train``), it hands out rank 0's values again; when the servers run the
+        optimizer, their weights are authoritative and are returned instead."""
         mx = _mx()
         from minpy.core.convert import wrap
         names = sorted(params)
@@ -280,6 +282,15 @@ class DataParallel:
         with self._guard("init_params"):
             if new:  # init pushes rank 0's values and waits for every worker
                 self._kv.init(keys, [self._bufs[n][0] for n in new])
+            old = [n for n in names if n not in new]
+            if old and not self.update_on_kvstore:
+                # The store holds the last summed gradients: broadcast as a sum of rank
+                # 0's values and everyone else's zeros.
+                if self.rank != 0:
+                    for n in old:
+                        self._bufs[n][0][:] = 0
+                self._kv.pushpull(self._key_list(old), [self._bufs[n][0] for n in old],
+                                  out=[self._bufs[n][1] for n in old])
             outs = [self._bufs[n][1] for n in names]
             self._kv.pull(self._key_list(names), out=outs)
             mx.nd.waitall()

@@ -80,6 +80,8 @@ class DistributedSolver(Solver):
     def check_accuracy(self, dataiter, num_samples=None):
         """Accuracy over all workers: each counts its share of ``dataiter`` (and of
         ``num_samples``); the counts are summed."""
+        if isinstance(dataiter, ShardedIter):  # the training iterator: shard it anew
+            dataiter = dataiter.base
         if self.dist.compression:
             # No gathers under compression (MXNet compresses every push); the workers
             # hold the same parameters, so each evaluates everything and all agree.
