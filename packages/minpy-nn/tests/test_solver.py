@@ -226,3 +226,30 @@ def test_progress_bar_on_a_terminal(digits, monkeypatch):
     term.truncate(0)
     Solver(mlp(16), train, test, num_epochs=1, verbose=False, progress=False).train()
     assert term.getvalue().strip("\x00") == ""
+
+
+@pytest.mark.parametrize("policy", ["prefer_mxnet", "only_numpy"])
+def test_same_training_under_every_policy(digits, policy):
+    """The same CNN step sequence under the policies that can run it: the losses agree
+    with the default policy's to rounding."""
+    from minpy.core import _mxnet
+    if policy == "prefer_mxnet" and not _mxnet.available():
+        pytest.skip("MXNet not installed")
+    xtr, ytr, _, _ = digits
+
+    def losses():
+        np.random.seed(0)
+        net = B.Sequential(B.Convolution((3, 3), 4, pad=1), B.BatchNorm(), B.ReLU(),
+                           B.Pooling("max", 2), B.Flatten(), B.Dropout(0.1), B.Affine(10))
+        it = NDArrayIter(xtr[:100], ytr[:100], batch_size=50, shuffle=True)
+        solver = Solver(B.Model(net, "softmax", (1, 8, 8)), it, num_epochs=1,
+                        update_rule="adam", verbose=False, init_rule="he",
+                        train_acc_num_samples=50)
+        solver.train()
+        return solver.loss_history
+
+    reference = losses()
+    with np.policy(policy):
+        got = losses()
+    onp.testing.assert_allclose(got, reference, rtol=1e-9)
+    assert len(got) == 2

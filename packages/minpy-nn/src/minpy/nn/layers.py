@@ -289,6 +289,19 @@ def _labels(y, n, c, name):
     return None, y
 
 
+def _onehot(idx, n, c, dtype):
+    """(n, c) one-hot rows of integer labels ``idx`` (n,), by comparison with
+    ``arange(c)`` (no fancy indexing, so every policy, ``'only_mxnet'`` included, runs
+    it)."""
+    hit = np.equal(np.reshape(idx, (n, 1)), np.reshape(np.arange(c), (1, c)))
+    return hit.astype(dtype)
+
+
+def _picked_sum(values, idx, n, c):
+    """``sum(values[i, idx[i]])`` over the rows."""
+    return np.sum(values * _onehot(idx, n, c, values.dtype))
+
+
 def softmax_loss(x, y):
     """Mean softmax cross-entropy of class scores ``x`` (N, C) against integer labels
     ``y`` (N,) or one-hot/probability targets (N, C)."""
@@ -299,7 +312,7 @@ def softmax_loss(x, y):
     logp = log_softmax(x, axis=1)
     if onehot is not None:
         return -np.sum(logp * onehot) / n
-    return -np.sum(logp[np.arange(n), idx]) / n
+    return -_picked_sum(logp, idx, n, c) / n
 
 
 def softmax_cross_entropy(prob, label):
@@ -315,7 +328,7 @@ def softmax_cross_entropy(prob, label):
     logp = np.log(np.maximum(prob, tiny))
     if onehot is not None:
         return -np.sum(logp * onehot) / n
-    return -np.sum(logp[np.arange(n), idx]) / n
+    return -_picked_sum(logp, idx, n, c) / n
 
 
 def svm_loss(x, y):
@@ -324,8 +337,8 @@ def svm_loss(x, y):
     _check(len(xs) == 2 and _shape(y) == (xs[0],), "svm_loss",
            f"expected scores (N, C) and labels (N,), got {xs} and {_shape(y)}")
     n, c = xs
-    correct = x[np.arange(n), y]
-    margins = np.maximum(x - np.reshape(correct, (n, 1)) + 1.0, 0)
+    correct = np.sum(x * _onehot(y, n, c, x.dtype), axis=1, keepdims=True)
+    margins = np.maximum(x - correct + 1.0, 0)
     # The correct class contributes exactly 1 per row; subtract it.
     return (np.sum(margins) - n) / n
 
@@ -337,7 +350,7 @@ def l2_loss(x, label):
     if x.ndim == 2 and label.ndim == 1 and label.dtype.kind in "iu":
         n, c = xs
         _check(_shape(label) == (n,), "l2_loss", f"labels {_shape(label)} for x {xs}")
-        label = np.eye(c, dtype=x.dtype)[label]
+        label = _onehot(label, n, c, x.dtype)
     _check(_shape(label) == xs, "l2_loss", f"x {xs} and label {_shape(label)} differ")
     return np.sum((x - label) ** 2) / xs[0]
 
@@ -349,7 +362,7 @@ def temporal_softmax_loss(x, y, mask=None):
     _check(_shape(y) == (N, T), "temporal_softmax_loss",
            f"labels must have shape ({N}, {T}), got {_shape(y)}")
     logp = log_softmax(np.reshape(x, (N * T, V)), axis=1)
-    picked = logp[np.arange(N * T), np.reshape(y, (N * T,))]
+    picked = np.sum(logp * _onehot(np.reshape(y, (N * T,)), N * T, V, logp.dtype), axis=1)
     if mask is not None:
         _check(_shape(mask) == (N, T), "temporal_softmax_loss",
                f"mask must have shape ({N}, {T}), got {_shape(mask)}")
