@@ -336,18 +336,36 @@ def test_dist_async_trains_digits_mlp_started_through_ssh(tmp_path, job_factory)
     assert acc >= 0.90, acc
 
 
-@pytest.mark.parametrize("victim", ["worker", "server"])
+def _gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("victim", ["worker", "server", "ctrl-c"])
 def test_lost_peer_stops_everyone_with_its_name(tmp_path, job_factory, victim):
     job = job_factory(tmp_path, "forever", timeout=110)
     job.wait_for(r"\[worker \d\] step 10", 90)
-    pids = dict(re.findall(r"(worker #\d|server 0) pid (\d+)", job.output()))
-    pid = int(pids["worker #1" if victim == "worker" else "server 0"])
-    os.kill(pid, signal.SIGKILL)
+    pids = dict(re.findall(r"(scheduler|worker #\d|server 0) pid (\d+)", job.output()))
+    if victim == "ctrl-c":
+        pid = job.proc.pid
+        os.kill(pid, signal.SIGINT)
+    else:
+        pid = int(pids["worker #1" if victim == "worker" else "server 0"])
+        os.kill(pid, signal.SIGKILL)
     killed_at = time.monotonic()
     status = job.wait(60)
     assert time.monotonic() - killed_at < 60
     out = job.output()
     assert status != 0, out
+    # Every process of the job is gone when the launcher returns.
+    assert all(_gone(int(p)) for p in pids.values()), (pids, out)
+    if victim == "ctrl-c":
+        assert status == 130, out
+        assert "[launch] interrupted by SIGINT; stopping every process" in out, out
+        return
     if victim == "worker":
         found = re.search(rf"worker rank (\d), launched as #1 \(pid {pid}\) was killed by "
                           "SIGKILL", out)
