@@ -4,10 +4,18 @@ raw NumPy, reported as ratios (MinPy / reference; lower is better).
 Sections
   a  dispatch  one call on 10 float32: MinPy under 'prefer_mxnet' with MXNet-resident
                inputs vs raw ``mx.np``; MinPy under 'only_numpy' vs raw ``numpy``
-  b  matmul    2048x2048 float32 under 'prefer_mxnet' vs raw ``mx.np.matmul``
+  b  matmul    'prefer_mxnet' on MXNet-resident float32: 64x64 (MinPy's added
+               microseconds over raw ``mx.np.matmul``) and 2048x2048 (bytes MinPy
+               converts between host and MXNet: must be none)
   c  fallback  an op with no MXNet kernel on MXNet-only arrays vs converting by hand
-  d  policy    a mixed workload (10 and 1e6 elements) under 'auto' vs the fixed policies
-  e  default   the default policy vs raw NumPy, per op, on 1e5 and 1e6 elements
+  d  policy    a mixed workload (10 and 1e6 elements) under 'auto' vs the better of the
+               fixed policies (what auto's choices and cost model cost)
+  e  default   the default policy vs raw NumPy, per op: on 1e3 elements MinPy's added
+               microseconds per call (target); on 1e5 and 1e6 the ratio (reported: both
+               sides run the same NumPy call, so it shows noise, not MinPy)
+
+Every target compares MinPy's own cost on the path it names; rows whose ratio could
+only show the reference's speed are reported without a target.
 
 Run ``python bench/bench_numpy.py [--json PATH] [--quick] [--only a,b,...]``.
 """
@@ -82,20 +90,45 @@ def section_a(timer):
     return rows
 
 
-# -- b: a large matmul ------------------------------------------------------------------
-def section_b(timer, n=2048):
+# -- b: matmul on MXNet ----------------------------------------------------------------
+#: MinPy's added microseconds per MXNet-bound call (dispatch, plan lookup, wrapping): the
+#: 'prefer_mxnet' overhead of section a measured ~3-6 us on the development machine.
+ADDED_US_MXNET = 15.0
+
+
+def section_b(timer, small=64, n=2048):
+    rows = []
     rng = onp.random.default_rng(1)
-    ha, hb = rng.random((n, n), dtype=F32), rng.random((n, n), dtype=F32)
+    ha, hb = rng.random((small, small), dtype=F32), rng.random((small, small), dtype=F32)
     xa, xb = mx_resident(ha), mx_resident(hb)
     ma, mb = xa.asmxnet(), xb.asmxnet()
     with np.policy("prefer_mxnet"):
         assert np.matmul(xa, xb).forms == ("mxnet",)
+    t_m, t_r = timer.compare(H.Variant(lambda: np.matmul(xa, xb), policy_ctx("prefer_mxnet")),
+                             lambda: mx.np.matmul(ma, mb))
+    rows.append(H.Row("b matmul", f"matmul {small}x{small} prefer_mxnet: added us",
+                      (t_m - t_r) * 1e6, None, ref="mx.np", unit="us added",
+                      target=ADDED_US_MXNET, cmp="value<=",
+                      note=f"MinPy {t_m * 1e6:.1f} us vs mx.np {t_r * 1e6:.1f} us: the "
+                           "difference is MinPy's own cost on the MXNet path"))
+    ha, hb = rng.random((n, n), dtype=F32), rng.random((n, n), dtype=F32)
+    xa, xb = mx_resident(ha), mx_resident(hb)
+    ma, mb = xa.asmxnet(), xb.asmxnet()
+    with np.policy("prefer_mxnet"), np.record_op_stat():
+        assert np.matmul(xa, xb).forms == ("mxnet",)
+        tm, tmb, th, thb = np.op_stats()["transfers"]
+    rows.append(H.Row("b matmul", f"matmul {n}x{n} prefer_mxnet: bytes converted",
+                      float(tmb + thb), None, ref="-", unit="bytes", target=0.0,
+                      cmp="value<=", note=f"{tm} host->MXNet and {th} MXNet->host "
+                      "conversions: MXNet-resident operands must not be copied"))
     slow = H.Timer(budget_s=timer.budget_s * 12, sample_s=0, min_repeat=timer.min_repeat,
                    sync=timer.sync)  # each call is ~0.1-1 s: one call per sample
     t_m, t_r = slow.compare(H.Variant(lambda: np.matmul(xa, xb), policy_ctx("prefer_mxnet")),
                             lambda: mx.np.matmul(ma, mb))
-    return [H.Row("b matmul", f"matmul {n}x{n} prefer_mxnet", t_m * 1e6, t_r * 1e6,
-                  ref="mx.np", target=1.05)]
+    rows.append(H.Row("b matmul", f"matmul {n}x{n} prefer_mxnet", t_m * 1e6, t_r * 1e6,
+                      ref="mx.np", note="reported: ~10 us of dispatch cannot show against "
+                                        "a call of ~0.2 s"))
+    return rows
 
 
 # -- c: fallback of an op without an MXNet kernel ----------------------------------------
@@ -201,11 +234,15 @@ def section_d(timer):
     t_auto2, t["prefer_mxnet"] = far.compare(H.Variant(workload, policy_ctx("auto")),
                                              H.Variant(workload, policy_ctx("prefer_mxnet")))
     note = (f"auto ran {auto_mx}/{auto_all} calls in MXNet; on a CPU-only machine MXNet is "
-            "slower for every op, so auto ~ only_numpy is the expected outcome")
-    rows = [H.Row("d policy", "mixed workload: auto vs prefer_mxnet", t_auto2 * 1e6,
-                  t["prefer_mxnet"] * 1e6, ref="prefer_mxnet", target=1.0, cmp="<"),
-            H.Row("d policy", "mixed workload: auto vs only_numpy", t["auto"] * 1e6,
-                  t["only_numpy"] * 1e6, ref="only_numpy", target=1.0, cmp="<", note=note),
+            "slower for every op, so the better fixed policy is only_numpy")
+    best = min(("only_numpy", "prefer_mxnet"), key=lambda p: t[p])
+    t_auto = t["auto"] if best == "only_numpy" else t_auto2
+    rows = [H.Row("d policy", "mixed workload: auto vs the better fixed policy",
+                  t_auto * 1e6, t[best] * 1e6, ref=best, target=1.1, note=note +
+                  "; target: auto's choices and cost model cost at most 10 %"),
+            H.Row("d policy", "mixed workload: auto vs prefer_mxnet", t_auto2 * 1e6,
+                  t["prefer_mxnet"] * 1e6, ref="prefer_mxnet",
+                  note="reported: on a CPU this is NumPy vs MXNet, not MinPy's cost"),
             H.Row("d policy", "mixed workload: prefer_mxnet vs only_numpy",
                   t["prefer_mxnet"] * 1e6, t["only_numpy"] * 1e6, ref="only_numpy",
                   note="MXNet vs NumPy on this machine (reported)")]
@@ -213,11 +250,19 @@ def section_d(timer):
 
 
 # -- e: the default policy against raw NumPy, per op --------------------------------------
+#: MinPy's added microseconds per call on the default CPU path (host-resident inputs):
+#: ~1-2 us measured on the development machine.
+ADDED_US_DEFAULT = 3.0
+#: MinPy calls per case of section e where there are several.
+CALLS = {"transpose+reshape": 2, "where": 2}
+
+
 def section_e(timer):
     rows = []
     rng = onp.random.default_rng(4)
     policy_name = np.get_policy().name
-    for n, shape, mshape in ((100_000, (100, 1000), (316, 316)),
+    for n, shape, mshape in ((1_000, (10, 100), (10, 10)),
+                             (100_000, (100, 1000), (316, 316)),
                              (1_000_000, (1000, 1000), (1000, 1000))):
         ha, hb = rng.standard_normal(shape, dtype=F32), rng.standard_normal(shape, dtype=F32)
         hm = rng.standard_normal(mshape, dtype=F32)
@@ -240,9 +285,19 @@ def section_e(timer):
         for name, fm, fr in cases:
             t_m, t_r = timer.compare(fm, fr)
             label = f"{name} {'x'.join(map(str, mshape if name == 'matmul' else shape))}"
-            rows.append(H.Row("e default", label, t_m * 1e6, t_r * 1e6, ref="numpy",
-                              target=1.2))
-    rows[0].note = f"MinPy under its default policy ({policy_name!r}) on host-resident inputs"
+            if n == 1_000:
+                calls = CALLS.get(name, 1)
+                rows.append(H.Row("e default", label + ": added us per call",
+                                  (t_m - t_r) * 1e6 / calls, None, ref="numpy",
+                                  unit="us added", target=ADDED_US_DEFAULT, cmp="value<=",
+                                  note="" if calls == 1 else
+                                  f"{calls} MinPy calls: the added time divided by {calls}"))
+            else:
+                rows.append(H.Row("e default", label, t_m * 1e6, t_r * 1e6, ref="numpy"))
+    rows[0].note = (f"MinPy under its default policy ({policy_name!r}) on host-resident "
+                    "inputs; targets on 1e3 elements, where MinPy's cost is measurable")
+    rows[len(rows) // 3].note = ("1e5/1e6 rows reported: both sides run the same NumPy "
+                                 "call, the ratio shows noise, not MinPy")
     return rows
 
 

@@ -101,7 +101,8 @@ def _rows(doc):
 
     Besides this harness's schema (``rows``), a document with ``ratios`` entries of the
     form {numerator, denominator, ratio_min, pass} and ``results_us`` {name: {us_min}}
-    (bench_symbol.py's own format) is shown as rows without targets."""
+    (bench_symbol.py's own format) is shown as rows, with the ``target`` each ratio
+    carries (judged on ``ratio_min``)."""
     if not isinstance(doc, dict):
         return None
     rows = doc.get("rows")
@@ -119,7 +120,8 @@ def _rows(doc):
             return r.get("us_min") if isinstance(r, dict) else None
         return [H.Row(str(r.get("pass", "")), f"{r.get('numerator')} / {r.get('denominator')}",
                       us(r.get("numerator")), us(r.get("denominator")),
-                      ref=str(r.get("denominator", "")), ratio=r["ratio_min"])
+                      ref=str(r.get("denominator", "")), ratio=r["ratio_min"],
+                      target=r.get("target"))
                 for r in ratios]
     return None
 
