@@ -1,10 +1,23 @@
-"""Load MXNet 1.9.1 once, on first use, on NumPy 1.x or 2.x.
+"""Load MXNet 1.9.1 once, on first use, on NumPy 1.23 to 2.x, quietly.
 
-MXNet 1.9.1 reads a handful of NumPy names at import time that NumPy 2.0 removed
-(``np.PZERO``, ``np.alltrue``, ...). :func:`load` restores exactly those names for the
-duration of the import and deletes them again afterwards, so the user's ``numpy``
-module is left as it was. MXNet is optional: without it every operation runs in NumPy
-and :func:`available` says why.
+MXNet 1.9.1 reads a handful of NumPy names at import time that later NumPy releases
+removed (``np.PZERO``, ``np.alltrue`` in 2.0; ``np.bool`` in 1.24-1.26). Every import of
+``mxnet`` in the process goes through :class:`_ShimLoader` (also the user's own,
+before or after MinPy's: minpy-core installs ``minpy-core-mxnet.pth``, which registers
+``_minpy_mxnet_hook`` at interpreter start), which
+
+* restores exactly those names for the duration of the import and deletes them again
+  afterwards, so the user's ``numpy`` module is left as it was;
+* keeps MXNet's own Deprecation/FutureWarnings about NumPy (``np.bool``,
+  ``LooseVersion``) from reaching the user: nothing they can act on;
+* chooses MXNet's engine and threading (:func:`_load_settings`) through the environment
+  variables MXNet reads while it loads, then restores ``os.environ``, so the user's
+  child processes inherit the environment they had;
+* drops MXNet's "MXNet start using engine" notice from stderr; every other line MXNet
+  prints while loading is passed on.
+
+MXNet is optional: without it every operation runs in NumPy and :func:`available`
+says why.
 """
 
 from __future__ import annotations
@@ -15,7 +28,9 @@ import importlib.machinery
 import os
 import re
 import sys
+import tempfile
 import threading
+import warnings
 
 import numpy as _np
 
@@ -44,6 +59,8 @@ _REPLACEMENTS = {
     "msort": lambda: (lambda a: _np.sort(a, axis=0)),
     "in1d": lambda: (lambda ar1, ar2, **kw: _np.isin(ar1, ar2, **kw).ravel()),
     "trapz": lambda: getattr(_np, "trapezoid", None), "row_stack": lambda: _np.vstack,
+    # NumPy 1.24-1.26 have no np.bool (1.20-1.23 warn on it); NumPy 2 made it np.bool_.
+    "bool": lambda: _np.bool_,
 }
 _CONSTANTS = {"PZERO": 0.0, "NZERO": -0.0, "PINF": _np.inf, "NINF": -_np.inf,
               "Inf": _np.inf, "NaN": _np.nan, "NAN": _np.nan}
@@ -72,12 +89,28 @@ def _names_mxnet_reads() -> set:
     return names
 
 
+def _has(name: str) -> bool:
+    """Whether NumPy has ``name`` without a warning: NumPy 1.x answers an expired alias
+    (``np.bool``, ``np.pmt``...) with a Deprecation/FutureWarning, before or instead of
+    the AttributeError; the probe must not show it, and MXNet must not read it."""
+    if name in _np.__dict__:
+        return True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            getattr(_np, name)
+        except (AttributeError, Warning):
+            return False
+    return True
+
+
 def _numpy2_aliases() -> dict:
-    """The names MXNet 1.9.1 reads while importing that this NumPy no longer has: a
-    constant, NumPy's replacement function, or a stub that says what was removed."""
+    """The names MXNet 1.9.1 reads while importing that this NumPy no longer has (or
+    only with a warning): a constant, NumPy's replacement, or a stub that says what was
+    removed."""
     aliases = {}
     for name in _names_mxnet_reads():
-        if name in _np.__dict__ or hasattr(_np, name):
+        if _has(name):
             continue
         if name in _CONSTANTS:
             aliases[name] = _CONSTANTS[name]
@@ -87,12 +120,107 @@ def _numpy2_aliases() -> dict:
     return aliases
 
 
-def _set_environment():
-    # NaiveEngine runs each operator synchronously, so an error from the C++ engine is
-    # raised by the call that caused it (and each op is a few microseconds cheaper).
-    os.environ.setdefault("MXNET_ENGINE_TYPE", "NaiveEngine")
-    # MXNet's own OpenMP pool defaults to one thread for BLAS; use the machine's cores.
-    os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+def _load_settings() -> dict:
+    """The environment MXNet loads under, where the user has not set these variables.
+
+    MXNet and its OpenMP runtime read them once: the OpenMP ones when ``libmxnet.so``
+    and ``libgomp`` load, ``MXNET_ENGINE_TYPE`` when the engine starts (forced right
+    after the import), so ``os.environ`` is restored afterwards.
+    """
+    return {
+        # NaiveEngine runs each operator synchronously, so an error from the C++ engine
+        # is raised by the call that caused it (and each op is a few microseconds
+        # cheaper).
+        "MXNET_ENGINE_TYPE": "NaiveEngine",
+        **_THREAD_SETTINGS,
+    }
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+# Threading, measured with bench/bench_threads.py (docs/devices.rst has the numbers):
+# MXNet's OpenMP teams use every core, so large reductions and BLAS (MXNet's OpenBLAS
+# follows OpenMP's thread count) run in parallel. Its threads wait *passively*: with the
+# default (spinning) policy a team on a busy machine waits for a thread the kernel has
+# descheduled, and small reductions took 10-100x longer; sleeping threads cost ~10 us
+# per parallel region on a quiet machine and nothing when another process is busy.
+_THREAD_SETTINGS = {
+    # Without it MXNet's OpenMP uses half the cores on x86 (one thread on 2 cores).
+    "OMP_NUM_THREADS": str(_cores()),
+    "OMP_WAIT_POLICY": "passive",
+}
+
+
+@contextlib.contextmanager
+def _environment(settings: dict):
+    """``os.environ`` with ``settings`` added where unset, restored on exit."""
+    added = [k for k in settings if k not in os.environ]
+    for k in added:
+        os.environ[k] = settings[k]
+    try:
+        yield
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
+
+
+# The one line MXNet prints on every start when MXNET_ENGINE_TYPE is set (ours is).
+_ENGINE_NOTICE = re.compile(
+    rb"^\[[0-9:]+\] \S*engine\.cc:\d+: MXNet start using engine: \w+\r?\n?$")
+
+
+@contextlib.contextmanager
+def _engine_notice_dropped():
+    """Capture file descriptor 2 (C++ writes there directly) for the block; pass on
+    every captured line but MXNet's engine notice."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        capture = tempfile.TemporaryFile()
+    except (OSError, ValueError, AttributeError):  # no fd 2 (pythonw), no temp dir
+        yield
+        return
+    try:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            capture.seek(0)
+            kept = [line for line in capture.read().splitlines(keepends=True)
+                    if not _ENGINE_NOTICE.match(line)]
+            if kept:
+                os.write(2, b"".join(kept))
+    finally:
+        os.close(saved)
+        capture.close()
+
+
+def _start_engine(mxnet) -> None:
+    """Create MXNet's engine now, while the load settings are in the environment (MXNet
+    creates it on first use and reads ``MXNET_ENGINE_TYPE`` then)."""
+    previous = mxnet.engine.set_bulk_size(0)
+    mxnet.engine.set_bulk_size(previous)
+
+
+@contextlib.contextmanager
+def _mxnet_loading():
+    """Everything around one execution of ``mxnet/__init__.py``: see the module
+    docstring."""
+    with _engine_notice_dropped(), _environment(_load_settings()), \
+            _numpy_aliases_restored(), warnings.catch_warnings():
+        # MXNet's own use of deprecated NumPy and distutils APIs: nothing a user can act
+        # on. Warnings raised by other modules are left as they are.
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.filterwarnings("ignore", category=category, module=r"mxnet(\.|$)")
+        yield
 
 
 @contextlib.contextmanager
@@ -118,21 +246,27 @@ class _ShimLoader(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
-        _set_environment()
-        with _numpy_aliases_restored():
+        with _mxnet_loading():
             self._loader.exec_module(module)
+            _start_engine(module)
+
+
+def find_spec(fullname, path=None):
+    """The spec of the top-level ``mxnet`` module with the shim's loader, or ``None``
+    (also called by ``_minpy_mxnet_hook``, the finder the ``.pth`` file installs)."""
+    spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+    if spec is not None and spec.loader is not None:
+        spec.loader = _ShimLoader(spec.loader)
+    return spec
 
 
 class _ShimFinder(importlib.abc.MetaPathFinder):
-    """Makes a user's own ``import mxnet`` (after ``import minpy.core``) work on NumPy 2."""
+    """Routes ``import mxnet`` through the shim (installed by ``import minpy.core``)."""
 
     def find_spec(self, fullname, path, target=None):
         if fullname != "mxnet":
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _ShimLoader(spec.loader)
-        return spec
+        return find_spec(fullname, path)
 
 
 def install_import_hook() -> None:
@@ -144,9 +278,7 @@ def install_import_hook() -> None:
 
 def _import_mxnet():
     install_import_hook()
-    _set_environment()
-    with _numpy_aliases_restored():
-        import mxnet
+    import mxnet  # through _ShimFinder, or already imported through it
     # NumPy shape semantics: 0-d and zero-size arrays are real shapes, not "unknown".
     mxnet.npx.set_np(shape=True, array=True)
     return mxnet
