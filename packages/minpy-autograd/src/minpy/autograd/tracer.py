@@ -385,12 +385,6 @@ def _node_vjps(node, g):
             g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans))
     rule = VJPS.get(node.fun.primitive_name)
     args, kwargs, ans = node.args, node.kwargs, node.ans
-    paths = node.paths
-    if len(paths) == 1 and type(paths[0]) is int:  # the common case: one traced argument
-        maker = rule.get(paths[0]) if rule is not None else None
-        if maker is None:
-            raise _missing_rule(node, paths[0])
-        return (maker(ans, *args, **kwargs)(g),)
     out = []
     lists = None
     for path in node.paths:
@@ -460,7 +454,17 @@ def backward_many(roots, free=False):
                 k = node.args
                 ct[k] = _add(ct.get(k), g)
             else:
-                for p, pg in zip(parents, _node_vjps(node, g)):
+                paths = node.paths
+                if len(paths) == 1 and type(paths[0]) is int and type(g) is not _MultiCT:
+                    # one traced argument (most nodes): its rule, without _node_vjps
+                    rule = VJPS.get(node.fun.primitive_name)
+                    maker = rule.get(paths[0]) if rule is not None else None
+                    if maker is None:
+                        raise _missing_rule(node, paths[0])
+                    pgs = (maker(node.ans, *node.args, **node.kwargs)(g),)
+                else:
+                    pgs = _node_vjps(node, g)
+                for p, pg in zip(parents, pgs):
                     if pg is not None:
                         old = cts.get(p)
                         cts[p] = pg if old is None else _add(old, pg)
