@@ -56,3 +56,4 @@ def test_demo_script_runs_and_reports(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "test accuracy" in proc.stdout
     assert "logaddexp" in proc.stdout  # the report names the fallback op
+    assert "parameters bit-identical: True" in proc.stdout  # minpy.nn resume
