@@ -89,6 +89,13 @@ case("power", lambda x: x ** 2.5, pos(4), id="power-operator")
 case("power", lambda y: 2.0 ** y, rand(4), id="power-rpow")
 for _n in ("mod", "remainder", "fmod"):
     case(_n, getattr(np, _n), pos(4) * 3, pos(4))
+    # mixed signs: floor and trunc of x / y differ (a rule using the wrong one fails)
+    case(_n, getattr(np, _n), onp.array([2.3, -2.3, 2.3, -2.3, 0.7]),
+         onp.array([1.5, 1.5, -1.5, -1.5, -2.0]), id=_n + "-mixed-signs")
+case("maximum", np.maximum, onp.array([1.0, -1.0, 0.5]), onp.array([0.0, 0.25, 2.0]),
+     id="maximum-both-branches")
+case("minimum", np.minimum, onp.array([1.0, -1.0, 0.5]), onp.array([0.0, 0.25, 2.0]),
+     id="minimum-both-branches")
 case("maximum", lambda x: np.maximum(x, 0.0), rand(5), id="maximum-relu")
 case("copysign", np.copysign, pos(4), rand(4))
 case("ldexp", lambda x: np.ldexp(x, 3), rand(4))

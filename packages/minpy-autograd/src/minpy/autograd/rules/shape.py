@@ -212,8 +212,24 @@ defvjp("hstack", _join_rule(lambda s: s if s else (1,),
 
 def _split_maker(axis_of):
     def maker(ans, ary, *args, **kwargs):
-        ax = axis_of(shape_of(ary), args, kwargs)
-        return lambda g: np.concatenate(list(g), axis=ax)
+        shape = shape_of(ary)
+        ax = axis_of(shape, args, kwargs)
+        sections = args[0] if args else kwargs.get("indices_or_sections")
+        if _onp.ndim(sections) == 0:     # equal (or nearly equal) consecutive pieces
+            return lambda g: np.concatenate(list(g), axis=ax)
+        # split points: the pieces are ary[b_k:b_k+1] with Python's slicing, so they
+        # may be empty or overlap (unsorted or repeated points): add each one back
+        bounds = [0] + [int(i) for i in _onp.ravel(sections)] + [shape[ax]]
+        keys = [(slice(None),) * ax + (slice(lo, hi),) for lo, hi in zip(bounds, bounds[1:])]
+
+        def vjp(g):
+            from .._indexops import index_add
+            out = np.zeros(shape, g[0].dtype)
+            for key, piece in zip(keys, g):
+                if 0 not in shape_of(piece):
+                    out = index_add(out, key, piece)
+            return out
+        return vjp
     return maker
 
 
@@ -307,10 +323,13 @@ def _trim_zeros(ans, filt, trim="fb", *args, **kwargs):
     v = unbox_all(filt)
     host = v.asnumpy() if hasattr(v, "asnumpy") else _onp.asarray(v)
     nz = _onp.nonzero(host)[0]
-    lo = int(nz[0]) if len(nz) and "f" in trim.lower() else (len(host) if not len(nz) and
-                                                              "f" in trim.lower() else 0)
-    hi = int(nz[-1]) + 1 if len(nz) and "b" in trim.lower() else len(host)
-    hi = max(hi, lo)
+    trim = trim.lower()
+    if not len(nz):       # all zeros: everything is trimmed from either end
+        lo = hi = 0 if ("f" in trim or "b" in trim) else len(host)
+        lo = 0
+    else:
+        lo = int(nz[0]) if "f" in trim else 0
+        hi = int(nz[-1]) + 1 if "b" in trim else len(host)
     n = shape_of(filt)[0]
     return lambda g: np.pad(g, ((lo, n - hi),))
 
