@@ -89,6 +89,21 @@ def test_jvp_nests_with_grad():
     assert float(second) == pytest.approx(48.0)
 
 
+@pytest.mark.parametrize("f, nf", [
+    (np.abs, onp.abs), (np.exp, onp.exp), (np.angle, onp.angle),
+    (lambda z: np.real(z * np.conj(z)), lambda z: onp.real(z * onp.conj(z))),
+    (lambda z: np.sum(np.abs(np.fft.fft(z)) ** 2),
+     lambda z: onp.sum(onp.abs(onp.fft.fft(z)) ** 2)),
+])
+def test_jvp_complex_against_finite_differences(f, nf):
+    # J v is the derivative along v in the complex plane, whatever the VJP convention
+    z = onp.array([1.1 + 1.2j, -0.3 + 0.4j])
+    for d in (onp.array([1.0, 0.5]) + 0j, onp.array([1j, -0.5j]), onp.array([1 + 1j, 2j])):
+        _, t = jvp(f, (z,), (d,))
+        fd = (nf(z + 1e-7 * d) - nf(z - 1e-7 * d)) / 2e-7
+        assert onp.allclose(val(t), fd, rtol=1e-6, atol=1e-7)
+
+
 def test_jvp_errors():
     with pytest.raises(ValueError, match="tangents"):
         jvp(np.sin, (X,), ())
