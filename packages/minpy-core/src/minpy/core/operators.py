@@ -128,9 +128,12 @@ class ArrayMethods:
         raises ValueError where the result cannot be a view (NumPy 2.1's ``copy``)."""
         if len(shape) == 1:
             shape = shape[0]
+        # order="C" is the function's default: pass it on only when it is not (MXNet's
+        # reshape takes no order, and would send every method call to NumPy).
+        kw = {} if order == "C" else {"order": order}
         if copy:
-            return lookup("copy")(lookup("reshape")(self, shape, order=order))
-        out = lookup("reshape")(self, shape, order=order)
+            return lookup("copy")(lookup("reshape")(self, shape, **kw))
+        out = lookup("reshape")(self, shape, **kw)
         if copy is False and out is not self and not _shares_buffer(out, self):
             raise ValueError("Unable to avoid creating a copy while reshaping.")
         return out
@@ -164,6 +167,10 @@ class ArrayMethods:
 
     def nonzero(self):
         return lookup("nonzero")(self)
+
+    def compress(self, condition, axis=None, out=None):
+        kw = {} if out is None else {"out": out}  # the array is np.compress's 2nd argument
+        return lookup("compress")(condition, self, axis=axis, **kw)
 
     def dot(self, b, out=None):
         if out is not None:
@@ -235,8 +242,8 @@ for _short, _fn in {"neg": "negative", "pos": "positive", "abs": "absolute",
 
 #: ndarray methods that are the NumPy function of the same name applied to ``self``.
 ARRAY_METHODS = (
-    "all", "any", "argmax", "argmin", "argpartition", "argsort", "choose", "clip",
-    "compress", "conj", "conjugate", "copy", "cumprod", "cumsum", "diagonal", "max",
+    "all", "any", "argmax", "argmin", "argpartition", "argsort", "choose", "clip", "conj",
+    "conjugate", "copy", "cumprod", "cumsum", "diagonal", "max",
     "mean", "min", "prod", "ptp", "ravel", "repeat", "round", "searchsorted", "squeeze",
     "std", "sum", "swapaxes", "take", "trace", "var",
 )
