@@ -39,6 +39,11 @@ _DEFAULT_CONNECT_TIMEOUT = 60.0
 _MX_OPTIMIZERS = {"sgd": "sgd", "sgd_momentum": "sgd", "nesterov": "nag", "adam": "adam",
                   "rmsprop": "rmsprop", "adagrad": "adagrad"}
 _MX_CONFIG_KEYS = {"weight_decay": "wd", "decay_rate": "gamma1"}
+# Per rule: MXNet's spelling of a minpy.nn.optim key, and minpy.nn.optim's defaults
+# where MXNet's differ.
+_MX_RULE_KEYS = {"adagrad": {"epsilon": "eps"}}
+_MX_RULE_DEFAULTS = {"sgd_momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9},
+                     "rmsprop": {"gamma1": 0.99}, "adagrad": {"eps": 1e-8}}
 
 
 class ClusterError(RuntimeError):
@@ -153,9 +158,11 @@ def _mx_optimizer(spec, rescale_grad: float):
     if name not in _MX_OPTIMIZERS:
         raise ValueError(f"server_optimizer {name!r}: not one of {sorted(_MX_OPTIMIZERS)} "
                          "and not an mx.optimizer.Optimizer")
-    kwargs = {_MX_CONFIG_KEYS.get(k, k): v for k, v in dict(config).items()}
-    if name in ("sgd_momentum", "nesterov"):
-        kwargs.setdefault("momentum", 0.9)
+    keys = {**_MX_CONFIG_KEYS, **_MX_RULE_KEYS.get(name, {})}
+    kwargs = {keys.get(k, k): v for k, v in dict(config).items()}
+    for k, v in _MX_RULE_DEFAULTS.get(name, {}).items():
+        kwargs.setdefault(k, v)
+    kwargs.setdefault("learning_rate", 1e-2)  # minpy.nn.optim's default
     return mx.optimizer.create(_MX_OPTIMIZERS[name], rescale_grad=rescale_grad, **kwargs)
 
 
@@ -304,6 +311,9 @@ class DataParallel:
         for n in names:
             h = self._host(values[n])
             buf = self._bufs[n][0]
+            if self.compression and h.dtype != onp.float32:
+                raise ClusterError(f"{what}: {n!r} is {h.dtype}; MXNet compresses float32 "
+                                   "gradients only")
             if buf.shape != h.shape:
                 raise ClusterError(f"{what}: {n!r} has shape {h.shape}, the parameter "
                                    f"{buf.shape}")
