@@ -181,3 +181,29 @@ def test_kept_value_inside_nested_traces():
         return g * kept[0]      # kept[0] is still traced by the outer trace: x**2 * 2x
 
     assert grad(outer)(3.0) == pytest.approx(6 * 9.0)
+
+
+# -- memory -----------------------------------------------------------------------------
+def test_gradient_leaves_no_reference_cycles():
+    """The tape is freed by reference counting when grad returns: a cycle would keep
+    every activation alive until the cyclic collector runs."""
+    import gc
+
+    def loss(w, x):
+        h = np.maximum(np.dot(x, w[0]) + w[1], 0.0)
+        z = h - np.max(h, axis=1, keepdims=True)
+        u, s, vt = np.linalg.svd(z[:2, :2])
+        return np.sum(z * z) + np.sum(s) + np.sum(np.concatenate([h[0], z[1]]))
+
+    rng = onp.random.default_rng(0)
+    w = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    x = rng.standard_normal((5, 4))
+    grad(loss)(w, x)  # warm caches
+    gc.collect()
+    gc.disable()
+    try:
+        grad(loss)(w, x)
+        value_and_grad(loss)(w, x)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

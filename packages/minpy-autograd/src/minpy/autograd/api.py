@@ -95,6 +95,13 @@ def _map_tree(fn, x):
     return type(x)(fn(v) for v in x)
 
 
+def _strip(x, trace_id):
+    """``x`` (a tree) with the boxes of trace ``trace_id`` replaced by their values."""
+    if isinstance(x, ArrayBox) and x._trace_id == trace_id:
+        return x._value
+    return _map_tree(lambda v: _strip(v, trace_id), x) if _is_tree(x) else x
+
+
 def _fill_tree(x, it):
     t = type(x)
     if t is list or t is tuple:
@@ -178,13 +185,7 @@ class _Traced:
     def value(self):
         """The answer with this trace's boxing removed (also inside a tuple, list or
         dict answer)."""
-        tid = self.trace_id
-
-        def strip(x):
-            if isinstance(x, ArrayBox) and x._trace_id == tid:
-                return x._value
-            return _map_tree(strip, x) if _is_tree(x) else x
-        return strip(self.ans)
+        return _strip(self.ans, self.trace_id)
 
     def gradients(self, g, free):
         """The gradients of ``<ans, g>``; ``g`` has the answer's structure (an array
