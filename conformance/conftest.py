@@ -144,9 +144,10 @@ def summary_line():
     rec = [t for t in tallies if t.recorded]
     acc = sum(t.accepted for t in rec)
     share = sum(t.on_mxnet for t in rec) / acc if acc else 0.0
+    on_mx = (f"{share:.0%} of accepted examples ran on MXNet under prefer_mxnet/"
+             f"only_mxnet" if acc else "no prefer_mxnet/only_mxnet examples")
     return (f"{values} examples compared values, {exc} compared exceptions, {skipped} "
-            f"compared nothing (counted, with reasons); {share:.0%} of accepted examples "
-            f"ran on MXNet under prefer_mxnet/only_mxnet")
+            f"compared nothing (counted, with reasons); {on_mx}")
 
 
 def pytest_terminal_summary(terminalreporter):
