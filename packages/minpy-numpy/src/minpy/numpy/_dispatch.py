@@ -14,6 +14,8 @@ The function is a primitive (:func:`minpy.core.primitive`), so tracers see it.
 
 from __future__ import annotations
 
+import inspect
+import sys
 import time
 
 import numpy as np
@@ -359,6 +361,33 @@ def _first_device(args):
     return current_device()
 
 
+def _out_position(fn):
+    """``(index, names after it)`` of the positional ``out`` parameter of NumPy's
+    ``fn`` (a ufunc's first output follows its inputs); ``(maxsize, ())`` if none."""
+    if isinstance(fn, np.ufunc):
+        return fn.nin, ()
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return sys.maxsize, ()
+    for i, p in enumerate(params):
+        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
+            return i, tuple(q.name for q in params[i + 1:] if q.kind is q.POSITIONAL_OR_KEYWORD)
+    return sys.maxsize, ()
+
+
+def _out_to_keyword(fn, args, kwargs, pos, after):
+    """A call with ``out`` (and what follows it) given positionally, as keywords."""
+    kwargs = dict(kwargs)
+    if isinstance(fn, np.ufunc):
+        outs = args[pos:]
+        kwargs["out"] = outs[0] if len(outs) == 1 else tuple(outs)
+    else:
+        kwargs["out"] = args[pos]
+        kwargs.update(zip(after, args[pos + 1:]))
+    return args[:pos], kwargs
+
+
 def make_function(op):
     """The user-facing function for ``op``: policy-dispatched and traceable."""
     name = op.name
@@ -368,8 +397,16 @@ def make_function(op):
     # Ufuncs never return their inputs or views of them: their results skip adopt().
     fresh = isinstance(numpy_fn, np.ufunc)
     view_rule = getattr(op, "view", None)
+    out_pos, after_out = _out_position(numpy_fn)
+    out_excludes_dtype = name in ("concatenate", "concat", "stack")
 
     def call(*args, **kwargs):
+        if len(args) > out_pos:  # out given positionally, as NumPy allows
+            args, kwargs = _out_to_keyword(numpy_fn, args, kwargs, out_pos, after_out)
+        if out_excludes_dtype and kwargs.get("out") is not None and kwargs.get(
+                "dtype") is not None:
+            raise TypeError(f"{name}() only takes `out` or `dtype` as an argument, but "
+                            "both were provided.")
         if kwargs and "out" in kwargs:
             out = kwargs.pop("out")
             if out is not None:
@@ -438,7 +475,7 @@ def make_function(op):
             boxes = _tracing._find_boxes(args)
             if boxes and not kwargs:  # recorded: the primitive's work without its frame
                 return _tracing._call_traced(traced, call, boxes, args, kwargs)
-        elif not kwargs:
+        elif not kwargs and len(args) <= out_pos:
             pol = get_policy()
             if pol.host_fast and not _policy._recorder.active:
                 hosts, device = _host_args_on_cpu(args)
