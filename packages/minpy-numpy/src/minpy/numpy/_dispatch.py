@@ -266,7 +266,18 @@ def _link_mx_view(op, view_rule, args, kwargs, result):
     return a view here, it joins the argument's family, with the recipe that derives its
     host view from the argument's host form when one is needed."""
     parent = args[0]
-    if not isinstance(parent, Array) or not view_rule(args, kwargs):
+    if not isinstance(parent, Array):
+        return result
+    is_view = view_rule(args, kwargs)
+    if is_view is None and type(result) is Array:
+        # Only the memory layout knows (reshape of a view): ask NumPy on the host forms.
+        host = parent._host_value()
+        res_host = op.numpy(host, *to_host(args[1:]), **to_host(kwargs))
+        if isinstance(res_host, np.ndarray) and _views.owner(res_host) is _views.owner(host):
+            result._host = res_host
+            _views.link(result, parent)
+        return result
+    if not is_view:
         return result
     if type(result) is Array:
         _views.link(result, parent, (parent, op.numpy, args[1:], kwargs))

@@ -706,16 +706,12 @@ for _new, _old in (("acos", "arccos"), ("acosh", "arccosh"), ("asin", "arcsin"),
 # MXNet result of such a call joins the argument's view family (minpy.core._views);
 # NumPy results are linked by the memory they share, so need no rule.
 def _contiguous(a):
-    """Whether NumPy's reshape/ravel of ``a`` (C order) is a view: ``a`` is C-contiguous.
-    An MXNet-only owner always is; a view made without a host form is asked its own."""
-    host = a._host if isinstance(a, Array) else None
-    if host is None:
-        if not isinstance(a, Array):
-            return False
-        if a._view is None or a._view.base is None:
-            return True
-        host = a._host_value()
-    return host.flags.c_contiguous
+    """Whether NumPy's reshape/ravel of ``a`` (C order) is a view: true for an owner
+    that lives only in MXNet (C-contiguous); ``None`` (NumPy decides on the host forms)
+    for anything else, whose memory layout only the host form knows."""
+    if isinstance(a, Array) and a._host is None and (a._view is None or a._view.base is None):
+        return True
+    return None
 
 
 def _getitem_view(args, kw):
