@@ -327,15 +327,7 @@ def test_example_resumes_checkpoints_both_ways(tmp_path):
 
 def test_dist_async_trains_digits_mlp_started_through_ssh(tmp_path, job_factory):
     # The launcher's --hostfile mode, with an "ssh" that runs the command right here.
-    fake_ssh = tmp_path / "fake-ssh"
-    fake_ssh.write_text('#!/bin/sh\n# fake-ssh HOST COMMAND: run COMMAND here\nshift\n'
-                        'exec /bin/sh -c "$1"\n')
-    fake_ssh.chmod(0o755)
-    hosts = tmp_path / "hosts.txt"
-    hosts.write_text("# two machines\nnode-a\nnode-b slots=1\n")
-    job = job_factory(tmp_path, "async", 6, launcher=(
-        "--hostfile", str(hosts), "--ssh", str(fake_ssh), "--root-uri", "127.0.0.1",
-        "--env", "DMLC_NODE_HOST=127.0.0.1"))
+    job = job_factory(tmp_path, "async", 6, launcher=_fake_ssh(tmp_path))
     assert job.wait(120) == 0, job.output()
     acc = json.loads((tmp_path / "result.json").read_text())["accuracy"]
     assert acc >= 0.90, acc
@@ -349,9 +341,51 @@ def _gone(pid):
     return False
 
 
-@pytest.mark.parametrize("victim", ["worker", "server", "ctrl-c"])
+def _job_processes(port):
+    """Live processes (not zombies) whose environment names the scheduler's port."""
+    found = []
+    marker = f"DMLC_PS_ROOT_PORT={port}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if marker not in fh.read().split(b"\0"):
+                    continue
+            with open(f"/proc/{entry}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue
+        except OSError:
+            continue
+        found.append(int(entry))
+    return found
+
+
+def _no_process_left(port, within=10.0):
+    end = time.monotonic() + within
+    while _job_processes(port) and time.monotonic() < end:
+        time.sleep(0.2)
+    return not _job_processes(port)
+
+
+def _fake_ssh(tmp_path):
+    """The launcher's --hostfile options with an "ssh" that runs the command here."""
+    fake_ssh = tmp_path / "fake-ssh"
+    fake_ssh.write_text('#!/bin/sh\n# fake-ssh HOST COMMAND: run COMMAND here\nshift\n'
+                        'exec /bin/sh -c "$1"\n')
+    fake_ssh.chmod(0o755)
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text("# two machines\nnode-a\nnode-b slots=1\n")
+    return ("--hostfile", str(hosts), "--ssh", str(fake_ssh), "--root-uri", "127.0.0.1",
+            "--env", "DMLC_NODE_HOST=127.0.0.1")
+
+
+@pytest.mark.parametrize("victim", ["worker", "server", "ssh-server", "ctrl-c"])
 def test_lost_peer_stops_everyone_with_its_name(tmp_path, job_factory, victim):
-    job = job_factory(tmp_path, "forever", timeout=110)
+    # ssh-server: the server's ssh connection dies (the remote server lives on); the
+    # launcher's news reach the remote processes on their standard input.
+    job = job_factory(tmp_path, "forever", timeout=110,
+                      launcher=_fake_ssh(tmp_path) if victim == "ssh-server" else ())
     job.wait_for(r"\[worker \d\] step 10", 90)
     pids = dict(re.findall(r"(scheduler|worker #\d|server 0) pid (\d+)", job.output()))
     if victim == "ctrl-c":
@@ -359,14 +393,18 @@ def test_lost_peer_stops_everyone_with_its_name(tmp_path, job_factory, victim):
         os.kill(pid, signal.SIGINT)
     else:
         pid = int(pids["worker #1" if victim == "worker" else "server 0"])
+        victim = "server" if victim == "ssh-server" else victim
         os.kill(pid, signal.SIGKILL)
     killed_at = time.monotonic()
     status = job.wait(60)
     assert time.monotonic() - killed_at < 60
     out = job.output()
     assert status != 0, out
-    # Every process of the job is gone when the launcher returns.
+    # Every process the launcher started is gone when it returns, and no process of
+    # the job (an ssh session's orphan included) outlives it by more than a moment.
     assert all(_gone(int(p)) for p in pids.values()), (pids, out)
+    port = re.search(r"scheduler at 127\.0\.0\.1:(\d+)", out)[1]
+    assert _no_process_left(port), (_job_processes(port), out)
     if victim == "ctrl-c":
         assert status == 130, out
         assert "[launch] interrupted by SIGINT; stopping every process" in out, out
@@ -377,7 +415,7 @@ def test_lost_peer_stops_everyone_with_its_name(tmp_path, job_factory, victim):
         assert found, out
         name, survivor = f"worker rank {found[1]}", f"worker rank {1 - int(found[1])}"
     else:
-        assert re.search(rf"server 0 \(pid {pid}\) was killed by SIGKILL", out), out
+        assert re.search(rf"server 0 \(pid {pid}( on node-a)?\) was killed by SIGKILL", out), out
         name, survivor = "server 0", "worker rank 0"
     # The survivors say whom they lost, and so does the scheduler.
     assert re.search(rf"\[{survivor}\] lost peer: {name}", out), out

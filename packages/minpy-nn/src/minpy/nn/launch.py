@@ -26,7 +26,12 @@ import tempfile
 import threading
 import time
 
-from minpy.nn.distributed._watchdog import FAULT_FILE_ENV, LAUNCHER_PID_ENV
+from minpy.nn.distributed._watchdog import (
+    FAULT_FILE_ENV,
+    LAUNCHER_PID_ENV,
+    LOST_PEER_LINE,
+    WATCH_STDIN_ENV,
+)
 
 __all__ = ["main", "Job", "free_port", "port_in_use"]
 
@@ -67,8 +72,11 @@ class _Proc:
     def __init__(self, role: str, index: int, cmd, env, host=None):
         self.role, self.index, self.host = role, index, host
         self.rank = None
+        # A remote process reads the launcher's news on its standard input (the ssh
+        # connection): a lost peer's name, or end of file when the launcher is gone.
         self.popen = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      stderr=subprocess.STDOUT,
+                                      stdin=subprocess.PIPE if host else subprocess.DEVNULL,
                                       start_new_session=True)
         self.reader = None
         self.ended_at = None
@@ -169,9 +177,9 @@ class Job:
         if host is None:
             proc = _Proc(role, index, cmd, {**os.environ, **env})
         else:
-            # The fault file lives here, not there: remote processes are stopped by
-            # ending their ssh session, which the launcher does.
+            # No shared fault file there: the news travel on the ssh connection.
             env.pop(FAULT_FILE_ENV, None)
+            env[WATCH_STDIN_ENV] = "1"
             remote = "cd {} && env {} {}".format(
                 shlex.quote(os.getcwd()),
                 " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()),
@@ -213,7 +221,17 @@ class Job:
         self.failure = f"{proc.describe()} {_describe_exit(code)}"
         with open(self.fault_file, "w", encoding="utf-8") as fh:
             fh.write(self.failure)
+        self._tell_remote(self.failure)
         self._print(f"[launch] {self.failure}; stopping the others")
+
+    def _tell_remote(self, news: str) -> None:
+        for p in self.procs:
+            if p.host and p.popen.stdin is not None and p.popen.poll() is None:
+                try:
+                    p.popen.stdin.write(f"{LOST_PEER_LINE}{news}\n".encode())
+                    p.popen.stdin.flush()
+                except OSError:
+                    pass
 
     def stop(self, grace: float) -> None:
         """Give the processes ``grace`` seconds to exit on their own (their watchdogs read
@@ -253,6 +271,7 @@ class Job:
                     self._print(f"[launch] {self.failure}; stopping every process")
                     with open(self.fault_file, "w", encoding="utf-8") as fh:
                         fh.write(f"the launcher was {self.failure}")
+                    self._tell_remote(f"the launcher was {self.failure}")
                     status = 130
                     self.stop(grace=1.0)
                     break
@@ -288,6 +307,7 @@ class Job:
                     self._print(f"[launch] {self.failure}; stopping every process")
                     with open(self.fault_file, "w", encoding="utf-8") as fh:
                         fh.write(f"the launcher stopped the job: {self.failure}")
+                    self._tell_remote(f"the launcher stopped the job: {self.failure}")
                     status = 124
                     self.stop(grace=1.0)
                     break

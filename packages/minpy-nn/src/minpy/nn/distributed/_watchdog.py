@@ -9,6 +9,9 @@ the main thread is inside a C call) when
 * the launcher reports a lost peer (it writes the peer's name to the file named by
   ``MINPY_DIST_FAULT_FILE``),
 * the launcher itself is gone (``MINPY_DIST_LAUNCHER_PID`` is no longer our parent), or
+* the launcher's ssh connection reports a lost peer or closes (``MINPY_DIST_WATCH_STDIN``:
+  the launcher's ``--hostfile`` mode, where no file is shared; its lines arrive on
+  standard input), or
 * a cluster operation overruns its deadline (:meth:`Watchdog.deadline`): connecting to
   the scheduler, or any push/pull when ``MINPY_DIST_TIMEOUT`` is set. This is what bounds
   the waits of processes started without the launcher (several machines).
@@ -22,11 +25,13 @@ import sys
 import threading
 import time
 
-__all__ = ["Watchdog", "get", "FAULT_FILE_ENV", "LAUNCHER_PID_ENV", "EXIT_PEER_LOST",
-           "EXIT_TIMEOUT"]
+__all__ = ["Watchdog", "get", "FAULT_FILE_ENV", "LAUNCHER_PID_ENV", "WATCH_STDIN_ENV",
+           "LOST_PEER_LINE", "EXIT_PEER_LOST", "EXIT_TIMEOUT"]
 
 FAULT_FILE_ENV = "MINPY_DIST_FAULT_FILE"
 LAUNCHER_PID_ENV = "MINPY_DIST_LAUNCHER_PID"
+WATCH_STDIN_ENV = "MINPY_DIST_WATCH_STDIN"
+LOST_PEER_LINE = "minpy-dist lost peer: "
 # Exit statuses of a process the watchdog ends (sysexits.h's EX_UNAVAILABLE and
 # EX_TEMPFAIL), so that a launcher or a test can tell them from a crash.
 EXIT_PEER_LOST = 69
@@ -49,15 +54,37 @@ class Watchdog:
         self._thread = threading.Thread(target=self._run, name="minpy-dist-watchdog",
                                         daemon=True)
         self._thread.start()
+        if os.environ.get(WATCH_STDIN_ENV) == "1":
+            threading.Thread(target=self._watch_stdin, name="minpy-dist-stdin",
+                             daemon=True).start()
+
+    def _watch_stdin(self):
+        # Lines from the launcher over ssh; end of file: the launcher is gone.
+        try:
+            stream = os.fdopen(os.dup(0), "rb", buffering=0)
+            for raw in stream:
+                line = raw.decode(errors="replace").strip()
+                if line.startswith(LOST_PEER_LINE):
+                    self.abort(f"lost peer: {line[len(LOST_PEER_LINE):]}; stopping",
+                               EXIT_PEER_LOST)
+        except OSError:
+            pass
+        self.abort("the launcher's connection is gone (standard input closed); stopping",
+                   EXIT_PEER_LOST)
 
     def abort(self, message: str, status: int) -> None:
-        """Print ``message`` naming this process and end it at once."""
+        """Print ``message`` naming this process and end it at once (also when nobody
+        reads its output any more: the launcher may be gone)."""
         try:
-            sys.stdout.flush()
-        except Exception:  # stdout may be gone; the message still goes to stderr
+            try:
+                sys.stdout.flush()
+            except Exception:  # stdout may be gone; the message still goes to stderr
+                pass
+            os.write(2, f"minpy.nn.distributed: [{self.name}] {message}\n".encode())
+        except Exception:
             pass
-        os.write(2, f"minpy.nn.distributed: [{self.name}] {message}\n".encode())
-        os._exit(status)
+        finally:
+            os._exit(status)
 
     @contextlib.contextmanager
     def deadline(self, seconds, describe):
