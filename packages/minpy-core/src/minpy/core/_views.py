@@ -26,6 +26,8 @@ import weakref
 
 import numpy as np
 
+from . import convert
+
 __all__ = ["Family", "ViewInfo", "link", "owner", "adopt", "bump", "check_traced_write"]
 
 
@@ -80,6 +82,8 @@ def _join(array, fam, base, recipe=None) -> ViewInfo:
     vi = array._view = ViewInfo(fam, base, recipe)
     if array._mx is not None:
         vi.stamps["mxnet"] = fam.version
+    if array._cp is not None:
+        vi.stamps["cupy"] = fam.version
     fam.add(array)
     return vi
 
@@ -112,31 +116,31 @@ def bump(array) -> None:
     stale from now on."""
     vi = array._view
     vi.fam.version += 1
-    array._mx = None
+    array._mx = array._cp = None
 
 
-def _candidates(args, kwargs):
-    from .convert import Array
+def _parent_of(own, result, args, kwargs):
+    """The Array among the arguments (one level into lists; keyword values) whose host
+    buffer has owner ``own`` (``result`` itself or shared memory), if any."""
+    Array = convert.Array
     for x in args:
-        if isinstance(x, Array):
-            yield x
-        elif type(x) in (list, tuple):
+        t = type(x)
+        if t is list or t is tuple:
             for e in x:
                 if isinstance(e, Array):
-                    yield e
+                    h = e._host
+                    if h is not None and (h is result or owner(h) is own):
+                        return e
+        elif isinstance(x, Array):
+            h = x._host
+            if h is not None and (h is result or owner(h) is own):
+                return x
     if kwargs:
         for x in kwargs.values():
             if isinstance(x, Array):
-                yield x
-
-
-def _parent_of(host, args, kwargs):
-    """The Array among the arguments whose host buffer ``host`` shares, if any."""
-    own = owner(host)
-    for a in _candidates(args, kwargs):
-        h = a._host
-        if h is not None and (h is host or owner(h) is own):
-            return a
+                h = x._host
+                if h is not None and (h is result or owner(h) is own):
+                    return x
     return None
 
 
@@ -144,14 +148,16 @@ def adopt(result, args, kwargs, device):
     """Wrap NumPy's ``result`` of a call on ``args``/``kwargs`` (whose Arrays' host forms
     NumPy was given) as Arrays, with NumPy's sharing: an input returned as it is gives
     that Array back, a view of an input's memory becomes a member of its family."""
-    from .convert import Array, wrap
-    if isinstance(result, np.ndarray):
-        if result.base is None:
-            for a in _candidates(args, kwargs):
-                if a._host is result:
-                    return a
+    Array = convert.Array
+    if type(result) is np.ndarray or isinstance(result, np.ndarray):
+        base = result.base
+        if base is None:
+            parent = _parent_of(result, result, args, kwargs)
+            if parent is not None and parent._host is result:
+                return parent
             return Array._from_host(result, device)
-        parent = _parent_of(result, args, kwargs)
+        own = owner(result)
+        parent = _parent_of(own, result, args, kwargs)
         out = Array._from_host(result, device)
         if parent is not None:
             out._shared = False
@@ -160,7 +166,7 @@ def adopt(result, args, kwargs, device):
     t = type(result)
     if t is tuple or t is list:
         return t(adopt(r, args, kwargs, device) for r in result)
-    return wrap(result, device)
+    return convert.wrap(result, device)
 
 
 _SKIP = frozenset({"SWAP", "COPY", "ROT_TWO", "ROT_THREE", "DUP_TOP_TWO", "NOP", "CACHE",
