@@ -777,7 +777,19 @@ GRADS["where"] = (where_args(), lambda x, y, c: sq(mnp.where(c, x, y)))
 # reductions
 for _n in ("sum", "mean"):
     GRADS[_n] = (reduce_args(), call1(_n, sq))
-GRADS["average"] = (reduce_args(tuple_axis=True), call1("average", sq))
+@st.composite
+def weighted_args(draw):
+    x = draw(an(min_dims=1))
+    axis = draw(st.sampled_from([None, 0, -1]))
+    wshape = x.shape if axis is None or draw(st.booleans()) else (x.shape[axis],)
+    return (x, draw(arr(wshape, fl(0.5, 2)))), {"axis": axis,
+                                                "returned": draw(st.booleans())}
+
+
+GRADS["average"] = (reduce_args(tuple_axis=True) | weighted_args(),
+                    lambda x, *w, axis=None, returned=False, **kw: sq(
+                        mnp.average(x, axis, *w, returned) if w else mnp.average(x, axis,
+                                                                                  **kw)))
 GRADS["prod"] = (reduce_args(away(0.5, 1.5)), call1("prod"))
 for _n in ("max", "min", "amax", "amin", "nanmax", "nanmin"):
     GRADS[_n] = (reduce_args(values=a_distinct()), call1(_n, sq))
@@ -1036,10 +1048,11 @@ for _n in ("convolve", "correlate"):
         call1(_n))
 # x away from the knots 0, 1, 2.5, 4 (kinks)
 KNOT_FREE = st.one_of(fl(-0.9, -0.1), fl(0.1, 0.9), fl(1.1, 2.4), fl(2.6, 3.9), fl(4.1, 4.9))
-GRADS["interp"] = (st.tuples(arr((5,), KNOT_FREE), arr((4,)), st.sampled_from([None, 0.0]))
-                   .map(lambda t: ((t[0], t[1]), {"left": t[2]})),
-                   lambda x, fp, left: mnp.interp(x, onp.array([0., 1., 2.5, 4.]), fp,
-                                                  left=left) ** 2)
+GRADS["interp"] = (st.tuples(arr((5,), KNOT_FREE), arr((4,), fl(-0.05, 0.05)), arr((4,)),
+                             st.sampled_from([None, 0.0]))
+                   .map(lambda t: ((t[0], t[1], t[2]), {"left": t[3]})),
+                   lambda x, dxp, fp, left: mnp.interp(
+                       x, dxp + onp.array([0., 1., 2.5, 4.]), fp, left=left) ** 2)
 for _n in ("trapezoid", "trapz"):
     GRADS[_n] = (vals((4, 3), (4,), axis=[0]), call1(_n))
 GRADS["vander"] = (vals((3,), N=[None, 2, 4], increasing=[False, True]), call1("vander"))

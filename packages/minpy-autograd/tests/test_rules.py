@@ -132,6 +132,12 @@ case("trace", lambda x: np.trace(x, 1, 1, 2), rand(2, 3, 4), id="trace-offset-ax
 case("linalg.norm", np.linalg.norm, rand(3, 2))
 case("linalg.norm", lambda x: np.linalg.norm(x, axis=1), rand(3, 2), id="norm-axis")
 case("average", np.average, rand(3, 2))
+case("average", lambda x, w: np.average(x, 1, w), rand(3, 4), pos(4), id="average-weights")
+case("average", lambda x, w: np.average(x, None, w, True), rand(3, 4), pos(3, 4),
+     id="average-weights-returned")
+case("interp", lambda x, xp, fp: np.interp(x, xp, fp, right=0.5),
+     onp.array([-0.5, 0.3, 1.7, 3.0, 5.0]), onp.array([0., 1., 2.5, 4.]), rand(4),
+     id="interp-all-arguments")
 for _n in ("nansum", "nanmean"):
     case(_n, lambda x, f=getattr(np, _n): f(x) ** 2, rand(3, 4))
     case(_n, lambda x, f=getattr(np, _n): f(x, axis=(0, 2), keepdims=True) ** 2,

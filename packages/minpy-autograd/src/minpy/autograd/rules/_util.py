@@ -94,6 +94,30 @@ def rule(*names, argnums=None):
     return deco
 
 
+def composite_maker(fun, argnum):
+    """The rule maker for argument ``argnum`` that differentiates ``fun`` (see
+    :func:`composite`)."""
+    def maker(ans, *args, **kwargs):
+        def vjp(g):
+            from ..api import make_vjp
+
+            def along(x):
+                a = list(args)
+                a[argnum] = x
+                out = fun(*a, **kwargs)
+                outs, gs = (out, g) if isinstance(out, (tuple, list)) else ((out,), (g,))
+                total = 0.0
+                for o, c in zip(outs, gs):
+                    if c is not None and getattr(o, "dtype", None) is not None and (
+                            o.dtype.kind in "fc"):
+                        total = total + np.sum(o * c)
+                return total
+            back, val = make_vjp(along)(args[argnum])
+            return back(np.ones((), dtype_of(val)))
+        return vjp
+    return maker
+
+
 def composite(name, fun, argnums):
     """Register rules for ``name`` that differentiate ``fun``, a re-expression of the op
     with ``minpy.numpy`` operations that have rules, by tracing it at backward time.
@@ -103,24 +127,4 @@ def composite(name, fun, argnums):
     short composition (``median``, ``lstsq``, ``cov``, ...): the rule is exactly as
     right as the composition, and differentiates again.
     """
-    def maker_for(argnum):
-        def maker(ans, *args, **kwargs):
-            def vjp(g):
-                from ..api import make_vjp
-
-                def along(x):
-                    a = list(args)
-                    a[argnum] = x
-                    out = fun(*a, **kwargs)
-                    outs, gs = (out, g) if isinstance(out, (tuple, list)) else ((out,), (g,))
-                    total = 0.0
-                    for o, c in zip(outs, gs):
-                        if c is not None and getattr(o, "dtype", None) is not None and (
-                                o.dtype.kind in "fc"):
-                            total = total + np.sum(o * c)
-                    return total
-                back, val = make_vjp(along)(args[argnum])
-                return back(np.ones((), dtype_of(val)))
-            return vjp
-        return maker
-    defvjp(name, *[maker_for(i) for i in argnums], argnums=argnums)
+    defvjp(name, *[composite_maker(fun, i) for i in argnums], argnums=argnums)

@@ -116,8 +116,6 @@ THROUGH_NAMESPACE = frozenset({"array", "asarray", "asanyarray"})
 
 #: Rules that cover some differentiable arguments only: name -> the arguments left out.
 PARTIAL = {
-    "interp": "xp (the sample points)",
-    "average": "weights",
     "cov": "fweights and aweights",
     "gradient": "the spacings (varargs)",
     "histogram": "weights",

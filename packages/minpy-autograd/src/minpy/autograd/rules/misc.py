@@ -83,49 +83,32 @@ composite("correlate", _correlate, (0, 1))
 
 
 # -- interpolation and integration -----------------------------------------------------
-def _interp_x(ans, x, xp, fp, left=None, right=None, period=None):
-    # the slope of the segment x falls in; 0 outside xp (constant extrapolation)
+def _interp(x, xp, fp, left=None, right=None, period=None):
+    """``interp`` written with ops that have rules: the segment of each ``x`` is found
+    on the host, the interpolation itself is traced (in ``x``, ``xp`` and ``fp``)."""
     if period is not None:
         raise NotImplementedError("no gradient rule for minpy.numpy.interp with period")
     xh, xph = _onp.asarray(_host(x)), _onp.asarray(_host(xp))
-    idx = _onp.clip(_onp.searchsorted(xph, xh, side="right") - 1, 0, len(xph) - 2)
-    inside = (xh >= xph[0]) & (xh <= xph[-1])
-    dx = xph[idx + 1] - xph[idx]
-
-    def vjp(g):
-        fpa = np.asarray(fp)
-        slope = (fpa[idx + 1] - fpa[idx]) / dx     # traced in fp: second order
-        return unbroadcast(np.where(inside, g * slope, 0.0), x)
-    return vjp
-
-
-def _interp_fp(ans, x, xp, fp, left=None, right=None, period=None):
-    xh, xph = _onp.ravel(_onp.asarray(_host(x))), _onp.asarray(_host(xp))
     n = len(xph)
-    idx = _onp.clip(_onp.searchsorted(xph, xh, side="right") - 1, 0, n - 2)
-    e0 = (idx[:, None] == _onp.arange(n)).astype(float)
-    e1 = ((idx + 1)[:, None] == _onp.arange(n)).astype(float)
-    keep = _onp.ones(len(xh))
-    if left is not None:
-        keep[xh < xph[0]] = 0.0
-    if right is not None:
-        keep[xh > xph[-1]] = 0.0
+    idx = _onp.clip(_onp.searchsorted(xph, xh, side="right") - 1, 0, max(n - 2, 0))
+    xa, xpa, fpa = np.asarray(x), np.asarray(xp), np.asarray(fp)
+    if n == 1:
+        inner = fpa[idx] + 0.0 * xa
+    else:
+        lo, hi = xpa[idx], xpa[idx + 1]
+        inner = fpa[idx] + (fpa[idx + 1] - fpa[idx]) * ((xa - lo) / (hi - lo))
+    below = fpa[0] if left is None else left
+    above = fpa[-1] if right is None else right
+    return np.where(xh < xph[0], below, np.where(xh > xph[-1], above, inner))
 
-    def vjp(g):
-        # t from the traced x, so that the second order sees fp's weights move with x
-        t = np.clip((np.ravel(x) - xph[idx]) / (xph[idx + 1] - xph[idx]), 0.0, 1.0)
-        gk = np.ravel(g) * keep
-        return np.matmul(gk * (1.0 - t), np.array(e0)) + np.matmul(gk * t, np.array(e1))
-    return vjp
+
+composite("interp", _interp, (0, 1, 2))
 
 
 def _host(x):
     from minpy.core.tracing import unbox_all
     v = unbox_all(x)
     return v.asnumpy() if hasattr(v, "asnumpy") else v
-
-
-defvjp("interp", _interp_x, None, _interp_fp)
 
 
 def _trapezoid(y, x=None, dx=1.0, axis=-1):

@@ -117,12 +117,34 @@ def _trace(ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return vjp
 
 
-@rule("average")
-def _average(ans, x, axis=None, weights=None, returned=False, keepdims=False):
-    if weights is not None:
-        raise NotImplementedError("no gradient rule for minpy.numpy.average with weights")
-    n = _count(x.shape, axis)
-    return lambda g: expand_reduced(g, x.shape, axis, keepdims) / n
+def _weighted_average(x, axis=None, weights=None, returned=False, keepdims=False):
+    """sum(w x) / sum(w), with 1-D weights along a single axis as NumPy allows."""
+    w = weights
+    if len(shape_of(w)) != len(shape_of(x)):
+        ax = axis % len(shape_of(x))
+        w = np.reshape(w, (-1,) + (1,) * (len(shape_of(x)) - 1 - ax))
+    w = np.broadcast_to(w, shape_of(x)) if shape_of(w) != shape_of(x) else w
+    total = np.sum(w, axis=axis, keepdims=keepdims)
+    avg = np.sum(w * x, axis=axis, keepdims=keepdims) / total
+    return (avg, total) if returned else avg
+
+
+def _average_maker(argnum):
+    def maker(ans, x, axis=None, weights=None, returned=False, keepdims=False):
+        if weights is None and argnum == 0:
+            n = _count(x.shape, axis)
+
+            def vjp(g):
+                g0 = g[0] if returned else g
+                return expand_reduced(g0, x.shape, axis, keepdims) / n
+            return vjp
+        from ._util import composite_maker
+        return composite_maker(_weighted_average, argnum)(
+            ans, x, axis, weights, returned, keepdims)
+    return maker
+
+
+defvjp("average", _average_maker(0), _average_maker(2), argnums=(0, 2))
 
 
 # -- NaN-ignoring reductions: NaNs get a zero gradient --------------------------------
