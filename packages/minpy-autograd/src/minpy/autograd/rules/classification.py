@@ -119,6 +119,8 @@ PARTIAL = {
     "cov": "fweights and aweights",
     "gradient": "the spacings (varargs)",
     "histogram": "weights",
+    "pad": "the modes 'mean', 'median', 'maximum', 'minimum', 'linear_ramp' and callables "
+           "(NotImplementedError names the modes that have one)",
 }
 
 
