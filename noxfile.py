@@ -1,4 +1,4 @@
-"""Sessions for the whole MinPy monorepo: ``python -m nox -s tests conformance lint docs``.
+"""Sessions for the whole MinPy monorepo; CI runs the README's test command (.ci/run).
 
 Every session that runs MinPy installs the packages non-editable from ``packages/``
 (the meta package pulls its siblings in as file references), so tests run against
@@ -8,6 +8,7 @@ shim, so it is installed with ``--no-deps`` after NumPy.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import nox.command
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "conformance", "lint", "docs"]
+nox.options.sessions = ["tests", "conformance", "conformance_numpy1", "conformance_numpy126",
+                        "lint", "docs"]
 
 ROOT = Path(__file__).resolve().parent
 # Sessions run on the interpreter that runs nox (the project targets Python 3.11).
@@ -49,16 +51,35 @@ def install_minpy(session: nox.Session, *extra: str, numpy: str = "numpy>=1.23")
     session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
 
 
-def _pytest(session: nox.Session, *paths: str) -> None:
+REPORTS = ROOT / "build" / "test-reports"
+
+
+def _workers() -> int:
+    """pytest-xdist workers for the package tests: ``MINPY_TEST_WORKERS``, else the
+    cores up to 4 (0 or 1: no xdist)."""
+    return int(os.environ.get("MINPY_TEST_WORKERS", min(4, os.cpu_count() or 1)))
+
+
+def _pytest(session: nox.Session, *paths: str, name: str, workers: int = 0) -> None:
+    """pytest, briefly: ``-q``, one line per skip reason with its count
+    (``.ci/pytest_skips.py``); every test's record in ``build/test-reports/<name>.xml``
+    and every skip reason in ``build/test-reports/<name>-skips.txt``."""
+    args = ["-q", "-p", "pytest_skips", f"--junitxml={REPORTS / (name + '.xml')}"]
+    if workers > 1:
+        # Whole files per worker: tests of one file keep their order and shared state.
+        args += ["-n", str(workers), "--dist", "loadfile"]
+    path = os.pathsep.join(filter(None, [str(ROOT / ".ci"), os.environ.get("PYTHONPATH")]))
     # pytest exits with 5 when it collects nothing; nox reports that as a failure.
-    session.run("python", "-m", "pytest", *paths, *session.posargs)
+    session.run("python", "-m", "pytest", *args, *paths, *session.posargs,
+                env={"PYTHONPATH": path, "MINPY_REPORT_NAME": name})
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Every package's own tests (packages/*/tests) and the examples' (examples/tests)."""
     # minpy-nn's optional extras (progress bar, plot_history) are tested too.
-    install_minpy(session, "pytest", "hypothesis", "tqdm", "matplotlib", *EXAMPLE_DEPS)
+    install_minpy(session, "pytest", "pytest-xdist", "hypothesis", "tqdm", "matplotlib",
+                  *EXAMPLE_DEPS)
     dirs = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/tests"))
     dirs.append("examples/tests")
     if not dirs:
@@ -68,25 +89,47 @@ def tests(session: nox.Session) -> None:
     failed = []
     for d in dirs:
         try:
-            _pytest(session, d)
+            _pytest(session, d, name="tests-" + d.split("/")[-2], workers=_workers())
         except nox.command.CommandFailed:
             failed.append(d)
     if failed:
         session.error(f"tests failed in: {', '.join(failed)}")
 
 
+# The snippets of the original documentation, in both import orders: MXNet 1.9.1's
+# import breaks differently on each NumPy, so every NumPy leg runs them (on NumPy 2 the
+# tests session does, with the rest of minpy-core's tests).
+SNIPPETS = "packages/minpy-core/tests/test_import_order.py"
+
+
+def _conformance(session: nox.Session, numpy: str | None = None) -> None:
+    install_minpy(session, "pytest", "hypothesis", **({"numpy": numpy} if numpy else {}))
+    leg = numpy.replace("numpy==", "numpy") if numpy else "numpy2"
+    # The conformance report is gathered in-process (conformance/conftest.py): no xdist.
+    try:
+        _pytest(session, "conformance", name=f"conformance-{leg}")
+    finally:
+        if numpy:
+            _pytest(session, SNIPPETS, name=f"snippets-{leg}")
+
+
 @nox.session(python=PYTHON)
 def conformance(session: nox.Session) -> None:
     """The NumPy conformance suite on NumPy 2."""
-    install_minpy(session, "pytest", "hypothesis")
-    _pytest(session, "conformance")
+    _conformance(session)
 
 
 @nox.session(python=PYTHON)
 def conformance_numpy1(session: nox.Session) -> None:
-    """The NumPy conformance suite on NumPy 1.23.5."""
-    install_minpy(session, "pytest", "hypothesis", numpy="numpy==1.23.5")
-    _pytest(session, "conformance")
+    """The NumPy conformance suite and the original snippets on NumPy 1.23.5."""
+    _conformance(session, "numpy==1.23.5")
+
+
+@nox.session(python=PYTHON)
+def conformance_numpy126(session: nox.Session) -> None:
+    """The NumPy conformance suite and the original snippets on NumPy 1.26.4 (the last
+    NumPy 1: no ``np.bool``, which MXNet 1.9.1 reads)."""
+    _conformance(session, "numpy==1.26.4")
 
 
 @nox.session(python=PYTHON)
