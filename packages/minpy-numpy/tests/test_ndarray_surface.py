@@ -148,3 +148,22 @@ def test_positional_out():
     r = np.zeros(3)
     np.add(np.ones(3), 1, r)
     assert r.tolist() == [2, 2, 2]
+
+
+def test_ndarray_constructor_and_flat():
+    assert np.ndarray((2, 3)).shape == (2, 3) and np.ndarray(4, np.int32).dtype == np.int32
+    x = np.arange(6.0)
+    v = np.ndarray((2,), dtype=np.float64, buffer=x, offset=8, strides=(16,))
+    assert v.tolist() == [1.0, 3.0] and np.shares_memory(v, x)
+    v[0] = 100
+    assert x.tolist()[1] == 100
+    r = np.ndarray((2,), np.uint8, b"ab")
+    assert r.tolist() == [97, 98] and not r.flags.writeable
+    assert np.array((1, 2)).tolist() == [1, 2] and np.array(5).shape == ()
+    a = np.arange(6.0).reshape(2, 3)
+    ref = numpy.arange(6.0).reshape(2, 3)
+    for arr in (a, ref):
+        arr.flat[::2] = 0
+        arr[:, 1].flat[0] = 9
+    assert a.tolist() == ref.tolist() and float(a.flat[4]) == ref.flat[4]
+    assert len(a.flat) == 6 and [float(e) for e in a.flat] == list(ref.flat)

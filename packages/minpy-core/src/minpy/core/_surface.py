@@ -84,6 +84,17 @@ class HostSurface:
 
     # -- memory introspection --------------------------------------------------------
     @property
+    def flat(self):
+        """A flat iterator that reads and writes, as :attr:`numpy.ndarray.flat`."""
+        from ._flat import FlatIter
+        return FlatIter(self)
+
+    @flat.setter
+    def flat(self, value):
+        from .convert import to_host
+        self._writable_host().flat = to_host(value)
+
+    @property
     def base(self):
         """The Array owning the memory of this view (``None`` for an owner), as NumPy."""
         vi = self._view

@@ -59,7 +59,13 @@ class Array(HostSurface, ArrayMethods):
     # NumPy defers to Array in mixed expressions (ndarray + Array -> Array).
     __array_priority__ = 100.0
 
-    def __init__(self, obj, dtype=None, device: Device | None = None):
+    def __init__(self, obj, dtype=None, device: Device | None = None, *, buffer=None,
+                 offset=0, strides=None, order=None):
+        if device is not None and not isinstance(device, Device) and buffer is None:
+            buffer, device = device, None  # numpy.ndarray(shape, dtype, buffer)
+        if _numpy_constructor(obj, buffer, offset, strides, order):
+            self._construct(obj, dtype, buffer, offset, strides, order)
+            return
         device = device or current_device()
         if isinstance(obj, Array):
             if obj._host is not None or obj._view is not None:
@@ -79,6 +85,17 @@ class Array(HostSurface, ArrayMethods):
         else:
             host = np.array(_host_tree(obj), dtype=dtype)
         self._set(host, None, device)
+
+    def _construct(self, shape, dtype, buffer, offset, strides, order):
+        """``numpy.ndarray(shape, dtype, buffer, offset, strides, order)``: an Array over
+        ``buffer``'s memory (an Array's: a view in its family), or a new uninitialised
+        one."""
+        source = buffer._pinned_host() if isinstance(buffer, Array) else buffer
+        host = np.ndarray(shape, dtype=float if dtype is None else dtype, buffer=source,
+                          offset=offset, strides=strides, order=order)
+        self._set(host, None, current_device())
+        if isinstance(buffer, Array):
+            _views.link(self, buffer)
 
     # -- construction without copies (for implementations) ---------------------------
     def _set(self, host, mx, device, shared=False, dtype=None):
@@ -433,6 +450,17 @@ class Array(HostSurface, ArrayMethods):
                 "not traced; write 'x = x op y' instead")
 
 
+def _numpy_constructor(obj, buffer, offset, strides, order) -> bool:
+    """Whether ``Array(...)`` is NumPy's ``ndarray(shape, ...)`` call: a buffer, offset,
+    strides or order is given, or the first argument is a shape (an int, or a tuple of
+    ints: array data is a list, an array or a scalar)."""
+    if buffer is not None or offset or strides is not None or order is not None:
+        return True
+    if isinstance(obj, (int, np.integer)) and not isinstance(obj, (bool, np.bool_)):
+        return True
+    return type(obj) is tuple and all(isinstance(n, (int, np.integer)) for n in obj)
+
+
 def _host_tree(x):
     """Replace Arrays (also inside tuples and lists) by their host forms."""
     if isinstance(x, Array):
@@ -468,6 +496,8 @@ convert.Array = Array
 
 def array(obj, dtype=None, device: Device | None = None) -> Array:
     """Create an Array (a copy), as :func:`numpy.array`."""
+    if _numpy_constructor(obj, None, 0, None, None):  # a scalar or a tuple is data here
+        obj = np.asarray(obj)
     return Array(obj, dtype=dtype, device=device)
 
 
@@ -482,4 +512,6 @@ def asarray(obj, dtype=None, device: Device | None = None) -> Array:
         out = Array._from_host(obj, device)
         out._shared = True  # the caller still owns that buffer
         return out
+    if _numpy_constructor(obj, None, 0, None, None):  # a scalar or a tuple is data here
+        obj = np.asarray(obj)
     return Array(obj, dtype=dtype, device=device)
