@@ -210,6 +210,22 @@ def _start_engine(mxnet) -> None:
     mxnet.engine.set_bulk_size(previous)
 
 
+def _accept_dlpack_producers(mxnet) -> None:
+    """Let ``mx.nd.from_dlpack`` take any DLPack producer (a NumPy array, a MinPy Array,
+    a PyTorch tensor), not only a capsule as MXNet 1.9.1 does: the producer's
+    ``__dlpack__()`` without ``max_version`` is the unversioned capsule MXNet reads, and
+    MXNet keeps the producer's memory without a copy."""
+    nd = mxnet.ndarray.ndarray
+    original = nd.from_dlpack
+
+    def from_dlpack(dlpack):
+        if hasattr(dlpack, "__dlpack__"):
+            dlpack = dlpack.__dlpack__()
+        return original(dlpack)
+    from_dlpack.__doc__, from_dlpack.__wrapped__ = original.__doc__, original
+    nd.from_dlpack = mxnet.ndarray.from_dlpack = from_dlpack
+
+
 @contextlib.contextmanager
 def _mxnet_loading():
     """Everything around one execution of ``mxnet/__init__.py``: see the module
@@ -249,6 +265,7 @@ class _ShimLoader(importlib.abc.Loader):
         with _mxnet_loading():
             self._loader.exec_module(module)
             _start_engine(module)
+            _accept_dlpack_producers(module)
 
 
 def find_spec(fullname, path=None):

@@ -12,7 +12,7 @@ import pickle
 
 import numpy as np
 
-from . import _views
+from . import _views, array_api
 from .operators import lookup
 
 __all__ = ["HostSurface", "Flags"]
@@ -234,6 +234,11 @@ class HostSurface:
 
     def dumps(self):
         return pickle.dumps(self, protocol=2)
+
+    # -- the array API standard (see minpy.core.array_api) ---------------------------
+    __array_namespace__ = array_api.array_namespace
+    mT = property(array_api.matrix_transpose)
+    to_device = array_api.to_device
 
 
 def _host_of(x):

@@ -64,6 +64,11 @@ from ._index_tricks import c_, r_  # noqa: E402,F401  (traced-value aware)
 complete_namespace(globals(), _np)
 
 
+from ._array_api import (  # noqa: E402,F401  (the array API standard's names)
+    __array_api_version__,
+    __array_namespace_info__,
+    from_dlpack,
+)
 from ._arrays import array, asanyarray, asarray  # noqa: E402  (NumPy's copy= rules)
 
 

@@ -19,6 +19,7 @@ import builtins
 import numpy as _np
 
 from minpy.core import Array, Box, get_default_float_dtype
+from minpy.core.array_api import as_device
 from minpy.core.operators import lookup
 from minpy.core.tracing import unbox_all
 
@@ -81,11 +82,13 @@ def _from_array(a, dtype, copy, order, ndmin, strict):
     return out
 
 
-def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None,
-          **kwargs):
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndmax=0,
+          like=None, **kwargs):
     """Create an Array, as :func:`numpy.array`, with its ``copy`` rules (see the module).
     Python floats become the default float dtype (float64 unless
     :func:`~minpy.numpy.set_default_float_dtype` says otherwise)."""
+    if ndmax:  # NumPy 2.4's; passed on only when given, for older NumPy
+        kwargs["ndmax"] = ndmax
     if _has_box(object):
         if copy is False and not isinstance(object, Box):
             raise ValueError(_NO_COPY)
@@ -111,9 +114,19 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
     return out
 
 
-def asarray(a, dtype=None, order=None, *, copy=None, like=None, **kwargs):
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None, **kwargs):
     """``a`` as an Array, as :func:`numpy.asarray`: ``a`` itself when it is an Array of
-    that dtype (and ``copy`` is not true); ``copy`` has NumPy 2's meaning."""
+    that dtype (and ``copy`` is not true); ``copy`` has NumPy 2's meaning. ``device``
+    (a MinPy device, or ``'cpu'``, ``'gpu:i'``...) puts the result there; moving it
+    between devices is a copy, so ``copy=False`` then raises."""
+    if device is not None:
+        dev = as_device(device)
+        out = asarray(a, dtype, order, copy=copy, like=like, **kwargs)
+        if out.device != dev:
+            if copy is False:
+                raise ValueError(_NO_COPY)
+            out = out.to(dev)
+        return out
     if isinstance(a, (Array, Box)):
         return _from_array(a, dtype, copy, order, 0, True)
     if copy is False and not isinstance(a, _np.ndarray):
@@ -130,6 +143,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, like=None, **kwargs):
     return array(a, dtype=dtype, copy=copy, order=order or "K", like=like, **kwargs)
 
 
-def asanyarray(a, dtype=None, order=None, *, copy=None, like=None, **kwargs):
+def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None, **kwargs):
     """As :func:`asarray` (an Array is MinPy's only array class)."""
-    return asarray(a, dtype=dtype, order=order, copy=copy, like=like, **kwargs)
+    return asarray(a, dtype=dtype, order=order, device=device, copy=copy, like=like,
+                   **kwargs)

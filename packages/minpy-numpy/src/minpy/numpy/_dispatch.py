@@ -410,6 +410,7 @@ def make_function(op):
     view_rule = getattr(op, "view", None)
     out_pos, after_out = _out_position(numpy_fn)
     out_excludes_dtype = name in ("concatenate", "concat", "stack")
+    takes_device = name in _DEVICE_KEYWORD
 
     def call(*args, **kwargs):
         if len(args) > out_pos:  # out given positionally, as NumPy allows
@@ -422,6 +423,8 @@ def make_function(op):
             out = kwargs.pop("out")
             if out is not None:
                 return _write_out(out, call(*args, **kwargs))
+        if takes_device and kwargs and "device" in kwargs:
+            return _on_device(call, args, kwargs)
         pol = _policy.get_policy()
         if not _policy._recorder.active:
             if pol.host_fast:
@@ -502,7 +505,9 @@ def make_function(op):
         return traced(*args, **kwargs)
 
     fn.__name__, fn.__qualname__, fn.__doc__ = call.__name__, call.__qualname__, call.__doc__
-    fn.__wrapped__ = call
+    # NumPy's signature for inspect.signature/help()/IDEs, at no cost: inspect follows
+    # __wrapped__ to NumPy's function (or ``op.signature``, where MinPy's differs).
+    fn.__wrapped__ = _signature_source(op)
     fn.primitive_name, fn.raw_function, fn.op = traced.primitive_name, call, op
     if isinstance(op.numpy, np.ufunc):
         _attach_ufunc_methods(fn, op.numpy)
@@ -532,10 +537,52 @@ def _reason(exc):
     return f"MXNet raised {type(exc).__name__}: {text[-1] if text else ''}"[:300]
 
 
+#: NumPy 2's functions that take ``device=`` (the array API's creation functions): MinPy
+#: reads it as a MinPy device (:func:`minpy.core.array_api.as_device`), never NumPy.
+_DEVICE_KEYWORD = frozenset(
+    "arange asanyarray asarray astype empty empty_like eye from_dlpack full full_like "
+    "linspace ones ones_like zeros zeros_like fft.fftfreq fft.rfftfreq".split())
+
+
+def _on_device(call, args, kwargs):
+    """``call(*args, **kwargs)`` with ``device=`` honoured: made under that device (or
+    moved there, for ``*_like`` of an array elsewhere)."""
+    from minpy.core import device as device_scope
+    from minpy.core.array_api import as_device
+
+    kwargs = dict(kwargs)
+    dev = kwargs.pop("device")
+    if dev is None:
+        return call(*args, **kwargs)
+    dev = as_device(dev)
+    with device_scope(dev):
+        res = call(*args, **kwargs)
+    if isinstance(res, Array) and res._device != dev:
+        res = res.to(dev)
+    return res
+
+
+def _signature_source(op):
+    """The function whose signature ``op``'s MinPy function presents: ``op.signature``
+    if the op sets one, else NumPy's public function of that name, else ``op.numpy``."""
+    from ._table import numpy_function
+    return getattr(op, "signature", None) or numpy_function(op.name) or op.numpy
+
+
 def _docstring(op):
+    """NumPy's docstring of ``op``'s name, followed by where MinPy runs it."""
     where = "MXNet or NumPy, as the policy decides" if op.impls else "NumPy (fallback)"
-    return (f"minpy.numpy.{op.name}: NumPy's ``numpy.{op.name}``, run on {where}.\n\n"
-            f"{op.doc}\nSee NumPy's documentation of ``numpy.{op.name}`` for the parameters.")
+    note = (f"MinPy: ``minpy.numpy.{op.name}`` runs on {where}." +
+            (f" {op.doc}" if op.doc else ""))
+    from ._table import numpy_function
+    ref = numpy_function(op.name) or op.numpy
+    doc = getattr(ref, "__doc__", None)
+    if not doc:
+        return note
+    # The note takes the docstring's own indentation, so help() dedents both alike.
+    lines = [ln for ln in doc.splitlines()[1:] if ln.strip()]
+    indent = min((len(ln) - len(ln.lstrip()) for ln in lines), default=0)
+    return f"{doc.rstrip()}\n\n{' ' * indent}{note}\n"
 
 
 def _attach_ufunc_methods(fn, ufunc):

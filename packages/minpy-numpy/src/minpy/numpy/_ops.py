@@ -402,8 +402,9 @@ register("linalg.qr", None, kind="linalg")
 
 # -- shapes --------------------------------------------------------------------------
 _SHAPE = dict(dtype="same", cast=None, kind="shape", arrays=(0,))
+# MXNet's reshape takes order='C' (only): the rules and Array.reshape may pass it.
 register("reshape", "np.reshape", **_SHAPE,
-         accepts=lambda args, kw: kw.get("order", "C") == "C", kwargs=())
+         accepts=lambda args, kw: kw.get("order", "C") == "C", kwargs=("order",))
 register("transpose", "np.transpose", **_SHAPE, kwargs=("axes",))
 register("swapaxes", "np.swapaxes", **_SHAPE)
 register("moveaxis", "np.moveaxis", **_SHAPE)
@@ -464,10 +465,40 @@ for _name in ("vstack", "hstack", "dstack", "column_stack", "row_stack"):
 register("append", "np.append", arrays=(0, 1), kind="shape", kwargs=("axis",))
 
 # -- sorting, searching, indexing ----------------------------------------------------
-register("sort", _nan_free(lambda mx: mx.np.sort), arrays=(0,), dtype="same", cast=None,
-         kind="sort", kwargs=("axis",), accepts=lambda args, kw: args[0].ndim >= 1)
-register("argsort", _nan_free(lambda mx: mx.np.argsort), arrays=(0,), cast=None,
-         kind="sort", kwargs=("axis",), accepts=lambda args, kw: args[0].ndim >= 1)
+def _argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
+    """NumPy's ``argsort`` with the array API's ``descending=``: largest first, equal
+    elements kept in their order when the sort is stable (NaN, which NumPy sorts last,
+    comes first)."""
+    if not descending:
+        return np.argsort(a, axis, kind, order, stable=stable)
+    a = np.asarray(a)
+    if axis is None:
+        a, axis = a.ravel(), -1
+    # Sorting the reversed array and reversing the result keeps ties in order.
+    flipped = np.argsort(np.flip(a, axis), axis, kind, order, stable=stable)
+    return a.shape[axis] - 1 - np.flip(flipped, axis)
+
+
+def _sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
+    """NumPy's ``sort`` with the array API's ``descending=`` (see :func:`_argsort`)."""
+    if not descending:
+        return np.sort(a, axis, kind, order, stable=stable)
+    a = np.asarray(a)
+    if axis is None:
+        a, axis = a.ravel(), -1
+    return np.take_along_axis(a, _argsort(a, axis, kind, order, stable=stable,
+                                          descending=True), axis)
+
+
+_DESCENDING = ("``descending=True`` (the array API standard's) sorts from the largest; "
+               "those calls run in NumPy.")
+register("sort", _nan_free(lambda mx: mx.np.sort), numpy=_sort, arrays=(0,), dtype="same",
+         cast=None, kind="sort", kwargs=("axis",), doc=_DESCENDING,
+         accepts=lambda args, kw: args[0].ndim >= 1)
+register("argsort", _nan_free(lambda mx: mx.np.argsort), numpy=_argsort, arrays=(0,),
+         cast=None, kind="sort", kwargs=("axis",), doc=_DESCENDING,
+         accepts=lambda args, kw: args[0].ndim >= 1)
+TABLE["sort"].signature, TABLE["argsort"].signature = _sort, _argsort
 register("unique", _nan_free(lambda mx: mx.np.unique), arrays=(0,), dtype="same",
          cast=None, kind="sort",
          accepts=lambda args, kw: len(args) == 1)
