@@ -12,6 +12,8 @@ import importlib
 
 from . import _mxnet, tracing, transfer
 from ._compat import convert_args, minpy_to_numpy, numpy_to_minpy, return_numpy, wraps
+from ._cupy import available as cupy_available
+from ._cupy import unavailable_reason as cupy_unavailable_reason
 from ._mxnet import available as mxnet_available
 from ._mxnet import unavailable_reason as mxnet_unavailable_reason
 from .array import Array, array, asarray
@@ -19,6 +21,8 @@ from .device import (
     Device,
     DeviceError,
     available_devices,
+    backend_info,
+    backend_of,
     cpu,
     current_device,
     device,
@@ -26,6 +30,7 @@ from .device import (
     num_gpus,
     set_device,
 )
+from .dlpack import from_dlpack
 from .dtypes import (
     MX_DTYPES,
     default_float_dtype,
@@ -47,7 +52,8 @@ __all__ = [
     "mx_holdable", "get_default_float_dtype", "set_default_float_dtype",
     "default_float_dtype", "Box", "primitive", "tracing", "transfer", "TransferError",
     "transfer_guard", "set_transfer_guard", "get_transfer_guard", "mxnet_available",
-    "mxnet_unavailable_reason", "convert_args", "return_numpy", "numpy_to_minpy",
+    "mxnet_unavailable_reason", "cupy_available", "cupy_unavailable_reason", "backend_of",
+    "backend_info", "from_dlpack", "convert_args", "return_numpy", "numpy_to_minpy",
     "minpy_to_numpy", "wraps",
 ]
 

@@ -82,7 +82,7 @@ def _join(array, fam, base, recipe=None) -> ViewInfo:
     vi = array._view = ViewInfo(fam, base, recipe)
     if array._mx is not None:
         vi.stamps["mxnet"] = fam.version
-    if getattr(array, "_cp", None) is not None:  # the CuPy form, where Arrays have one
+    if array._cp is not None:
         vi.stamps["cupy"] = fam.version
     fam.add(array)
     return vi
@@ -116,9 +116,7 @@ def bump(array) -> None:
     stale from now on."""
     vi = array._view
     vi.fam.version += 1
-    array._mx = None
-    if getattr(array, "_cp", None) is not None:
-        array._cp = None
+    array._mx = array._cp = None
 
 
 def _parent_of(own, result, args, kwargs):

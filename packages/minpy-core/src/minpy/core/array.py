@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from . import _mxnet, _views, convert, transfer
+from . import _cupy, _mxnet, _views, convert, transfer
 from ._surface import HostSurface
 from .device import Device, current_device
 from .dtypes import mx_holdable
@@ -54,7 +54,8 @@ class Array(HostSurface, ArrayMethods):
     """
 
     # _view: None, or this Array's place in a view family (minpy.core._views.ViewInfo).
-    __slots__ = ("_host", "_mx", "_device", "_shared", "_dtype", "_shape", "_view",
+    # _cp: the CuPy form (device memory on a GPU that CuPy serves), or None.
+    __slots__ = ("_host", "_mx", "_cp", "_device", "_shared", "_dtype", "_shape", "_view",
                  "__weakref__")
     # NumPy defers to Array in mixed expressions (ndarray + Array -> Array).
     __array_priority__ = 100.0
@@ -68,7 +69,7 @@ class Array(HostSurface, ArrayMethods):
             return
         device = device or current_device()
         if isinstance(obj, Array):
-            if obj._host is not None or obj._view is not None:
+            if obj._host is not None or obj._view is not None or obj._mx is None:
                 host = np.array(obj._host_value(), dtype=dtype)
             else:
                 src = obj._mx.as_in_ctx(device.mx_context)
@@ -82,6 +83,8 @@ class Array(HostSurface, ArrayMethods):
             self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
             self._dtype = np.dtype(self._mx.dtype)
             return
+        elif _cupy._module is not None and isinstance(obj, _cupy._module.ndarray):
+            host = np.array(obj.get(), dtype=dtype)  # a copy, as numpy.array makes
         else:
             host = np.array(_host_tree(obj), dtype=dtype)
         self._set(host, None, device)
@@ -101,6 +104,7 @@ class Array(HostSurface, ArrayMethods):
     def _set(self, host, mx, device, shared=False, dtype=None):
         self._host = host
         self._mx = mx
+        self._cp = None
         self._device = device
         self._shared = shared
         self._view = None
@@ -127,7 +131,17 @@ class Array(HostSurface, ArrayMethods):
         self._set(None, value, device or current_device(), dtype=dtype)
         return self
 
-    # -- the two forms ---------------------------------------------------------------
+    @classmethod
+    def _from_cupy(cls, value, device: Device, dtype=None) -> "Array":
+        """Wrap a ``cupy.ndarray`` result on ``device`` without copying."""
+        self = object.__new__(cls)
+        self._set(None, None, device, dtype=np.dtype(dtype if dtype is not None
+                                                     else value.dtype))
+        self._cp = value
+        self._shape = tuple(value.shape)
+        return self
+
+    # -- the forms ---------------------------------------------------------------------
     def _host_value(self, share: bool = False) -> np.ndarray:
         """The NumPy form, converting from MXNet once if needed. ``share=True`` marks
         it as handed out, so a later write through this Array copies first."""
@@ -135,6 +149,9 @@ class Array(HostSurface, ArrayMethods):
         if host is None:
             if self._view is not None and self._view.recipe is not None:
                 host = self._derive_host()
+            elif self._mx is None:  # the CuPy form is the only one
+                transfer.note("to_host", self.nbytes, self.shape, self.dtype, self._device)
+                host = self._host = self._cp.get()
             elif transfer.guarded():
                 dtype = self.dtype
                 transfer.note("to_host", self.size * dtype.itemsize, self.shape, dtype,
@@ -175,14 +192,34 @@ class Array(HostSurface, ArrayMethods):
                 vi.stamps["mxnet"] = vi.fam.version
         return mxv
 
+    def _cp_value(self):
+        """The CuPy form on this Array's GPU, converting once if needed (and again after
+        a write to its view family made the cached one stale)."""
+        cpv = self._cp
+        vi = self._view
+        if cpv is None or (vi is not None and vi.stamps.get("cupy") != vi.fam.version):
+            host = self._host_value()
+            transfer.note("to_cupy", host.nbytes, host.shape, host.dtype, self._device)
+            cp = _cupy.require()
+            with cp.cuda.Device(self._device.index):
+                cpv = self._cp = cp.asarray(host)  # any layout: CuPy copies it to C order
+            if vi is not None:
+                vi.stamps["cupy"] = vi.fam.version
+        return cpv
+
     @property
     def forms(self) -> tuple[str, ...]:
-        """Which current forms are present: ``('host',)``, ``('mxnet',)`` or both."""
-        mxv = self._mx
+        """Which current forms are present: ``('host',)``, ``('mxnet',)``, ``('cupy',)``
+        or several."""
+        mxv, cpv = self._mx, self._cp
         vi = self._view
-        if mxv is not None and vi is not None and vi.stamps.get("mxnet") != vi.fam.version:
-            mxv = None
-        return tuple(n for n, v in (("host", self._host), ("mxnet", mxv)) if v is not None)
+        if vi is not None:
+            if mxv is not None and vi.stamps.get("mxnet") != vi.fam.version:
+                mxv = None
+            if cpv is not None and vi.stamps.get("cupy") != vi.fam.version:
+                cpv = None
+        return tuple(n for n, v in (("host", self._host), ("mxnet", mxv), ("cupy", cpv))
+                     if v is not None)
 
     def _writable_host(self) -> np.ndarray:
         """The host form, ready for a write in place: in a view family the shared buffer
@@ -197,7 +234,7 @@ class Array(HostSurface, ArrayMethods):
         if self._shared:
             host = self._host = np.array(host, copy=True)
             self._shared = False
-        self._mx = None
+        self._mx = self._cp = None
         return host
 
     def _assign(self, other: "Array") -> None:
@@ -210,8 +247,9 @@ class Array(HostSurface, ArrayMethods):
             return
         if other._view is not None:  # never adopt a family's buffer silently
             self._host, self._mx = np.array(other._host_value(), copy=True), None
+            self._cp = None
         else:
-            self._host, self._mx = other._host, other._mx
+            self._host, self._mx, self._cp = other._host, other._mx, other._cp
         self._dtype, self._shape = other.dtype, other.shape
         self._shared = True if other._host is not None and other._view is None else False
         if other._view is None:
@@ -222,7 +260,8 @@ class Array(HostSurface, ArrayMethods):
     def shape(self) -> tuple:
         shape = self._shape
         if shape is None:
-            src = self._host if self._host is not None else self._mx
+            src = self._host if self._host is not None else (
+                self._mx if self._mx is not None else self._cp)
             shape = self._shape = tuple(src.shape)
         return shape
 
@@ -236,7 +275,7 @@ class Array(HostSurface, ArrayMethods):
         if self._view is None and not self._shared and host.base is None:
             host.shape = value  # a private owner changes its own shape
             view = host
-        self._host, self._mx = view, None
+        self._host, self._mx, self._cp = view, None, None
         self._shape = view.shape
 
     @property
@@ -262,7 +301,8 @@ class Array(HostSurface, ArrayMethods):
     def dtype(self) -> np.dtype:
         dtype = self._dtype
         if dtype is None:
-            src = self._host if self._host is not None else self._mx
+            src = self._host if self._host is not None else (
+                self._mx if self._mx is not None else self._cp)
             dtype = self._dtype = np.dtype(src.dtype)
         return dtype
 
@@ -303,6 +343,16 @@ class Array(HostSurface, ArrayMethods):
         if self._view is not None:  # a copy, not a member of this family
             out._set(np.array(self._host_value(), copy=True), None, device)
             return out
+        if self._host is None and self._mx is None:  # only the CuPy form
+            if device.kind == "gpu" and device.backend == "cupy":
+                cp = _cupy.require()
+                transfer.note("to_cupy", self.nbytes, self.shape, self.dtype, device)
+                with cp.cuda.Device(device.index):  # GPU to GPU, no host copy
+                    cpv = cp.array(self._cp, copy=True)
+                out._set(None, None, device, dtype=self.dtype)
+                out._cp, out._shape = cpv, self.shape
+                return out
+            self._host_value()
         mxv = self._mx.as_in_ctx(device.mx_context) if self._mx is not None else None
         out._set(self._host, mxv, device, shared=self._host is not None, dtype=self.dtype)
         if self._host is not None:
@@ -323,10 +373,28 @@ class Array(HostSurface, ArrayMethods):
         ``wait_to_read``; nothing to wait for when only the host form exists)."""
         if self._mx is not None:
             self._mx.wait_to_read()
+        if self._cp is not None:
+            _cupy.require().cuda.Device(self._device.index).synchronize()
 
     def asmxnet(self):
         """The MXNet form (an ``mx.np.ndarray``; do not write to it)."""
         return self._mx_value()
+
+    def ascupy(self):
+        """The CuPy form (a ``cupy.ndarray`` on this Array's GPU; do not write to it)."""
+        if not self._device.is_gpu:
+            raise ValueError(f"a CuPy form lives on a GPU; this Array is on {self._device}")
+        return self._cp_value()
+
+    def __dlpack__(self, **kwargs):
+        """DLPack export of the form the data lives in now: the CuPy form (device
+        memory, no copy) when it is current, else the host form (read-only use)."""
+        from . import dlpack
+        return dlpack.export(self, **kwargs)
+
+    def __dlpack_device__(self):
+        from . import dlpack
+        return dlpack.export_device(self)
 
     def item(self, *args):
         return self._host_value().item(*args)
@@ -427,8 +495,18 @@ class Array(HostSurface, ArrayMethods):
                 "cannot write a traced value into an Array that is not traced: build the "
                 "result with np.stack/np.concatenate/np.where, or compute the Array being "
                 "written inside the differentiated function from its inputs")
+        if (self._host is None and self._view is None and self._cp is not None):
+            try:  # stay on the GPU when CuPy accepts the write; a device copy first,
+                # as the CuPy form may be shared with another Array (see _assign)
+                new = self._cp.copy()
+                new[_cp_key(key)] = (value._cp_value() if isinstance(value, Array)
+                                     else value)
+                self._cp, self._mx = new, None
+                return
+            except Exception:
+                pass
         if (self._host is None and self._view is None and self._device.is_gpu
-                and mx_holdable(self.dtype)):
+                and self._mx is not None and mx_holdable(self.dtype)):
             # Stay on the device when MXNet accepts the write; otherwise use the host.
             try:
                 self._mx[_mx_key(key)] = value._mx_value() if isinstance(value, Array) else value
@@ -476,6 +554,14 @@ def _mx_key(key):
         return key._mx_value()
     if type(key) is tuple:
         return tuple(_mx_key(k) for k in key)
+    return key
+
+
+def _cp_key(key):
+    if isinstance(key, Array):
+        return key._cp_value()
+    if type(key) is tuple:
+        return tuple(_cp_key(k) for k in key)
     return key
 
 

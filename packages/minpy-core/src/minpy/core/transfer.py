@@ -1,4 +1,5 @@
-"""Counting and guarding the copies between the host (NumPy) and MXNet forms.
+"""Counting and guarding the copies between the host (NumPy) and device (MXNet, CuPy)
+forms.
 
 Every conversion an :class:`~minpy.core.Array` makes goes through :func:`note`, which
 counts it (and its bytes) and applies the transfer guard:
@@ -35,10 +36,13 @@ class TransferStats:
     to_mxnet_bytes: int = 0
     to_host: int = 0
     to_host_bytes: int = 0
+    #: copies into a CuPy form (host to GPU, or GPU to another GPU)
+    to_cupy: int = 0
+    to_cupy_bytes: int = 0
 
     @property
     def total(self) -> int:
-        return self.to_mxnet + self.to_host
+        return self.to_mxnet + self.to_host + self.to_cupy
 
 
 _stats = TransferStats()
@@ -100,13 +104,17 @@ def count(direction: str, nbytes: int) -> None:
     if direction == "to_mxnet":
         _stats.to_mxnet += 1
         _stats.to_mxnet_bytes += nbytes
+    elif direction == "to_cupy":
+        _stats.to_cupy += 1
+        _stats.to_cupy_bytes += nbytes
     else:
         _stats.to_host += 1
         _stats.to_host_bytes += nbytes
 
 
 def note(direction: str, nbytes: int, shape, dtype, device) -> None:
-    """Record one conversion ('to_mxnet' or 'to_host'); raise if the guard forbids it."""
+    """Record one conversion ('to_mxnet', 'to_cupy' or 'to_host'); raise if the guard
+    forbids it."""
     mode = _state.stack[-1] if _state.stack else _global_mode
     if mode != "allow":
         what = f"{direction} copy of a {shape} {dtype} array ({nbytes} bytes) on {device}"
