@@ -6,6 +6,7 @@ matplotlib is installed, ``<name>.png`` (a bar chart of its ratios).
     python bench/run_all.py --quick         # smoke run: seconds, numbers meaningless
     python bench/run_all.py --only numpy    # bench_numpy.py alone
     python bench/run_all.py --only distributed  # a 2-worker KVStore job (~2 minutes)
+    python bench/run_all.py --only threads  # MXNet's threads, quiet vs one busy core
     python bench/run_all.py --summary-only  # re-draw summary and plots from the JSON
 
 The exit status is non-zero when a benchmark script fails (crashes or times out), not
