@@ -93,3 +93,15 @@ def test_program_puts_mxnet_where_asked():
     lines = program("symbol", "minpy_first").splitlines()
     assert lines[:3] == ["import minpy.numpy as np", "from minpy.core import Function",
                          "import mxnet as mx"]
+
+
+def test_the_import_hook_is_installed_and_cheap_at_interpreter_start():
+    """minpy-core's .pth registers the finder at start and imports nothing for it: not
+    NumPy, not MinPy (every Python process of the environment runs it)."""
+    code = ("import sys; print(any(type(f).__name__ == 'MXNetShimFinder' "
+            "for f in sys.meta_path), 'numpy' in sys.modules, "
+            "any(m.startswith('minpy') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False", "False"], out.stdout

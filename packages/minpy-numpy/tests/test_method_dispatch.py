@@ -20,7 +20,7 @@ ARGS = {
     "searchsorted": None, "swapaxes": ((0, 1), {}), "take": (([0, 1],), {}),
     "reshape": (((3, 2),), {}), "transpose": ((), {}), "nonzero": ((), {}),
     "sum": ((), {"axis": 0}), "mean": ((), {"axis": 1}), "max": ((), {"axis": 0}),
-    "cumsum": ((), {"axis": 0}), "squeeze": None,
+    "cumsum": ((), {"axis": 0}),
 }
 # Functions that take the array in another position than the first.
 FUNCTION = {
