@@ -111,3 +111,12 @@ def test_alias_probe_is_silent():
         aliases = _mxnet._numpy2_aliases()
     if not _mxnet._has("bool"):
         assert aliases["bool"] is numpy.bool_
+
+
+@needs_mxnet
+def test_mx_np_bool_is_numpys_bool_on_every_numpy():
+    """MXNet reads np.bool at import: gone in NumPy 1.24-1.26, a deprecated alias of the
+    builtin in 1.20-1.23, NumPy's bool scalar again in 2.x. The shim lends numpy.bool_."""
+    mx = _mxnet.load()
+    assert mx.np.bool is numpy.bool_
+    assert mx.np.zeros(2, dtype=mx.np.bool).dtype == numpy.bool_
