@@ -304,8 +304,8 @@ def matmul_like(draw, name):
         sa, sb = [((k,), (k,)), ((n, k), (n * k,)), ((n, k), (k, n)), ((), ()),
                   ((2, n), (n, 2))][case]
     elif name in ("outer", "kron"):
-        sa = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
-        sb = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
+        sa = tuple(draw(st.lists(st.integers(lo, 3), max_size=3)))
+        sb = tuple(draw(st.lists(st.integers(lo, 3), max_size=3)))
     elif name == "tensordot":
         axes = case % 3
         sa = batch + (n, k)[2 - axes:]
@@ -380,7 +380,10 @@ def _perm(draw, n):
 
 @st.composite
 def shape_op(draw, name):
-    a = draw(an_array(NUMERIC, min_dims=_SHAPE_MIN_DIMS.get(name, 0), max_side=3))
+    min_dims = _SHAPE_MIN_DIMS.get(name, 0)
+    if name == "pad" and not draw(_one_in(4)):
+        min_dims = 2                      # MXNet's pad needs ndim >= 2: mostly those
+    a = draw(an_array(NUMERIC, min_dims=min_dims, max_side=3))
     nd = a.ndim
     ax = st.integers(-nd, nd - 1) if nd else st.just(0)
     if name == "reshape":
