@@ -36,11 +36,21 @@ from minpy.core.operators import ArrayMethods, lookup
 from minpy.core.tracing import Box, is_live, unbox_all, unbox_dead
 from minpy.core.tracing import primitive as _core_primitive
 
-__all__ = ["Node", "ArrayBox", "VJPS", "defvjp", "primitive", "stop_gradient",
+__all__ = ["Node", "ArrayBox", "VJPS", "SEQUENCE_OPS", "defvjp", "primitive", "stop_gradient",
            "backward", "backward_many", "is_traced"]
 
 #: primitive_name -> {argnum: maker}
 VJPS: dict = {}
+
+#: ``minpy.numpy`` ops whose argument *is* a sequence of arrays (``concatenate``): their
+#: rules take the list and return one gradient per element. Any other ``minpy.numpy`` op
+#: given a list or tuple of traced values where NumPy accepts an array-like
+#: (``np.mean([x, x + 2])``) has the sequence stacked into one array for its rule, and
+#: each element gets its slice of the gradient (:func:`_list_vjp`). Only the backward
+#: pass of such a call pays for it.
+SEQUENCE_OPS = frozenset({
+    "concatenate", "concat", "stack", "vstack", "hstack", "dstack", "column_stack",
+    "row_stack", "linalg.multi_dot", "select", "choose", "block"})
 
 _FLOAT_KINDS = frozenset("fc")
 _SCALAR_FLOATS = (float, complex, _onp.floating, _onp.complexfloating)
@@ -104,9 +114,14 @@ class ArrayBox(Box, ArrayMethods):
 
     @classmethod
     def _record(cls, ans, fun, args, kwargs, paths, parents, trace_id):
+        t = type(ans)
+        if t is Array:  # the common answer, tested inline (this runs on every op)
+            dtype = ans._dtype
+            if (dtype if dtype is not None else ans.dtype).kind in _FLOAT_KINDS:
+                return cls(ans, trace_id, Node(fun, args, kwargs, ans, paths, parents))
+            return ans
         if _differentiable(ans):
             return cls(ans, trace_id, Node(fun, args, kwargs, ans, paths, parents))
-        t = type(ans)
         if (t is tuple or t is list or (isinstance(ans, tuple) and hasattr(ans, "_fields"))
                 ) and any(_differentiable(a) for a in ans):
             node = Node(fun, args, kwargs, ans, paths, parents)
@@ -399,14 +414,24 @@ def _node_vjps(node, g):
                 lists = {}
             grads = lists.get(i)
             if grads is None:
-                maker = rule.get(i) if rule is not None else None
-                if maker is None:
-                    raise _missing_rule(node, i)
-                grads = lists[i] = maker(ans, *args, **kwargs)(g)
+                grads = lists[i] = _list_vjp(node, rule, i, g)
             for j in path[1:]:
                 grads = grads[j]
             out.append(grads)
     return out
+
+
+def _list_vjp(node, rule, i, g):
+    """The gradients of the elements of list argument ``i`` of ``node`` (indexable by
+    element): the rule's own list for :data:`SEQUENCE_OPS` and custom primitives, else
+    the gradient of the stacked sequence (see :data:`SEQUENCE_OPS`)."""
+    maker = rule.get(i) if rule is not None else None
+    if maker is None:
+        raise _missing_rule(node, i)
+    fun, args = node.fun, node.args
+    if hasattr(fun, "op") and fun.primitive_name not in SEQUENCE_OPS:
+        args = args[:i] + (lookup("array")(args[i]),) + args[i + 1:]
+    return maker(node.ans, *args, **node.kwargs)(g)
 
 
 def backward(root, g, free=False):
@@ -461,20 +486,22 @@ def backward_many(roots, free=False):
                     maker = rule.get(paths[0]) if rule is not None else None
                     if maker is None:
                         raise _missing_rule(node, paths[0])
-                    pgs = (maker(node.ans, *node.args, **node.kwargs)(g),)
-                else:
-                    pgs = _node_vjps(node, g)
-                for p, pg in zip(parents, pgs):
+                    pg = maker(node.ans, *node.args, **node.kwargs)(g)
                     if pg is not None:
+                        p = parents[0]
                         old = cts.get(p)
                         cts[p] = pg if old is None else _add(old, pg)
+                else:
+                    for p, pg in zip(parents, _node_vjps(node, g)):
+                        if pg is not None:
+                            old = cts.get(p)
+                            cts[p] = pg if old is None else _add(old, pg)
         if free:
             node.args = node.kwargs = node.ans = None
+            node.parents = ()
         for p in parents:
             c = pending[p] - 1
             pending[p] = c
             if c == 0:
                 ready.append(p)
-        if free:
-            node.parents = ()
     return leaves

@@ -481,6 +481,23 @@ def make_function(op):
     # recorder: reset_op_stat replaces it)
     get_policy, ndarray = _policy.get_policy, np.ndarray
 
+    def untraced(*args, **kwargs):
+        # What a recorded call runs on its unboxed arguments: ``fn``'s short path for
+        # the common CPU call (a trace is open, so ``fn`` itself would look for boxes
+        # again), else ``call``.
+        if not kwargs and len(args) <= out_pos:
+            pol = get_policy()
+            if pol.host_fast and not _policy._recorder.active:
+                hosts, device = _host_args_on_cpu(args)
+                if hosts is not None:
+                    res = numpy_fn(*hosts)
+                    if fresh and type(res) is ndarray:
+                        out = _new(Array)
+                        out._set(res, None, device)
+                        return out
+                    return _views.adopt(res, args, kwargs, device)
+        return call(*args, **kwargs)
+
     def fn(*args, **kwargs):
         # The most common call, one frame deep: no trace open, no keywords, a policy
         # that runs NumPy on the CPU, host-resident operands (the first branch of
@@ -488,7 +505,7 @@ def make_function(op):
         if _tracing._open_traces:
             boxes = _tracing._find_boxes(args)
             if boxes and not kwargs:  # recorded: the primitive's work without its frame
-                return _tracing._call_traced(traced, call, boxes, args, kwargs)
+                return _tracing._call_traced(traced, untraced, boxes, args, kwargs)
         elif not kwargs and len(args) <= out_pos:
             pol = get_policy()
             if pol.host_fast and not _policy._recorder.active:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from minpy.core import transfer
 
+from ._costs import _listeners as _cost_listeners
 from ._costs import estimate, numpy_dominates
 
 __all__ = [
@@ -111,16 +112,23 @@ class AutoPolicy(Policy):
     """The cheaper implementation by the cost model of :mod:`minpy.numpy._costs`."""
 
     name = "auto"
-
-    @property
-    def host_fast(self):
-        return numpy_dominates("cpu")
+    #: ``numpy_dominates("cpu")``, kept as a plain attribute (the dispatcher reads it on
+    #: every call) and refreshed by :func:`._costs.set_costs` (see ``_refresh_host_fast``).
+    host_fast = False
 
     def choose(self, op, arrays, device):
         if "mxnet" not in op.impls:
             return "numpy"
         costs = estimate(op, arrays, device)
         return "mxnet" if costs["mxnet"] < costs["numpy"] else "numpy"
+
+
+def _refresh_host_fast():
+    AutoPolicy.host_fast = numpy_dominates("cpu")
+
+
+_refresh_host_fast()
+_cost_listeners.append(_refresh_host_fast)
 
 
 class AutoBlacklistPolicy(PreferMXNetPolicy):
