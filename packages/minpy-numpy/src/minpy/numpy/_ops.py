@@ -737,12 +737,15 @@ for _new, _old in (("acos", "arccos"), ("acosh", "arccosh"), ("asin", "arcsin"),
 # MXNet result of such a call joins the argument's view family (minpy.core._views);
 # NumPy results are linked by the memory they share, so need no rule.
 def _contiguous(a):
-    """Whether NumPy's reshape/ravel of ``a`` (C order) is a view: true for an owner
-    that lives only in MXNet (C-contiguous); ``None`` (NumPy decides on the host forms)
-    for anything else, whose memory layout only the host form knows."""
-    if isinstance(a, Array) and a._host is None and (a._view is None or a._view.base is None):
-        return True
-    return None
+    """Whether NumPy's reshape/ravel of ``a`` (C order) is a view: true for a
+    C-contiguous ``a`` (an owner that lives only in MXNet is); ``None`` (NumPy decides
+    on the host forms) where only the host form knows the memory layout."""
+    if not isinstance(a, Array):
+        return None
+    host = a._host
+    if host is None:
+        return True if a._view is None or a._view.base is None else None
+    return True if host.flags.c_contiguous else None
 
 
 def _getitem_view(args, kw):
