@@ -187,6 +187,10 @@ class Array(HostSurface, ArrayMethods):
             mx = _mxnet.require()
             if not host.flags.c_contiguous:  # views of other layouts
                 host = np.ascontiguousarray(host)
+            if host.dtype == np.bool_:
+                # NumPy reads any nonzero byte as True (frombuffer, view(bool)); MXNet
+                # computes with the byte itself (a sum counted 255 per True): 0/1 bytes.
+                host = host.view(np.uint8).astype(np.bool_)
             mxv = self._mx = mx.np.array(host, dtype=host.dtype, ctx=self._device.mx_context)
             if vi is not None:
                 vi.stamps["mxnet"] = vi.fam.version

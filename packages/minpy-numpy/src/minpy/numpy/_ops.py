@@ -48,14 +48,20 @@ def _is_float(x):
 
 
 def _mx_mod(mx):
-    """``mod``: NumPy gives nan for ``x % 0.0``, MXNet 0."""
+    """``mod``: NumPy gives nan for ``x % 0.0``, MXNet 0; a zero remainder takes the
+    divisor's sign in NumPy (``0.0 % -1.0`` is -0.0, ``-0.0 % 1.0`` is 0.0), MXNet's
+    keeps the dividend's."""
     def mod(a, b):
         r = mx.np.mod(a, b)
         if _is_float(r):
+            zero = mx.np.zeros_like(r)
             if hasattr(b, "dtype"):
+                r = mx.np.where(r == 0, mx.np.where(b < 0, -zero, zero), r)
                 r = mx.np.where(b == 0, mx.np.full_like(r, np.nan), r)
             elif b == 0:
                 r = mx.np.full_like(r, np.nan)
+            else:
+                r = mx.np.where(r == 0, -zero if b < 0 else zero, r)
         return r
     return mod
 
@@ -313,6 +319,8 @@ def _mx_summing(name):
     """``sum``/``mean``: ``mx.np``'s kernels sum with compensation and turn any inf into
     nan (sum([inf, 1]) -> nan); MXNet's classic kernels sum as NumPy does. They are
     invoked directly with NumPy-array outputs (no legacy-array round trip)."""
+    half_in_single = name == "mean"
+
     def load(mx):
         import ctypes
         classic = _legacy_kernel(mx, name)
@@ -328,6 +336,10 @@ def _mx_summing(name):
             return ndarray(handle=view)
 
         def run(a, axis=None, keepdims=False):
+            if half_in_single and a.dtype == np.float16:
+                # NumPy's mean of float16 adds in float32 (ones(1e5, f2).mean() is 1.0;
+                # MXNet's float16 sum overflows to nan).
+                return run(a.astype("float32"), axis, keepdims).astype("float16")
             out = (classic(a, keepdims=bool(keepdims)) if axis is None else
                    classic(a, keepdims=bool(keepdims), axis=axis))
             if not keepdims:
@@ -348,9 +360,30 @@ for _name in ("sum", "mean", "prod", "max", "min", "amax", "amin", "any", "all")
 for _name in ("std", "var"):
     register(_name, "np." + _name, arrays=(0,), kwargs=_AXIS + ("ddof",), kind="reduction",
              accepts=_nonempty)
+#: The largest index MXNet's argmax/argmin kernels hold exactly: they keep the running
+#: index in the input's dtype (argmax of 129 int8 values gave -127, NumPy 129).
+_INDEX_LIMIT = {np.dtype("int8"): 127, np.dtype("uint8"): 255, np.dtype("float16"): 2048,
+                np.dtype("float32"): 2 ** 24, np.dtype("int32"): 2 ** 31 - 1}
+
+
+def _index_fits(args, kw):
+    """argmax/argmin: the indices along the reduced axis fit the input's dtype."""
+    a = args[0]
+    limit = _INDEX_LIMIT.get(a.dtype)
+    if limit is None:
+        return True
+    axis = kw.get("axis", args[1] if len(args) > 1 else None)
+    try:
+        n = a.size if axis is None else a.shape[axis]
+    except (IndexError, TypeError):
+        return True  # a bad axis: MXNet raises, NumPy gives its own error
+    return n - 1 <= limit
+
+
 for _name in ("argmax", "argmin"):
     register(_name, "np." + _name, arrays=(0,), kwargs=("axis",), kind="reduction",
-             cast=None, accepts=_nonempty)
+             cast=None, accepts=lambda args, kw: _nonempty(args, kw) and _index_fits(
+                 args, kw))
 register("cumsum", "np.cumsum", arrays=(0,), kwargs=("axis",), kind="reduction",
          accepts=_nonempty)
 register("average", _mx_summing("mean"), arrays=(0,), kwargs=("axis",), kind="reduction",
@@ -632,8 +665,13 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
 
 def _mx_linspace(mx):
     def linspace(start, stop, num=50, endpoint=True, dtype=None, ctx=None):
-        return mx.np.linspace(start, stop, num, endpoint=endpoint,
-                              dtype=_float_default(dtype), ctx=ctx)
+        out = mx.np.linspace(start, stop, num, endpoint=endpoint,
+                             dtype=_float_default(dtype), ctx=ctx)
+        if endpoint and num > 1:
+            # MXNet computes start + (num - 1) * step, which can miss stop by an ulp;
+            # NumPy writes stop itself.
+            out[-1] = stop
+        return out
     return linspace
 
 
