@@ -27,6 +27,7 @@ from minpy.core.dtypes import get_default_float_dtype, mx_holdable
 from minpy.core.errors import is_mxnet_error, translate
 from minpy.core.transfer import TransferError
 
+from . import _validate
 from . import policy as _policy
 
 __all__ = ["make_function", "arrays_of", "result_device", "Rejected"]
@@ -39,6 +40,10 @@ _SCALARS = (bool, int, float, complex)
 class Rejected(Exception):
     """MXNet does not handle these arguments as NumPy would; NumPy runs instead."""
 
+
+class Invalid(Rejected):
+    """Arguments MXNet must not see (they would crash it or give a wrong result); NumPy
+    runs instead and raises its own exception for them (see :mod:`._validate`)."""
 
 def _as_array(x):
     """``x`` as an Array if it is array data, else ``None`` (scalars, axes, ...)."""
@@ -76,6 +81,10 @@ def _signature(x):
     if type(x) is Array or isinstance(x, (Array, np.ndarray)):
         return (x.dtype, x.ndim)
     t = type(x)
+    if t is int and _NUMPY2:
+        # NumPy 2 (NEP 50) raises OverflowError for a Python int the array's dtype cannot
+        # hold (int8 + 300): the outcome depends on the value's sign and bit length.
+        return (t, x < 0, x.bit_length())
     if t in _SCALARS:
         return (t,) if _NUMPY2 else (t, x)  # NumPy 1 promotes by the scalar's value
     if isinstance(x, np.generic):
@@ -117,6 +126,8 @@ def _result_info(op, args, kwargs):
             container, res = type(res), res[0]
         info = (np.asarray(res).dtype, container)
         if key is not None:
+            if len(_dtype_cache) >= _CACHE_LIMIT:
+                _dtype_cache.clear()
             _dtype_cache[key] = info
     return info
 
@@ -150,10 +161,12 @@ class _Plan:
     """What one call signature needs on MXNet, worked out once: the result dtype, the
     dtype inputs are cast to, and whether MXNet's own result dtype is already right."""
 
-    __slots__ = ("dtype", "cast", "mx_dtype_ok", "rejected", "container")
+    __slots__ = ("dtype", "cast", "mx_dtype_ok", "rejected", "container", "failures")
 
     def __init__(self, op, args, kwargs, arrays):
         self.rejected = None
+        # operand shapes -> MXNet failures in a row (None until MXNet first fails)
+        self.failures = None
         self.mx_dtype_ok = False
         self.cast = None
         self.dtype = self.container = None
@@ -186,6 +199,12 @@ class _Plan:
 
 
 _plans: dict = {}
+#: Signatures kept (per cache): past this the cache starts afresh, so that programs
+#: calling with ever new axes or shapes do not grow it without end.
+_CACHE_LIMIT = 4096
+#: MXNet failures in a row, for one signature and operand shapes, after which those
+#: calls go straight to NumPy: each failed MXNet call leaks memory inside MXNet.
+_FAILURE_LIMIT = 2
 
 
 def _plan(op, args, kwargs, arrays):
@@ -197,13 +216,29 @@ def _plan(op, args, kwargs, arrays):
     except TypeError:  # an unhashable argument: no caching
         return _Plan(op, args, kwargs, arrays)
     if plan is None:
+        if len(_plans) >= _CACHE_LIMIT:
+            _plans.clear()
         plan = _plans[key] = _Plan(op, args, kwargs, arrays)
     return plan
+
+
+def _note_failure(plan, arrays):
+    """Count one MXNet failure of ``plan`` on operands of these shapes."""
+    failures = plan.failures
+    if failures is None:
+        failures = plan.failures = {}
+    elif len(failures) >= 256:
+        failures.clear()
+    key = tuple([a.shape for a in arrays])
+    failures[key] = failures.get(key, 0) + 1
 
 
 def _run_mxnet(op, args, kwargs, arrays, device):
     if kwargs and not op.kwargs.issuperset(kwargs):
         raise Rejected(f"keyword arguments {sorted(set(kwargs) - op.kwargs)}")
+    reason = _validate.check(op, args, kwargs, arrays)
+    if reason is not None:
+        raise Invalid(reason)
     if op.accepts is not None and not op.accepts(args, kwargs):
         raise Rejected("arguments outside what MXNet handles like NumPy")
     for a in arrays:
@@ -215,6 +250,11 @@ def _run_mxnet(op, args, kwargs, arrays, device):
     plan = _plan(op, args, kwargs, arrays)
     if plan.rejected:
         raise Rejected(plan.rejected)
+    failures = plan.failures
+    if failures is not None:
+        shapes = tuple([a.shape for a in arrays])
+        if failures.get(shapes, 0) >= _FAILURE_LIMIT:
+            raise Rejected("arguments MXNet failed on before")
     cast, dtype = plan.cast, plan.dtype
     mx = _mxnet.require()
     fn = op.impl("mxnet", mx)
@@ -231,7 +271,15 @@ def _run_mxnet(op, args, kwargs, arrays, device):
         kwargs = {k: _plain(v) for k, v in kwargs.items()}
     if spec == ():  # creation: MXNet needs to be told the device
         kwargs = dict(kwargs, ctx=device.mx_context)
-    res = fn(*margs, **kwargs)
+    try:
+        res = fn(*margs, **kwargs)
+    except (Rejected, TransferError):
+        raise
+    except Exception:
+        _note_failure(plan, arrays)
+        raise
+    if failures:
+        failures.pop(tuple([a.shape for a in arrays]), None)  # failures *in a row*
     if dtype is not None and type(res) is mx.np.ndarray:
         # MXNet's result dtype is checked on the first call of a signature, then
         # trusted: reading an NDArray's dtype is a C call.
@@ -294,18 +342,71 @@ def _nth(fn, k):
     return nth
 
 
-def _write_out(out, result):
-    if isinstance(out, tuple):
-        for o, r in zip(out, result if isinstance(result, tuple) else (result,)):
-            _write_out(o, r)
-        return out
-    if isinstance(out, Array):
-        if result.shape != out.shape:
-            raise ValueError(f"output array has shape {out.shape}, result {result.shape}")
-        out._assign(result.astype(out.dtype) if result.dtype != out.dtype else result)
-    else:
-        out[...] = to_host(result)
-    return out
+def _with_out(op, call, out, args, kwargs):
+    """``call(*args, **kwargs)`` written into ``out``, as NumPy's ``out=`` does.
+
+    The common case (one output array of the result's shape and dtype, or a dtype the
+    ufunc's ``casting`` rule allows) writes the result computed by ``call``; anything
+    else (a dtype or shape NumPy may refuse, ``where=``, a malformed ``out``) runs NumPy
+    itself with ``out``, so that NumPy decides, and raises its own exception."""
+    ufunc = op.numpy if isinstance(op.numpy, np.ufunc) else None
+    nout = ufunc.nout if ufunc is not None else 1
+    outs = out if type(out) is tuple else (out,)
+    if len(outs) != nout or not all(isinstance(o, (Array, np.ndarray)) for o in outs) or (
+            "where" in kwargs):
+        return _numpy_into(op, args, kwargs, out)
+    result = call(*args, **kwargs)
+    results = result if nout > 1 else (result,)
+    casting = kwargs.get("casting", "same_kind")
+    for o, r in zip(outs, results):
+        if not isinstance(r, Array):
+            return _numpy_into(op, args, kwargs, out)
+        if r.dtype != o.dtype and (ufunc is None or not np.can_cast(r.dtype, o.dtype, casting)):
+            return _numpy_into(op, args, kwargs, out)
+        if r.shape != o.shape and (ufunc is None or len(r.shape) > len(o.shape) or not all(
+                a in (1, b) for a, b in zip(r.shape[::-1], o.shape[::-1]))):
+            return _numpy_into(op, args, kwargs, out)
+    for o, r in zip(outs, results):
+        if r.shape != o.shape:
+            r = wrap(np.broadcast_to(to_host(r), o.shape))
+        if isinstance(o, Array):
+            o._assign(r.astype(o.dtype) if r.dtype != o.dtype else r)
+        else:
+            o[...] = to_host(r)
+    return out if type(out) is tuple and nout > 1 else outs[0]
+
+
+def _numpy_into(op, args, kwargs, out):
+    """NumPy's ``op(*args, out=out)`` on host forms; Arrays among ``out`` get the values
+    NumPy wrote into their host copies."""
+    outs = out if type(out) is tuple else (out,)
+    hosts = tuple(np.array(to_host(o), copy=True) if isinstance(o, Array) else o
+                  for o in outs)
+    res = op.numpy(*to_host(args), **to_host(kwargs),
+                   out=hosts if type(out) is tuple else hosts[0])
+    for o, h in zip(outs, hosts):
+        if isinstance(o, Array):
+            o._assign(Array._from_host(h, o._device))
+    if type(res) is tuple:
+        return tuple(o for o in outs)
+    return outs[0] if len(outs) == 1 else out
+
+
+#: The thread ident of a backward pass running minpy.autograd's built-in rules on NumPy
+#: arrays (0: none; see ``minpy.autograd.tracer._numpy_values``). In that thread, while
+#: it is set, the namespace's functions are NumPy's own on host forms: NumPy results, no
+#: policy, no Arrays (the rules' values are host arrays, so dispatch has nothing to
+#: decide). Every other thread, and that one outside the pass, dispatches as usual.
+numpy_mode = 0
+
+
+def _numpy_args(args):
+    """``args`` with its Arrays (at any depth of lists) as host forms (``args`` itself,
+    when it holds none)."""
+    for a in args:
+        if isinstance(a, Array) or type(a) is list or type(a) is tuple:
+            return to_host(args)
+    return args
 
 
 def _host_args_on_cpu(args):
@@ -422,7 +523,7 @@ def make_function(op):
         if kwargs and "out" in kwargs:
             out = kwargs.pop("out")
             if out is not None:
-                return _write_out(out, call(*args, **kwargs))
+                return _with_out(op, call, out, args, kwargs)
         if takes_device and kwargs and "device" in kwargs:
             return _on_device(call, args, kwargs)
         pol = _policy.get_policy()
@@ -452,12 +553,13 @@ def make_function(op):
                 raise  # the guard forbade a copy: never hide that behind a fallback
             except Exception as exc:
                 if pol.strict:
-                    if isinstance(exc, Rejected):
+                    if isinstance(exc, Rejected) and not isinstance(exc, Invalid):
                         raise NotImplementedError(
                             f"minpy.numpy.{name}: MXNet cannot run this call ({exc}) and the "
                             "policy is 'only_mxnet'") from None
                     raise _strict_error(op, args, kwargs, device, exc) from None
-                pol.rejected(op, arrays, exc)
+                if not isinstance(exc, Invalid):  # the caller's error, not MXNet's
+                    pol.rejected(op, arrays, exc)
                 _policy.notify_fallback(name, _reason(exc))
             else:
                 if timing:
@@ -474,6 +576,9 @@ def make_function(op):
 
     call.__name__ = name.rsplit(".", 1)[-1]
     call.__qualname__ = call.__name__
+    # Where the namespace holds it, so that pickle finds it by reference (as NumPy's
+    # functions pickle: multiprocessing and joblib send them to workers).
+    call.__module__ = "minpy.numpy" + ("." + name.rsplit(".", 1)[0] if "." in name else "")
     call.__doc__ = _docstring(op)
     traced = primitive(call, name=name)
     traced.op = op
@@ -522,6 +627,7 @@ def make_function(op):
         return traced(*args, **kwargs)
 
     fn.__name__, fn.__qualname__, fn.__doc__ = call.__name__, call.__qualname__, call.__doc__
+    fn.__module__ = call.__module__
     # NumPy's signature for inspect.signature/help()/IDEs, at no cost: inspect follows
     # __wrapped__ to NumPy's function (or ``op.signature``, where MinPy's differs).
     fn.__wrapped__ = _signature_source(op)

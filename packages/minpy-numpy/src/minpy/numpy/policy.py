@@ -24,11 +24,11 @@ implementation, or MXNet rejected those arguments). Fallbacks are counted, and
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import json
 import logging
 import os
-import threading
 import time
 import warnings
 from collections import defaultdict
@@ -141,9 +141,20 @@ class AutoBlacklistPolicy(PreferMXNetPolicy):
     def __init__(self, rule_file: str | None = None):
         self.rule_file = rule_file
         self.rules: set[str] = set()
+        self._write_failed = False
         if rule_file and os.path.exists(rule_file):
-            with open(rule_file) as fh:
-                self.rules = set(json.load(fh))
+            try:
+                with open(rule_file) as fh:
+                    rules = json.load(fh)
+            except (OSError, ValueError) as exc:
+                raise ValueError(
+                    f"AutoBlacklistPolicy: cannot read the rule file {rule_file!r} "
+                    f"({type(exc).__name__}: {exc}); fix or delete it") from exc
+            if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+                raise ValueError(
+                    f"AutoBlacklistPolicy: the rule file {rule_file!r} does not hold a "
+                    "JSON list of rule strings; fix or delete it")
+            self.rules = set(rules)
 
     @staticmethod
     def _key(op, arrays):
@@ -155,10 +166,20 @@ class AutoBlacklistPolicy(PreferMXNetPolicy):
         return super().choose(op, arrays, device)
 
     def rejected(self, op, arrays, reason):
-        self.rules.add(self._key(op, arrays))
-        if self.rule_file:
-            with open(self.rule_file, "w") as fh:
-                json.dump(sorted(self.rules), fh, indent=1)
+        key = self._key(op, arrays)
+        if key in self.rules:
+            return
+        self.rules.add(key)
+        if self.rule_file and not self._write_failed:
+            try:
+                with open(self.rule_file, "w") as fh:
+                    json.dump(sorted(self.rules), fh, indent=1)
+            except OSError as exc:
+                # The rules still hold for this session; the op itself must not fail.
+                self._write_failed = True
+                warnings.warn(f"AutoBlacklistPolicy: cannot write the rule file "
+                              f"{self.rule_file!r} ({exc}); learned rules are kept in "
+                              "memory only", RuntimeWarning, stacklevel=4)
 
 
 _NAMED = {"auto": AutoPolicy, "prefer_mxnet": PreferMXNetPolicy,
@@ -177,20 +198,18 @@ def _as_policy(p) -> Policy:
         raise ValueError(f"unknown policy {p!r}; choose one of {sorted(_NAMED)}") from None
 
 
-class _State(threading.local):
-    def __init__(self):
-        self.stack: list[Policy] = []
-        self.fallback: list[str] = []
-
-
-_state = _State()
+# ``with policy(...)`` and ``with fallback_mode(...)`` set context variables, not
+# thread-locals: each thread and each asyncio task sees its own (a task starts with the
+# settings in force where it was created), and none leaks into another.
+_policy_var: contextvars.ContextVar = contextvars.ContextVar("minpy.numpy.policy")
+_fallback_var: contextvars.ContextVar = contextvars.ContextVar("minpy.numpy.fallback")
+_get_policy = _policy_var.get
 _global_policy: Policy = AutoPolicy()
 
 
 def get_policy() -> Policy:
-    """The policy in force in this thread."""
-    stack = _state.stack
-    return stack[-1] if stack else _global_policy
+    """The policy in force in this thread or asyncio task."""
+    return _get_policy(_global_policy)
 
 
 def set_global_policy(p) -> None:
@@ -202,12 +221,13 @@ def set_global_policy(p) -> None:
 
 @contextlib.contextmanager
 def policy(p):
-    """Use policy ``p`` in this thread inside the ``with`` block."""
-    _state.stack.append(_as_policy(p))
+    """Use policy ``p`` inside the ``with`` block, in this thread or asyncio task only."""
+    chosen = _as_policy(p)
+    token = _policy_var.set(chosen)
     try:
-        yield get_policy()
+        yield chosen
     finally:
-        _state.stack.pop()
+        _policy_var.reset(token)
 
 
 def wrap_policy(p):
@@ -248,18 +268,18 @@ def set_fallback_mode(mode: str) -> None:
 
 @contextlib.contextmanager
 def fallback_mode(mode: str):
-    """Apply fallback ``mode`` in this thread inside the ``with`` block."""
-    _state.fallback.append(_check_mode(mode))
+    """Apply fallback ``mode`` inside the ``with`` block, in this thread or asyncio task."""
+    token = _fallback_var.set(_check_mode(mode))
     try:
         yield
     finally:
-        _state.fallback.pop()
+        _fallback_var.reset(token)
 
 
 def notify_fallback(op_name: str, reason: str) -> None:
     """Apply the fallback mode to one fallback of ``op_name``."""
     _recorder.fallbacks[op_name] += 1
-    mode = _state.fallback[-1] if _state.fallback else _global_fallback
+    mode = _fallback_var.get(_global_fallback)
     if mode == "ignore":
         return
     message = f"minpy.numpy.{op_name} fell back to NumPy: {reason}"
