@@ -6,7 +6,8 @@
   examples, random seeds (printed on failure), 40 gradient examples, random seeds for
   the statistical tests of the samplers.
 * ``policy_name`` runs each test under 'prefer_mxnet', 'only_numpy', 'auto' and
-  'only_mxnet'.
+  'only_mxnet', and, where CuPy has a usable GPU, 'only_cupy' on the gpu leg.
+  ``MINPY_TEST_POLICIES=auto,only_cupy`` restricts them (``bench/gpu_check.sh``).
 * ``device`` runs each test on ``cpu()`` and, when MinPy has one, on ``gpu(0)``; the
   skip reason is computed by :func:`gpu_unavailable` from the same check.
   ``MINPY_TEST_DEVICE=cpu`` or ``gpu`` restricts it to one.
@@ -40,7 +41,15 @@ settings.register_profile(
     suppress_health_check=_HEALTH, print_blob=True)
 settings.load_profile(os.environ.get("MINPY_TEST_PROFILE", "conformance"))
 
-POLICIES = ("prefer_mxnet", "only_numpy", "auto", "only_mxnet")
+def _cupy_gpu() -> bool:
+    from minpy.core import _cupy
+    return _cupy.available()
+
+
+POLICIES = ("prefer_mxnet", "only_numpy", "auto", "only_mxnet") + (
+    ("only_cupy",) if _cupy_gpu() else ())
+if os.environ.get("MINPY_TEST_POLICIES"):
+    POLICIES = tuple(p for p in os.environ["MINPY_TEST_POLICIES"].split(",") if p)
 REPORT_DIR = Path(__file__).resolve().parent.parent / "build" / "conformance"
 
 
@@ -64,9 +73,10 @@ def thorough():
 
 def gpu_unavailable():
     """``None`` when the suite has a GPU device to test, else the reason, derived from
-    the very check that decides it (:func:`minpy.core.num_gpus`)."""
+    the very check that decides it (:func:`minpy.core.num_gpus`: GPUs MXNet or CuPy
+    can use)."""
     import minpy.core as core
-    from minpy.core import _mxnet
+    from minpy.core import _cupy, _mxnet
     n = core.num_gpus()
     if n > 0:
         return None
@@ -80,11 +90,15 @@ def gpu_unavailable():
             cuda = None
         build = f"MXNet {mx.__version__} " + {True: "CUDA build", False: "CPU-only build",
                                                None: "build"}[cuda]
-    return f"minpy.core.num_gpus() == 0 ({build}): no GPU device to test"
+    return (f"minpy.core.num_gpus() == 0 ({build}; CuPy: "
+            f"{_cupy.unavailable_reason() or 'sees no GPU'}): no GPU device to test")
 
 
 @pytest.fixture(params=POLICIES)
 def policy_name(request):
+    if request.param == "only_cupy" and ("device" not in request.fixturenames or (
+            request.getfixturevalue("device").backend != "cupy")):
+        pytest.skip("'only_cupy' runs on a GPU that CuPy serves, not on this leg")
     return request.param
 
 

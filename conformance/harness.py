@@ -238,7 +238,9 @@ def call_both(name, call, policy_name, device, resident=False, record=False):
                 res_exc = exc
             if record:
                 calls = mnp.op_stats()["calls"]
-                on_mxnet = calls.get((name, "mxnet"), (0,))[0] > 0
+                # the device backend: MXNet, or CuPy on a GPU CuPy serves
+                on_mxnet = (calls.get((name, "mxnet"), (0,))[0] > 0
+                            or calls.get((name, "cupy"), (0,))[0] > 0)
     if record:
         return ref, res, ref_exc, res_exc, on_mxnet, reasons
     return ref, res, ref_exc, res_exc
@@ -268,17 +270,18 @@ def check(name, call, policy_name, device, resident=False, tally=None):
 
 
 def _judge(name, call, policy_name, ref, res, ref_exc, res_exc):
-    if isinstance(res_exc, NotImplementedError) and policy_name == "only_mxnet" and (
-            "only_mxnet" in str(res_exc)):
+    if isinstance(res_exc, NotImplementedError) and policy_name in (
+            "only_mxnet", "only_cupy") and policy_name in str(res_exc):
         reason = _reason(res_exc)
         NOT_IMPLEMENTED[(name, reason)] += 1
-        if "MXNet raised" in str(res_exc):
+        backend = "MXNet" if policy_name == "only_mxnet" else "CuPy"
+        if f"{backend} raised" in str(res_exc):
             MX_ERRORS[(name, _dtypes_of(call.args))] += 1
             if ref_exc is None:
-                return "MXNet raised on input NumPy accepts: " + reason
+                return f"{backend} raised on input NumPy accepts: " + reason
         if ref_exc is not None:
-            return "NumPy raised; 'only_mxnet' declined: " + reason
-        return "'only_mxnet' declined: " + reason
+            return f"NumPy raised; '{policy_name}' declined: " + reason
+        return f"'{policy_name}' declined: " + reason
     if ref_exc is not None:
         assert res_exc is not None, (
             f"NumPy raised {type(ref_exc).__name__}: {ref_exc}, MinPy returned {res!r}")
@@ -616,7 +619,8 @@ def assert_judged(tally, min_share, known_mx_errors=False):
     """The test's verdict on its tally: something was compared; 'only_mxnet' met no
     MXNet kernel error on inputs NumPy accepts; enough examples ran on MXNet."""
     assert tally.compared, f"compared nothing: {tally.line()}"
-    errors = {k: n for k, n in tally.outcomes.items() if k.startswith("MXNet raised")}
+    errors = {k: n for k, n in tally.outcomes.items()
+              if k.startswith(("MXNet raised", "CuPy raised"))}
     assert known_mx_errors or not errors, (f"'only_mxnet': MXNet raised on inputs NumPy accepts "
                         f"(the op's accepts is too loose): {errors}")
     if tally.recorded and tally.accepted:

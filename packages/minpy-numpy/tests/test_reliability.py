@@ -221,3 +221,44 @@ def test_unwritable_rule_file_warns_and_goes_on(tmp_path):
     assert r.tolist() == [2j] and r2.tolist() == [3j]
     assert any("rules.json" in str(w.message) for w in caught)
     assert pol.rules
+
+
+@needs_mxnet
+def test_fork_after_parallel_mxnet_kernels_never_hangs():
+    """multiprocessing's fork start method after MXNet ran OpenMP kernels (and while
+    another thread is inside a matmul) completes: children compute on one thread."""
+    code = """
+        import multiprocessing as mp, threading
+        import minpy.numpy as np
+        from minpy.core import _fork
+
+        def child(i):
+            with np.policy("prefer_mxnet"):
+                s = float(np.sum(np.ones(200000)))
+                d = float(np.dot(np.ones((200, 200)), np.ones((200, 200))).sum())
+            return s, d, _fork.forked()
+
+        def busy(stop):
+            with np.policy("prefer_mxnet"):
+                while not stop.is_set():
+                    np.dot(np.ones((300, 300)), np.ones((300, 300)))
+
+        if __name__ == "__main__":
+            with np.policy("prefer_mxnet"):
+                float(np.sum(np.ones(200000)))
+            stop = threading.Event()
+            t = threading.Thread(target=busy, args=(stop,))
+            t.start()
+            try:
+                with mp.get_context("fork").Pool(2) as pool:
+                    out = pool.map(child, range(4))
+            finally:
+                stop.set()
+                t.join()
+            assert all(o == (200000.0, 200.0 ** 3, True) for o in out), out
+            print("ok")
+    """
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code).replace(
+        '__name__ == "__main__"', "True")], capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, OMP_NUM_THREADS="4"))
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-2000:]

@@ -336,6 +336,8 @@ def _import_mxnet():
     import mxnet  # through _ShimFinder, or already imported through it
     # NumPy shape semantics: 0-d and zero-size arrays are real shapes, not "unknown".
     mxnet.npx.set_np(shape=True, array=True)
+    from ._fork import install as _install_fork_hook
+    _install_fork_hook(mxnet)  # forked children run MXNet on one thread, never hang
     return mxnet
 
 

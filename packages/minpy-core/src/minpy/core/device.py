@@ -49,11 +49,18 @@ class Device:
 
     @property
     def mx_context(self):
-        """The ``mxnet.Context`` for this device (imports MXNet)."""
+        """The ``mxnet.Context`` for this device (imports MXNet). On a GPU that CuPy
+        serves (MXNet's kernels cannot run there) it is MXNet's CPU: what MXNet does
+        for Arrays on that device (``minpy.symbol.Function``, the 'only_mxnet' policy)
+        runs on the host, and the copies to and from the GPU are counted and guarded
+        as every conversion is."""
         ctx = self._mx_context
         if ctx is None:
             mx = _mxnet.require()
-            ctx = mx.cpu(self.index) if self.kind == "cpu" else mx.gpu(self.index)
+            if self.kind == "cpu":
+                ctx = mx.cpu(self.index)
+            else:
+                ctx = mx.gpu(self.index) if backend_of(self) == "mxnet" else mx.cpu(0)
             object.__setattr__(self, "_mx_context", ctx)
         return ctx
 

@@ -32,6 +32,7 @@ from minpy.core import operators as _operators
 from minpy.core.tracing import unbox_all as _unbox_all
 
 from . import _ops  # noqa: F401  (registers the table entries)
+from ._cupy_ops import attach as _cupy_attach
 from ._namespace import complete_namespace
 from ._table import TABLE
 from .policy import (
@@ -59,6 +60,10 @@ ndarray = Array
 
 # Our submodules first: otherwise the completed namespace would answer NumPy's.
 from . import fft, linalg, random, testing  # noqa: E402
+
+# After every table entry is registered: each entry's impls['cupy'] (CuPy itself is
+# loaded only on a GPU that CuPy serves).
+_cupy_attach()
 from ._index_tricks import c_, r_  # noqa: E402,F401  (traced-value aware)
 
 complete_namespace(globals(), _np)

@@ -27,13 +27,20 @@ COSTS = {
                         "default": 5e-4}),
         "mxnet": (15.0, {"elementwise": 2e-6, "reduction": 4e-6, "matmul": 2e-8,
                          "default": 5e-6}),
+        # CuPy on a GPU MXNet cannot run on (Hopper and newer): placeholders too, of
+        # the same shape (~10 us per call, HBM-bound elementwise work) until
+        # bench/gpu_check.sh measures them on a real GPU.
+        "cupy": (10.0, {"elementwise": 1e-6, "reduction": 2e-6, "matmul": 1e-8,
+                        "default": 5e-6}),
     },
 }
 
 #: device kind -> direction -> (overhead_us, us per byte).
 CONVERSIONS = {
     "cpu": {"to_mxnet": (35.0, 4.5e-5), "to_host": (4.5, 3.7e-5)},
-    "gpu": {"to_mxnet": (20.0, 1e-4), "to_host": (20.0, 1e-4)},
+    "gpu": {"to_mxnet": (20.0, 1e-4), "to_host": (20.0, 1e-4),
+            # placeholder, as the GPU figures above: ~25 GB/s, PCIe 5 from pageable memory
+            "to_cupy": (20.0, 4e-5)},
 }
 
 
@@ -78,20 +85,21 @@ def _units(op, arrays) -> float:
     return float(max(a.size for a in arrays))
 
 
-def estimate(op, arrays, device) -> dict:
-    """Estimated microseconds of ``op`` on ``arrays`` for each backend."""
+def estimate(op, arrays, device, backend: str = "mxnet") -> dict:
+    """Estimated microseconds of ``op`` on ``arrays`` for NumPy and for the device
+    ``backend`` ('mxnet', or 'cupy' on a GPU CuPy serves)."""
     kind = device.kind
     units = _units(op, arrays)
     costs, conversions = COSTS[kind], CONVERSIONS[kind]
     np_over, np_per = costs["numpy"]
-    mx_over, mx_per = costs["mxnet"]
+    mx_over, mx_per = costs[backend]
     cost_np = np_over + np_per.get(op.kind, np_per["default"]) * units
     cost_mx = mx_over + mx_per.get(op.kind, mx_per["default"]) * units
     for a in arrays:
         if a._host is None:
             c0, c1 = conversions["to_host"]
             cost_np += c0 + c1 * a.nbytes
-        if a._mx is None:
-            c0, c1 = conversions["to_mxnet"]
+        if (a._mx if backend == "mxnet" else a._cp) is None:
+            c0, c1 = conversions["to_" + backend]
             cost_mx += c0 + c1 * a.nbytes
-    return {"numpy": cost_np, "mxnet": cost_mx}
+    return {"numpy": cost_np, backend: cost_mx}

@@ -5,6 +5,8 @@ One call: collect the Array arguments, ask the policy which implementation runs,
 * MXNet: check the arguments are ones MXNet handles as NumPy does (keywords, dtypes,
   the op's own condition), find NumPy's result dtype (cached per signature), cast the
   inputs to it where the op asks, run, and wrap the MXNet result;
+* CuPy (on a GPU CuPy serves): the same checks, NumPy's result dtype, the CuPy
+  functions of :mod:`._cupy_ops`;
 * NumPy: hand the host forms to NumPy and wrap what comes back.
 
 An MXNet failure re-runs the call in NumPy (a fallback), so a bad argument raises
@@ -20,7 +22,7 @@ import time
 
 import numpy as np
 
-from minpy.core import Array, _mxnet, _views, current_device, primitive
+from minpy.core import Array, _cupy, _mxnet, _views, current_device, primitive
 from minpy.core import tracing as _tracing
 from minpy.core.convert import to_host, wrap
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
@@ -29,6 +31,7 @@ from minpy.core.transfer import TransferError
 
 from . import _validate
 from . import policy as _policy
+from ._cupy_ops import run as _run_cupy
 
 __all__ = ["make_function", "arrays_of", "result_device", "Rejected"]
 
@@ -536,7 +539,8 @@ def make_function(op):
                     if type(res) is np.ndarray and fresh:
                         return Array._from_host(res, device)
                     return _views.adopt(res, args, kwargs, device)
-            if no_mxnet and not pol.strict:
+            if no_mxnet and not pol.strict and ("cupy" not in op.impls
+                                                  or not _cupy.in_use):
                 # Nothing to choose: NumPy, with the arrays brought to the host.
                 if pol.wants_mxnet:
                     _policy.notify_fallback(name, "no MXNet implementation")
@@ -546,24 +550,26 @@ def make_function(op):
         backend = pol.choose(op, arrays, device)
         timing = _policy.recording()
         t0 = time.perf_counter() if timing else 0.0
-        if backend == "mxnet":
+        if backend != "numpy":  # a device backend: 'mxnet' or 'cupy'
             try:
-                result = _run_mxnet(op, args, kwargs, arrays, device)
+                result = (_run_mxnet if backend == "mxnet" else _run_cupy)(
+                    op, args, kwargs, arrays, device)
             except TransferError:
                 raise  # the guard forbade a copy: never hide that behind a fallback
             except Exception as exc:
                 if pol.strict:
                     if isinstance(exc, Rejected) and not isinstance(exc, Invalid):
                         raise NotImplementedError(
-                            f"minpy.numpy.{name}: MXNet cannot run this call ({exc}) and the "
-                            "policy is 'only_mxnet'") from None
-                    raise _strict_error(op, args, kwargs, device, exc) from None
-                if not isinstance(exc, Invalid):  # the caller's error, not MXNet's
+                            f"minpy.numpy.{name}: {_LABEL[backend]} cannot run this call "
+                            f"({exc}) and the policy is '{pol.name}'") from None
+                    raise _strict_error(op, args, kwargs, device, exc, backend,
+                                        pol.name) from None
+                if not isinstance(exc, Invalid):  # the caller's error, not the backend's
                     pol.rejected(op, arrays, exc)
-                _policy.notify_fallback(name, _reason(exc))
+                _policy.notify_fallback(name, _reason(exc, backend))
             else:
                 if timing:
-                    _policy.record(name, "mxnet", time.perf_counter() - t0)
+                    _policy.record(name, backend, time.perf_counter() - t0)
                 if view_rule is not None:
                     return _link_mx_view(op, view_rule, args, kwargs, result)
                 return result
@@ -637,11 +643,14 @@ def make_function(op):
     return fn
 
 
-def _strict_error(op, args, kwargs, device, exc):
-    """Under 'only_mxnet', what an MXNet failure raises. NumPy arbitrates (its result is
-    never used): if NumPy rejects the call too, the caller erred and gets NumPy's own
-    exception (ValueError, AxisError, ...); if NumPy accepts it, MXNet cannot do this
-    call, a NotImplementedError naming the op."""
+_LABEL = {"mxnet": "MXNet", "cupy": "CuPy"}
+
+
+def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_mxnet"):
+    """Under a strict policy ('only_mxnet', 'only_cupy'), what a backend failure raises.
+    NumPy arbitrates (its result is never used): if NumPy rejects the call too, the
+    caller erred and gets NumPy's own exception (ValueError, AxisError, ...); if NumPy
+    accepts it, the backend cannot do this call, a NotImplementedError naming the op."""
     try:
         _run_numpy(op, args, kwargs, device)
     except TransferError:  # NumPy may not see the data: classify by MXNet's message
@@ -649,15 +658,16 @@ def _strict_error(op, args, kwargs, device, exc):
     except Exception as np_exc:  # noqa: BLE001 (NumPy's verdict, whatever it is)
         return np_exc
     return NotImplementedError(
-        f"minpy.numpy.{op.name}: MXNet cannot run this call ({_reason(exc)}) and the "
-        "policy is 'only_mxnet'")
+        f"minpy.numpy.{op.name}: {_LABEL[backend]} cannot run this call "
+        f"({_reason(exc, backend)}) and the policy is '{policy}'")
 
 
-def _reason(exc):
+def _reason(exc, backend="mxnet"):
+    label = _LABEL[backend]
     if isinstance(exc, Rejected):
-        return f"MXNet does not handle {exc}"
+        return f"{label} does not handle {exc}"
     text = str(exc).strip().splitlines()
-    return f"MXNet raised {type(exc).__name__}: {text[-1] if text else ''}"[:300]
+    return f"{label} raised {type(exc).__name__}: {text[-1] if text else ''}"[:300]
 
 
 #: NumPy 2's functions that take ``device=`` (the array API's creation functions): MinPy

@@ -6,6 +6,8 @@
 ``numpy.random`` and ``numpy.fft`` with where MinPy can run it: ``'MXNet'`` when the op
 table has an MXNet implementation (which still runs in NumPy for the arguments or dtypes
 its entry does not accept, or when the policy says so), else ``'NumPy fallback'``.
+:func:`on_cupy` says which of them have a CuPy implementation (the page's *CuPy*
+column: what runs on a GPU that CuPy serves).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from ._namespace import public_names
 from ._table import TABLE
 
-__all__ = ["support_table", "support_counts", "write_rst"]
+__all__ = ["support_table", "support_counts", "write_rst", "on_cupy"]
 
 MXNET = "MXNet"
 FALLBACK = "NumPy fallback"
@@ -51,8 +53,18 @@ def support_table() -> list[tuple[str, str]]:
     for prefix, module in _MODULES:
         for name in _callable_public(module):
             op = TABLE.get(prefix + name)
-            rows.append((prefix + name, MXNET if op is not None and op.impls else FALLBACK))
+            rows.append((prefix + name,
+                         MXNET if op is not None and "mxnet" in op.impls else FALLBACK))
     return sorted(rows)
+
+
+def on_cupy(name: str) -> bool:
+    """Whether the op table has a CuPy implementation of ``name`` (it runs on CuPy on a
+    GPU CuPy serves, for the arguments its entry accepts; a name the installed CuPy
+    lacks is found missing on the first call and runs in NumPy)."""
+    import minpy.numpy  # noqa: F401  (attaches the CuPy implementations)
+    op = TABLE.get(name)
+    return op is not None and "cupy" in op.impls
 
 
 def gradient_classes(names):
@@ -73,7 +85,8 @@ def _gradient_cell(cls, note):
 def support_counts(rows=None) -> dict:
     rows = support_table() if rows is None else rows
     on_mxnet = sum(1 for _, where in rows if where == MXNET)
-    return {"names": len(rows), "mxnet": on_mxnet, "fallback": len(rows) - on_mxnet}
+    return {"names": len(rows), "mxnet": on_mxnet, "fallback": len(rows) - on_mxnet,
+            "cupy": sum(1 for name, _ in rows if on_cupy(name))}
 
 
 def write_rst(path) -> dict:
@@ -105,6 +118,14 @@ def write_rst(path) -> dict:
         f"**{counts['names']}** NumPy functions resolve, **{counts['mxnet']}** can run on "
         f"MXNet, **{counts['fallback']}** fall back to NumPy.",
         "",
+        "The *CuPy* column marks the functions with a CuPy implementation: on a GPU that "
+        "CuPy serves (one MXNet's kernels cannot run on, such as Hopper; see "
+        ":doc:`devices`) they run on CuPy, under the same rules (arguments CuPy does not "
+        "handle as NumPy does run in NumPy). "
+        f"**{counts['cupy']}** functions have one. Whether the installed CuPy has each "
+        "name, and gives NumPy's results, is checked on a real GPU by the conformance "
+        "suite's GPU leg (``bench/gpu_check.sh``).",
+        "",
     ]
     lines += [f"* {p}" for p in per_module]
     grads = gradient_classes([name for name, _ in rows])
@@ -125,15 +146,16 @@ def write_rst(path) -> dict:
             f"**{tally.get('not applicable', 0)}** not applicable"
             + (f", **{tally['differentiable, no rule']}** differentiable without a rule"
                if tally.get("differentiable, no rule") else "") + "."]
-    header = ["   * - NumPy name", "     - Runs on"]
-    widths = "60 40"
+    header = ["   * - NumPy name", "     - Runs on", "     - CuPy"]
+    widths = "50 30 20"
     if grads is not None:
         header.append("     - Gradient")
-        widths = "35 20 45"
+        widths = "32 18 10 40"
     lines += ["", ".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", "",
               *header]
     for name, where in rows:
-        lines += [f"   * - ``numpy.{name}``", f"     - {where}"]
+        lines += [f"   * - ``numpy.{name}``", f"     - {where}",
+                  f"     - {'CuPy' if on_cupy(name) else '-'}"]
         if grads is not None:
             lines.append(f"     - {_gradient_cell(*grads[name])}")
     Path(path).write_text("\n".join(lines) + "\n")

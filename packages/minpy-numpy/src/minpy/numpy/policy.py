@@ -15,6 +15,12 @@ Policies (set globally with :func:`set_global_policy`, for a block with
     NumPy for everything.
 ``'only_mxnet'``
     MXNet or an error naming the op: nothing falls back.
+``'only_cupy'``
+    CuPy or an error naming the op: nothing falls back (for testing the CuPy backend).
+
+On a GPU that CuPy serves (one MXNet's kernels cannot run on, see
+:func:`minpy.core.backend_info`), the device backend is CuPy: ``'auto'`` weighs CuPy
+against NumPy, and ``'prefer_mxnet'`` prefers the device backend, CuPy.
 
 A *fallback* is a call that a policy sent to MXNet but that ran in NumPy (no MXNet
 implementation, or MXNet rejected those arguments). Fallbacks are counted, and
@@ -41,7 +47,8 @@ from ._costs import estimate, numpy_dominates
 
 __all__ = [
     "Policy", "AutoPolicy", "PreferMXNetPolicy", "OnlyNumPyPolicy", "OnlyMXNetPolicy",
-    "AutoBlacklistPolicy", "get_policy", "set_global_policy", "policy", "wrap_policy",
+    "AutoBlacklistPolicy", "OnlyCuPyPolicy", "get_policy", "set_global_policy", "policy",
+    "wrap_policy",
     "FallbackWarning", "FallbackError", "set_fallback_mode", "fallback_mode",
     "record_op_stat", "show_op_stat", "op_stats", "reset_op_stat", "explain",
 ]
@@ -73,14 +80,24 @@ class Policy:
         return f"<{type(self).__name__} {self.name!r}>"
 
 
+def device_backend(device) -> str:
+    """The backend that computes on ``device`` besides NumPy: 'cupy' on a GPU CuPy
+    serves, else 'mxnet' (also for ``None``, no device given)."""
+    if device is None or device.kind == "cpu":
+        return "mxnet"
+    return "cupy" if device.backend == "cupy" else "mxnet"
+
+
 class PreferMXNetPolicy(Policy):
-    """MXNet whenever it implements the op and accepts the arguments."""
+    """MXNet (CuPy on a GPU CuPy serves) whenever it implements the op and accepts the
+    arguments."""
 
     name = "prefer_mxnet"
     wants_mxnet = True
 
     def choose(self, op, arrays, device):
-        return "mxnet" if "mxnet" in op.impls else "numpy"
+        backend = device_backend(device)
+        return backend if backend in op.impls else "numpy"
 
 
 class OnlyNumPyPolicy(Policy):
@@ -117,10 +134,13 @@ class AutoPolicy(Policy):
     host_fast = False
 
     def choose(self, op, arrays, device):
-        if "mxnet" not in op.impls:
+        backend = device_backend(device)
+        if backend not in op.impls:
             return "numpy"
-        costs = estimate(op, arrays, device)
-        return "mxnet" if costs["mxnet"] < costs["numpy"] else "numpy"
+        if not arrays and backend == "cupy":
+            return "cupy"  # creation and sampling: born on the GPU the user chose
+        costs = estimate(op, arrays, device, backend)
+        return backend if costs[backend] < costs["numpy"] else "numpy"
 
 
 def _refresh_host_fast():
@@ -129,6 +149,26 @@ def _refresh_host_fast():
 
 _refresh_host_fast()
 _cost_listeners.append(_refresh_host_fast)
+
+
+class OnlyCuPyPolicy(Policy):
+    """CuPy for every op, on a GPU CuPy serves; anything else raises an error (the
+    CuPy counterpart of 'only_mxnet', for testing the CuPy backend)."""
+
+    name = "only_cupy"
+    strict = True
+    wants_mxnet = True
+
+    def choose(self, op, arrays, device):
+        if device.kind != "gpu" or device.backend != "cupy":
+            raise NotImplementedError(
+                f"minpy.numpy.{op.name}: the policy is 'only_cupy' but the call's device "
+                f"{device} is not a GPU that CuPy serves")
+        if "cupy" not in op.impls:
+            raise NotImplementedError(
+                f"minpy.numpy.{op.name} has no CuPy implementation and the policy is "
+                "'only_cupy'")
+        return "cupy"
 
 
 class AutoBlacklistPolicy(PreferMXNetPolicy):
@@ -184,6 +224,7 @@ class AutoBlacklistPolicy(PreferMXNetPolicy):
 
 _NAMED = {"auto": AutoPolicy, "prefer_mxnet": PreferMXNetPolicy,
           "only_numpy": OnlyNumPyPolicy, "only_mxnet": OnlyMXNetPolicy,
+          "only_cupy": OnlyCuPyPolicy,
           "auto_blacklist": AutoBlacklistPolicy}
 
 
@@ -389,6 +430,7 @@ def explain(name: str, *args, **kwargs) -> dict:
         return {"op": name, "choice": "numpy", "reason": "no MXNet implementation"}
     arrays = arrays_of(op, args)
     device = result_device(arrays)
+    backend = device_backend(device)
     return {"op": name, "policy": get_policy().name,
             "choice": get_policy().choose(op, arrays, device),
-            "estimated_us": estimate(op, arrays, device)}
+            "estimated_us": estimate(op, arrays, device, backend)}
