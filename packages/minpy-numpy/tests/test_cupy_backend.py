@@ -246,3 +246,9 @@ def test_operator_page_has_the_cupy_column(tmp_path):
     text = (tmp_path / "ops.rst").read_text()
     assert "   * - ``numpy.add``\n     - MXNet\n     - CuPy" in text
     assert f"**{counts['cupy']}** functions have one" in text
+
+
+def test_seed_reaches_cupy_once_loaded(fake_gpu):
+    fake.CALLS.clear()
+    np.random.seed(3)
+    assert "random.seed" in fake.CALLS

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as _np
 
 from minpy.core import Array as _Array
-from minpy.core import _mxnet
+from minpy.core import _cupy, _mxnet
 
 from . import _random_ops  # noqa: F401  (registers the table entries)
 from ._namespace import complete_namespace
@@ -19,11 +19,15 @@ complete_namespace(globals(), _np.random, prefix="random.")
 
 
 def seed(seed=None):
-    """Seed NumPy's global generator and MXNet's generators (all devices)."""
+    """Seed NumPy's global generator, MXNet's generators (all devices) and, once CuPy
+    serves a GPU here, CuPy's."""
     _np.random.seed(seed)
     mx = _mxnet.load()
     if mx is not None and seed is not None:
         mx.random.seed(int(seed) % (2 ** 31))
+    cp = _cupy._module  # only when already loaded: seeding never imports CuPy
+    if cp is not None:
+        cp.random.seed(seed)
 
 
 def shuffle(x):
