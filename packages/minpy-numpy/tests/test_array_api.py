@@ -151,3 +151,15 @@ def test_array_api_strict_style_smoke():
     assert xp.permute_dims(x, (1, 0)).shape == (2, 2)
     assert xp.sort(xp.reshape(x, (-1,)), descending=True).asnumpy().tolist() == [4, 3, 2, 1]
     assert xp.zeros(2, device=x.device, dtype=xp.float32).dtype == numpy.float32
+
+
+def test_grad_of_descending_sort():
+    autograd = pytest.importorskip("minpy.autograd", reason="minpy-autograd not installed")
+    w = mp.arange(3.0)
+    g = autograd.grad(lambda x: mp.sum(mp.sort(x, descending=True) * w))(
+        mp.asarray([3.0, 1.0, 2.0]))
+    assert g.tolist() == [0.0, 2.0, 1.0]
+    g = autograd.grad(lambda x: mp.sum(mp.sort(x, axis=None, descending=True)
+                                       * mp.arange(4.0)))(mp.asarray([[3.0, 1.0],
+                                                                     [2.0, 5.0]]))
+    assert g.tolist() == [[1.0, 3.0], [2.0, 0.0]]

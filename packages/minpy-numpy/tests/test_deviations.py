@@ -76,3 +76,34 @@ def test_traced_value_into_untraced_array():
 
     with pytest.raises(TypeError, match="traced"):
         grad(f)(np.array(1.0))
+
+
+def test_dlpack_export_is_read_only():
+    x = np.arange(3.0)
+    y = numpy.from_dlpack(x)
+    assert numpy.shares_memory(y, numpy.asarray(x)) and not y.flags.writeable
+    with pytest.raises(ValueError):
+        y[0] = 1.0
+    z = numpy.from_dlpack(x, copy=True)
+    z[0] = 7.0
+    assert x.tolist() == [0.0, 1.0, 2.0]
+    x[1] = 5.0  # the Array's own writes reach the shared memory, as NumPy's
+    assert y.tolist() == [0.0, 5.0, 2.0]
+
+
+def test_sort_descending_puts_nan_first():
+    a = numpy.array([1.0, numpy.nan, 3.0, 1.0])
+    out = np.sort(np.asarray(a), descending=True).asnumpy()
+    numpy.testing.assert_array_equal(out, [numpy.nan, 3.0, 1.0, 1.0])
+    numpy.testing.assert_array_equal(out, numpy.sort(a)[::-1])
+    assert np.argsort(np.asarray(a), descending=True).tolist() == [1, 2, 0, 3]
+
+
+def test_dlpack_import_writes_copy_first():
+    t = numpy.arange(3.0)
+    x = np.from_dlpack(t)
+    assert numpy.shares_memory(x._host_value(), t)
+    t[0] = 4.0  # the producer's write is seen
+    assert float(x[0]) == 4.0
+    x[1] = 9.0  # the Array's is not seen by the producer
+    assert t.tolist() == [4.0, 1.0, 2.0] and x.tolist() == [4.0, 9.0, 2.0]

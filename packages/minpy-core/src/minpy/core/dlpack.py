@@ -44,8 +44,20 @@ def export(a, **kwargs):
         return a._cp.__dlpack__(**kwargs)
     if a._device.is_gpu and a._host is None and _current(a, "mxnet"):
         return a._mx.to_dlpack_for_read()  # MXNet 1.9.1: a legacy capsule
-    host = a._host_value(share=True)
-    return host.__dlpack__(**{k: v for k, v in kwargs.items() if v is not None})
+    # Pinned: the exported memory stays the Array's buffer, so the Array's later writes
+    # go into it in place (seen by the consumer, as NumPy's sharing) and make its cached
+    # device forms stale.
+    host = a._pinned_host()
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    version = kwargs.get("max_version")
+    if version is not None and tuple(version) >= (1, 0) and host.flags.writeable:
+        # Read-only where DLPack 1.0 can say so (NumPy's from_dlpack asks for it): a
+        # consumer's write would change the host form behind a cached MXNet or CuPy
+        # form (as numpy.asarray(x) is read-only). Legacy consumers (MXNet 1.9.1)
+        # cannot be told; see the deviations page.
+        host = host.view()
+        host.flags.writeable = False
+    return host.__dlpack__(**kwargs)
 
 
 def _mx_types():

@@ -91,18 +91,27 @@ def _take_along_axis(ans, arr, indices, axis=None):
     return vjp
 
 
+def _sort_perm(host, axis, descending):
+    """The permutation ``sort`` applied along ``axis`` (``descending=``: the array API's,
+    largest first, ties in order)."""
+    if not descending:
+        return _onp.argsort(host, axis=axis, kind="stable")
+    flipped = _onp.argsort(_onp.flip(host, axis), axis=axis, kind="stable")
+    return host.shape[axis] - 1 - _onp.flip(flipped, axis)
+
+
 @rule("sort")
-def _sort(ans, a, axis=-1, kind=None, order=None):
+def _sort(ans, a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     shape = shape_of(a)
     host = _value(a)
     if axis is None:
-        perm = _onp.argsort(host, axis=None, kind="stable")
+        perm = _sort_perm(host.ravel(), 0, descending)
 
         def vjp_flat(g):
             return np.reshape(index_add(np.zeros((host.size,), g.dtype), (perm,), g), shape)
         return vjp_flat
     ax = axis % len(shape)
-    perm = _onp.argsort(host, axis=ax, kind="stable")
+    perm = _sort_perm(host, ax, descending)
     key = _along_axis_key(perm, ax)
     return lambda g: _scatter(g, key, a)
 
