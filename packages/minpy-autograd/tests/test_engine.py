@@ -207,3 +207,74 @@ def test_gradient_leaves_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+# -- the backward pass running the built-in rules on NumPy arrays -----------------------
+def _mlp_like(w, b, x):
+    h = np.maximum(np.dot(x, w) + b, 0.0)
+    return np.sum(np.tanh(h) * h) + np.mean(np.stack([w, w * 2])) + np.sum(np.sin([b, b]))
+
+
+def test_numpy_mode_gradients_match_array_mode():
+    """A first-order pass under 'auto' (rules on NumPy arrays) and one under
+    'prefer_mxnet' (rules on Arrays, dispatched) agree, and return Arrays."""
+    rng = onp.random.default_rng(0)
+    args = (rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal((2, 3)))
+    g_auto = grad(_mlp_like, argnum=(0, 1))(*args)
+    with np.policy("prefer_mxnet"):
+        g_mx = grad(_mlp_like, argnum=(0, 1))(*args)
+    with np.policy("only_numpy"):
+        g_np = grad(_mlp_like, argnum=(0, 1))(*args)
+    for a, b, c in zip(g_auto, g_mx, g_np):
+        assert type(a) is Array and type(c) is Array
+        assert onp.allclose(val(a), val(b), rtol=1e-5) and onp.allclose(val(a), val(c))
+
+
+def test_numpy_mode_is_off_for_custom_rules_and_other_threads():
+    """A rule given with defvjp gets Arrays, and the namespace dispatches as usual for
+    it; another thread calling minpy.numpy during the pass gets Arrays."""
+    import threading
+
+    from minpy.autograd import defvjp, primitive
+    seen = []
+
+    @primitive
+    def twice(x):
+        return x * 2.0
+
+    def twice_rule(ans, x):
+        def vjp(g):
+            seen.append((type(g), type(x), type(np.cos(x))))
+            out = []
+            t = threading.Thread(target=lambda: out.append(type(np.sin(x))))
+            t.start()
+            t.join()
+            seen.append(out[0])
+            return g * 2.0
+        return vjp
+    defvjp(twice, twice_rule)
+    x = np.array([0.5, 1.0])
+    assert onp.allclose(val(grad(lambda x: np.sum(np.sin(twice(np.cos(x)))))(x)),
+                        -2 * onp.cos(2 * onp.cos([0.5, 1.0])) * onp.sin([0.5, 1.0]))
+    assert seen == [(Array, Array, Array), Array]
+    # and the namespace is itself again after the pass
+    assert type(np.sin(x)) is Array
+
+
+def test_numpy_mode_off_in_higher_order_and_after_errors(monkeypatch):
+    """Second derivatives are recorded (the inner pass runs on Arrays), and a built-in
+    rule that raises leaves the namespace dispatching."""
+    from minpy.autograd import tracer
+    d2 = grad(grad(lambda x: np.sin(x) * x))(0.3)
+    assert abs(d2 - (2 * onp.cos(0.3) - 0.3 * onp.sin(0.3))) < 1e-12
+
+    def failing(ans, x):
+        def vjp(g):
+            assert type(g) is onp.ndarray and type(np.cos(x)) is onp.ndarray
+            raise ValueError("planted")
+        return vjp
+    monkeypatch.setitem(tracer.VJPS, "tanh", {0: failing})
+    monkeypatch.setattr(tracer, "NUMPY_RULES", tracer.NUMPY_RULES | {failing})
+    with pytest.raises(ValueError, match="planted"):
+        grad(lambda x: np.sum(np.tanh(x)))(np.ones(2))
+    assert type(np.cos(np.ones(2))) is Array

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import dis
 import sys
+from threading import get_ident
 
 import numpy as _onp
 
 from minpy.core import Array
+from minpy.core.convert import wrap
 from minpy.core.operators import ArrayMethods, lookup
-from minpy.core.tracing import Box, is_live, unbox_all, unbox_dead
+from minpy.core.tracing import Box, is_live, tracing_active, unbox_all, unbox_dead
 from minpy.core.tracing import primitive as _core_primitive
 
 __all__ = ["Node", "ArrayBox", "VJPS", "SEQUENCE_OPS", "defvjp", "primitive", "stop_gradient",
@@ -41,6 +43,12 @@ __all__ = ["Node", "ArrayBox", "VJPS", "SEQUENCE_OPS", "defvjp", "primitive", "s
 
 #: primitive_name -> {argnum: maker}
 VJPS: dict = {}
+
+#: The built-in rules (makers; filled by :mod:`minpy.autograd.rules`). They use only
+#: ``minpy.numpy`` functions that NumPy has too, so a first-order backward pass on
+#: host-resident values runs them on NumPy arrays, without dispatch (see
+#: :func:`_numpy_values`). Other rules (``defvjp``) always get Arrays.
+NUMPY_RULES: set = set()
 
 #: ``minpy.numpy`` ops whose argument *is* a sequence of arrays (``concatenate``): their
 #: rules take the list and return one gradient per element. Any other ``minpy.numpy`` op
@@ -392,14 +400,14 @@ def _zeros_of(value):
     return lookup("zeros")(value.shape, value.dtype)
 
 
-def _node_vjps(node, g):
-    """The cotangents of ``node``'s boxed arguments (aligned with ``node.parents``)."""
+def _node_vjps(node, g, ans, args, kwargs):
+    """The cotangents of ``node``'s boxed arguments (aligned with ``node.parents``), from
+    its values ``ans, args, kwargs`` (the node's own, or their host forms)."""
     if type(g) is _MultiCT:
         g = type(node.ans)(*[g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans)]
                            ) if hasattr(node.ans, "_fields") else type(node.ans)(
             g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans))
     rule = VJPS.get(node.fun.primitive_name)
-    args, kwargs, ans = node.args, node.kwargs, node.ans
     out = []
     lists = None
     for path in node.paths:
@@ -414,24 +422,126 @@ def _node_vjps(node, g):
                 lists = {}
             grads = lists.get(i)
             if grads is None:
-                grads = lists[i] = _list_vjp(node, rule, i, g)
+                grads = lists[i] = _list_vjp(node, rule, i, g, ans, args, kwargs)
             for j in path[1:]:
                 grads = grads[j]
             out.append(grads)
     return out
 
 
-def _list_vjp(node, rule, i, g):
+def _list_vjp(node, rule, i, g, ans, args, kwargs):
     """The gradients of the elements of list argument ``i`` of ``node`` (indexable by
     element): the rule's own list for :data:`SEQUENCE_OPS` and custom primitives, else
     the gradient of the stacked sequence (see :data:`SEQUENCE_OPS`)."""
     maker = rule.get(i) if rule is not None else None
     if maker is None:
         raise _missing_rule(node, i)
-    fun, args = node.fun, node.args
+    fun = node.fun
     if hasattr(fun, "op") and fun.primitive_name not in SEQUENCE_OPS:
-        args = args[:i] + (lookup("array")(args[i]),) + args[i + 1:]
-    return maker(node.ans, *args, **node.kwargs)(g)
+        args = (*args[:i], lookup("array")(args[i]), *args[i + 1:])
+    return maker(ans, *args, **kwargs)(g)
+
+
+# -- running the built-in rules on NumPy arrays ------------------------------------------
+def _numpy_mode():
+    """This thread's id when the rules of this backward pass may run on NumPy arrays:
+    nothing records it (no trace open: a first-order gradient), the policy runs NumPy
+    on host-resident CPU arrays anyway, and no op statistics are being collected.
+    Else 0."""
+    global _dispatch, _host_args_on_cpu, _host_kwargs
+    if tracing_active():
+        return 0
+    if _dispatch is None:  # bound on first use: minpy.numpy imports after this module
+        from minpy.numpy import _dispatch
+        from minpy.numpy._dispatch import _host_args_on_cpu, _host_kwargs
+    policy = _dispatch._policy  # (minpy.numpy.policy is the function of that name)
+    if not policy.get_policy().host_fast or policy._recorder.active:
+        return 0
+    return get_ident()
+
+
+_dispatch = _host_args_on_cpu = _host_kwargs = None
+
+
+def _numpy_values(node, g):
+    """``(ans, args, kwargs, g)`` of ``node`` with its Arrays as their NumPy host forms
+    (handed out as shared), or ``None`` when a value is not host-resident on a CPU or
+    is structured (a named tuple): the rule then gets the Arrays themselves. Runs once
+    per node of such a pass: the common shapes (Arrays, scalars) are handled inline."""
+    ans = node.ans
+    t = type(ans)
+    if t is Array:
+        host = ans._host
+        if host is None or ans._device.kind != "cpu":
+            return None
+        ans._shared = True
+        ans = host
+    elif t is tuple or t is list:
+        hosts = _host_args_on_cpu(ans)[0]
+        if hosts is None:
+            return None
+        ans = t(hosts)
+    elif not isinstance(ans, (_onp.ndarray, _onp.generic, float, complex)):
+        return None
+    args = []
+    for a in node.args:
+        t = type(a)
+        if t is Array:
+            host = a._host
+            if host is None or a._device.kind != "cpu":
+                return None
+            a._shared = True
+            args.append(host)
+        elif t is list or t is tuple:
+            hosts = _host_args_on_cpu((a,))[0]
+            if hosts is None:
+                return None
+            args.append(hosts[0])
+        elif isinstance(a, (Array, Box)):
+            return None
+        else:
+            args.append(a)
+    t = type(g)
+    if t is Array:
+        host = g._host
+        if host is None or g._device.kind != "cpu":
+            return None
+        g._shared = True
+        g = host
+    elif t is _MultiCT:
+        if not all(isinstance(v, _onp.ndarray) for v in g.values()):
+            return None
+    kwargs = node.kwargs
+    return ans, args, (_host_kwargs(kwargs) if kwargs else kwargs), g
+
+
+def _array_vjps(node, g, mode):
+    """:func:`_node_vjps` on the node's own values, with the namespace dispatching as
+    usual (a custom rule, or values that are not host forms) inside a pass that runs
+    the built-in rules on NumPy arrays (``mode``, the thread id; 0 outside one)."""
+    if not mode:
+        return _node_vjps(node, g, node.ans, node.args, node.kwargs)
+    _dispatch.numpy_mode = 0
+    try:
+        if type(g) is _MultiCT:
+            for k, v in g.items():
+                g[k] = wrap(v)
+        else:
+            g = wrap(g)
+        return _node_vjps(node, g, node.ans, node.args, node.kwargs)
+    finally:
+        _dispatch.numpy_mode = mode
+
+
+def _builtin_rules(node):
+    """Whether every rule ``node`` needs is built in (see :data:`NUMPY_RULES`)."""
+    rule = VJPS.get(node.fun.primitive_name)
+    if rule is None:
+        return False
+    for path in node.paths:
+        if rule.get(path if type(path) is int else path[0]) not in NUMPY_RULES:
+            return False
+    return True
 
 
 def backward(root, g, free=False):
@@ -462,6 +572,19 @@ def backward_many(roots, free=False):
                 pending[p] = c + 1
     leaves = {}
     ready = [node for node in cts if node not in pending]
+    mode = _numpy_mode()
+    if not mode:
+        return _backward_loop(ready, cts, pending, leaves, free, 0)
+    before = _dispatch.numpy_mode
+    _dispatch.numpy_mode = mode
+    try:
+        return _backward_loop(ready, cts, pending, leaves, free, mode)
+    finally:
+        _dispatch.numpy_mode = before
+
+
+def _backward_loop(ready, cts, pending, leaves, free, mode):
+    """The reverse sweep of :func:`backward_many` (``mode``: see :func:`_array_vjps`)."""
     while ready:
         node = ready.pop()
         g = cts.pop(node, None)
@@ -486,13 +609,23 @@ def backward_many(roots, free=False):
                     maker = rule.get(paths[0]) if rule is not None else None
                     if maker is None:
                         raise _missing_rule(node, paths[0])
-                    pg = maker(node.ans, *node.args, **node.kwargs)(g)
+                    if mode and maker in NUMPY_RULES and (
+                            vals := _numpy_values(node, g)) is not None:
+                        ans, args, kwargs, g = vals
+                        pg = maker(ans, *args, **kwargs)(g)
+                    elif mode:
+                        pg = _array_vjps(node, g, mode)[0]
+                    else:
+                        pg = maker(node.ans, *node.args, **node.kwargs)(g)
                     if pg is not None:
                         p = parents[0]
                         old = cts.get(p)
                         cts[p] = pg if old is None else _add(old, pg)
                 else:
-                    for p, pg in zip(parents, _node_vjps(node, g)):
+                    vals = _numpy_values(node, g) if mode and _builtin_rules(node) else None
+                    pgs = (_node_vjps(node, vals[3], *vals[:3]) if vals is not None
+                           else _array_vjps(node, g, mode))
+                    for p, pg in zip(parents, pgs):
                         if pg is not None:
                             old = cts.get(p)
                             cts[p] = pg if old is None else _add(old, pg)

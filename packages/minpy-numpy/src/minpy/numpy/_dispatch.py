@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import sys
 import time
+from threading import get_ident
 
 import numpy as np
 
@@ -412,6 +413,23 @@ def _numpy_args(args):
     return args
 
 
+#: The thread ident of a backward pass running minpy.autograd's built-in rules on NumPy
+#: arrays (0: none; see ``minpy.autograd.tracer._numpy_values``). In that thread, while
+#: it is set, the namespace's functions are NumPy's own on host forms: NumPy results, no
+#: policy, no Arrays (the rules' values are host arrays, so dispatch has nothing to
+#: decide). Every other thread, and that one outside the pass, dispatches as usual.
+numpy_mode = 0
+
+
+def _numpy_args(args):
+    """``args`` with its Arrays (at any depth of lists) as host forms (``args`` itself,
+    when it holds none)."""
+    for a in args:
+        if isinstance(a, Array) or type(a) is list or type(a) is tuple:
+            return to_host(args)
+    return args
+
+
 def _host_args_on_cpu(args):
     """``(host forms of args, result device)`` when the current device is a CPU and every
     Array among ``args`` (and inside list/tuple args) has its host form on a CPU device;
@@ -617,6 +635,8 @@ def make_function(op):
             boxes = _tracing._find_boxes(args)
             if boxes and not kwargs:  # recorded: the primitive's work without its frame
                 return _tracing._call_traced(traced, untraced, boxes, args, kwargs)
+        elif numpy_mode and numpy_mode == get_ident():  # see ``numpy_mode``
+            return numpy_fn(*_numpy_args(args), **(_host_kwargs(kwargs) if kwargs else kwargs))
         elif not kwargs and len(args) <= out_pos:
             pol = get_policy()
             if pol.host_fast and not _policy._recorder.active:

@@ -8,6 +8,7 @@ array for the rule and gives each element its slice of the gradient
 sequence itself).
 """
 
+from ..tracer import NUMPY_RULES as _NUMPY_RULES
 from ..tracer import SEQUENCE_OPS  # noqa: F401  (re-exported: its home was here)
 from ..tracer import VJPS as _VJPS
 from . import (  # noqa: F401
@@ -23,6 +24,8 @@ from . import (  # noqa: F401
     shape,
     stats,
 )
+
+_NUMPY_RULES.update(m for _rules in _VJPS.values() for m in _rules.values())
 
 #: The names of the primitives that have built-in gradient rules.
 BUILTIN = frozenset(_VJPS)
