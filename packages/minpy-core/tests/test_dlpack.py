@@ -86,3 +86,25 @@ def test_torch_both_ways():
     assert t.tolist() == [1.0, 2.0]
     back = from_dlpack(torch.arange(3.0))
     numpy.testing.assert_array_equal(back.asnumpy(), [0.0, 1.0, 2.0])
+
+
+def test_jax_both_ways():
+    jnp = pytest.importorskip("jax.numpy", reason="JAX is not installed here")
+    x = _host_array([0.0, 1.0, 2.0])
+    numpy.testing.assert_array_equal(numpy.asarray(jnp.from_dlpack(x)), [0.0, 1.0, 2.0])
+    back = from_dlpack(jnp.arange(3, dtype=jnp.int32))
+    assert back.dtype == numpy.int32 and back.tolist() == [0, 1, 2]
+
+
+def test_write_after_export_reaches_every_form(mx):
+    """Export pins the host buffer: the Array's later write goes into it and its cached
+    MXNet form is made again, never read stale."""
+    import minpy.numpy as mp
+    x = mp.ones(3)
+    with mp.policy("only_mxnet"):
+        assert float(mp.sum(x)) == 3.0  # x now caches an MXNet form
+    y = numpy.from_dlpack(x)
+    x[0] = 5.0
+    assert y.tolist() == [5.0, 1.0, 1.0]
+    with mp.policy("only_mxnet"):
+        assert float(mp.sum(x)) == 7.0
