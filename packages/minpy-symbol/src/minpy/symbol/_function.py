@@ -36,14 +36,16 @@ from __future__ import annotations
 import collections.abc
 import importlib
 import numbers
+import threading
 import time
+from collections import OrderedDict
 
 import numpy as _onp
 
 from minpy.core import _mxnet, tracing
 from minpy.core.array import Array
 from minpy.core.device import current_device
-from minpy.core.dtypes import get_default_float_dtype
+from minpy.core.dtypes import get_default_float_dtype, mx_holdable
 from minpy.core.tracing import Box
 
 __all__ = ["Function", "SymbolShapeError", "SymbolArgumentError"]
@@ -58,6 +60,14 @@ PARAM_SUFFIXES = ("_weight", "_bias", "_gamma", "_beta", "_parameters", "_alpha"
 
 _FLOAT = frozenset("f")
 
+#: Bindings (one per argument shapes, dtypes and device) a Function keeps by default:
+#: a training loop with a few batch sizes hits them all; one that varies the batch size
+#: without end drops the least recently used (``Function(..., cache_size=n)``).
+DEFAULT_CACHE_SIZE = 64
+
+_SUPPORTED = ("MXNet's kernels run float32 and float64 (float16 on GPUs only); integer "
+              "and bool arguments only where the graph's operators take them")
+
 
 class SymbolArgumentError(TypeError):
     """A Function was called with a missing, unknown or repeated argument."""
@@ -65,6 +75,16 @@ class SymbolArgumentError(TypeError):
 
 class SymbolShapeError(ValueError):
     """Shapes that contradict the Function's ``input_shapes`` or each other."""
+
+
+def _kernel_reason(exc):
+    """The kernel's own words from an MXNetError (``FP16 gemm on cpu not implemented!``)
+    as `` (...)``, without C++ tracebacks or ``Check failed`` assertions."""
+    for line in str(exc).splitlines():
+        text = line.split("Error:")[-1].strip() if "Error:" in line else ""
+        if text and "Check failed" not in text and not text.startswith("["):
+            return f" ({text[:200]})"
+    return ""
 
 
 def _fmt_shape(shape):
@@ -131,6 +151,10 @@ class Function:
         Which arguments are data rather than parameters (default: the keys of
         ``input_shapes``, else every argument whose name does not end in an MXNet
         parameter suffix such as ``_weight`` or ``_bias``).
+    cache_size : int, optional
+        How many bindings (one per argument shapes, dtypes and device) to keep, least
+        recently used dropped first with their MXNet memory (default
+        :data:`DEFAULT_CACHE_SIZE`, 64).
 
     Notes
     -----
@@ -141,7 +165,7 @@ class Function:
     """
 
     def __init__(self, symbol, input_shapes=None, name=None, train=True, dtype=None,
-                 data_names=None, is_train=None):
+                 data_names=None, is_train=None, cache_size=None):
         if is_train is not None:  # the original MinPy's keyword
             train = is_train
         mx = _mxnet.require()
@@ -163,7 +187,15 @@ class Function:
         self.is_train = bool(train)
         # Whether the mode matters to this graph (else calls skip switching it).
         self._mode_sensitive = bool(self._aux_names) or _has_mode_ops(symbol)
-        self._cache: dict = {}
+        # Bindings per signature, least recently used first; past ``cache_size`` the
+        # oldest is dropped (its CachedOp and buffers, so MXNet frees their memory).
+        self._cache: OrderedDict = OrderedDict()
+        self.cache_size = DEFAULT_CACHE_SIZE if cache_size is None else int(cache_size)
+        if self.cache_size < 1:
+            raise ValueError(f"cache_size must be at least 1, not {cache_size!r}")
+        # One call of the graph at a time: the bindings, their CachedOps and gradient
+        # buffers are shared by every thread calling this Function.
+        self._lock = threading.RLock()
         self._last_key = None
         self._last_bound = None
         self.bind_count = 0
@@ -317,7 +349,19 @@ class Function:
         return [given[n] for n in names]
 
     def _run(self, vals, state):
-        """The primitive's body: ``vals`` unboxed, in argument order."""
+        """The primitive's body: ``vals`` unboxed, in argument order (serialised: see
+        ``_lock``)."""
+        with self._lock:
+            return self._run_locked(vals, state)
+
+    def _check_dtype(self, i, dtype):
+        dtype = _onp.dtype(dtype)
+        if dtype.kind not in "biuf" or not mx_holdable(dtype):
+            raise TypeError(
+                f"{self.name}: argument {self._args[i]!r} has dtype {dtype}, which MXNet "
+                f"cannot hold; {_SUPPORTED}")
+
+    def _run_locked(self, vals, state):
         mx = self._mx
         dev = current_device()
         ctx = dev.mx_context
@@ -326,11 +370,14 @@ class Function:
         scalars = None
         for i, v in enumerate(vals):
             if type(v) is Array:
+                if not mx_holdable(v.dtype) or v.dtype.kind not in "biuf":
+                    self._check_dtype(i, v.dtype)
                 m = v._mx_value()
                 if v._device != dev:
                     m = m.as_in_context(ctx)
                 key.append((v.shape, v.dtype))
             elif isinstance(v, _onp.ndarray) or isinstance(v, Array):
+                self._check_dtype(i, v.dtype)
                 if isinstance(v, Array):
                     m = v._mx_value().as_in_context(ctx)
                 else:
@@ -359,6 +406,8 @@ class Function:
             bound = self._cache.get(key)
             if bound is None:
                 bound = self._bind(key[0], dev)
+            else:
+                self._cache.move_to_end(key)
             self._last_key = key
             self._last_bound = bound
         casts = bound.casts
@@ -370,12 +419,26 @@ class Function:
         if self.is_train and bound.template is not None and self._aux_names:
             return self._run_train_update(bound, mxvals, dev)
         inputs = self._feed(bound, mxvals)
-        if self.is_train and self._mode_sensitive:
-            with mx.autograd.train_mode():
+        try:
+            if self.is_train and self._mode_sensitive:
+                with mx.autograd.train_mode():
+                    out = bound.op(*inputs)
+            else:
                 out = bound.op(*inputs)
-        else:
-            out = bound.op(*inputs)
+        except Exception as exc:
+            raise self._kernel_error(exc, bound) from None
         return self._wrap(out, bound, dev)
+
+    def _kernel_error(self, exc, bound):
+        """A TypeError naming the arguments when MXNet's kernels lack their dtypes (its
+        C++ message, e.g. ``FP16 gemm on cpu not implemented!``, says which kernel);
+        else ``exc`` unchanged."""
+        odd = {n: str(d) for n, d in zip(self._args, bound.arg_dtypes)
+               if d not in (_onp.dtype("float32"), _onp.dtype("float64"))}
+        if not odd or not type(exc).__name__ == "MXNetError":
+            return exc
+        return TypeError(f"{self.name}: MXNet cannot run this graph on the dtypes of "
+                         f"{odd}{_kernel_reason(exc)}; {_SUPPORTED}")
 
     def _feed(self, bound, mxvals):
         if bound.template is None:
@@ -410,7 +473,10 @@ class Function:
 
     def _run_traced(self, bound, mxvals, state, vals):
         dev = bound.device
-        out, heads, variables = self._record(bound, mxvals)
+        try:
+            out, heads, variables = self._record(bound, mxvals)
+        except Exception as exc:
+            raise self._kernel_error(exc, bound) from None
         state.fn = self
         state.bound = bound
         state.variables = variables
@@ -491,6 +557,11 @@ class Function:
             aux = self._ensure_aux(b)
             b.template = [aux.get(n) for n in self._inputs]
         self._cache[b.key] = b
+        while len(self._cache) > self.cache_size:
+            _, old = self._cache.popitem(last=False)
+            # Drop what holds MXNet memory (the CachedOp's handle and buffers); a call
+            # recorded on it keeps its own references until its gradient is taken.
+            old.op = old.grad_bufs = old.template = None
         self.bind_count += 1
         self._last_key, self._last_bound = b.key, b
         return b

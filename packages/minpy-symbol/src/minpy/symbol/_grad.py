@@ -106,7 +106,12 @@ def _gradients(state, g):
     if state.aux is not None and state.runs:
         # MXNet updates moving statistics in backward: only the first run may.
         saved = [a.copy() for a in state.aux]
-    grads = _autograd_grad(mx, heads, state.variables, head_grads, state.is_train)
+    with fn._lock:  # the binding's buffers are shared with other threads' calls
+        grads = _autograd_grad(mx, heads, state.variables, head_grads, state.is_train)
+    if all(0 in shape for shape in bound.out_shapes):
+        # Empty outputs (a zero-size batch): nothing depends on the arguments, but
+        # MXNet's kernels leave the gradient buffers unwritten (uninitialised memory).
+        grads = [mx.np.zeros(v.shape, dtype=v.dtype, ctx=ctx) for v in state.variables]
     if saved is not None:
         for a, s in zip(state.aux, saved):
             a[...] = s
