@@ -17,6 +17,7 @@ The function is a primitive (:func:`minpy.core.primitive`), so tracers see it.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import time
 from threading import get_ident
@@ -732,10 +733,13 @@ def _docstring(op):
     doc = getattr(ref, "__doc__", None)
     if not doc:
         return note
-    # The note takes the docstring's own indentation, so help() dedents both alike.
-    lines = [ln for ln in doc.splitlines()[1:] if ln.strip()]
-    indent = min((len(ln) - len(ln.lstrip()) for ln in lines), default=0)
-    return f"{doc.rstrip()}\n\n{' ' * indent}{note}\n"
+    # The note takes the indentation of the docstring's body, so help() dedents both
+    # alike (read off its first indented line: scanning every line cost ~50 us each).
+    body = _INDENT.search(doc)
+    return f"{doc.rstrip()}\n\n{body.group(1) if body else ''}{note}\n"
+
+
+_INDENT = re.compile(r"\n([ \t]+)\S")
 
 
 def _attach_ufunc_methods(fn, ufunc):
