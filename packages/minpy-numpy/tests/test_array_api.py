@@ -163,3 +163,55 @@ def test_grad_of_descending_sort():
                                        * mp.arange(4.0)))(mp.asarray([[3.0, 1.0],
                                                                      [2.0, 5.0]]))
     assert g.tolist() == [[1.0, 3.0], [2.0, 0.0]]
+
+
+# The 2024.12 standard's names (https://data-apis.org/array-api/2024.12/API_specification/)
+_STANDARD = """
+arange asarray empty empty_like eye from_dlpack full full_like linspace meshgrid ones
+ones_like tril triu zeros zeros_like astype can_cast finfo iinfo isdtype result_type abs
+acos acosh add asin asinh atan atan2 atanh bitwise_and bitwise_left_shift bitwise_invert
+bitwise_or bitwise_right_shift bitwise_xor ceil clip conj copysign cos cosh divide equal
+exp expm1 floor floor_divide greater greater_equal hypot imag isfinite isinf isnan less
+less_equal log log1p log2 log10 logaddexp logical_and logical_not logical_or logical_xor
+maximum minimum multiply negative nextafter not_equal positive pow real reciprocal
+remainder round sign signbit sin sinh square sqrt subtract tan tanh trunc take
+take_along_axis matmul matrix_transpose tensordot vecdot broadcast_arrays broadcast_to
+concat expand_dims flip moveaxis permute_dims repeat reshape roll squeeze stack tile
+unstack argmax argmin count_nonzero nonzero searchsorted where unique_all unique_counts
+unique_inverse unique_values argsort sort cumulative_prod cumulative_sum max mean min prod
+std sum var all any diff""".split()
+_LINALG = """cholesky cross det diagonal eigh eigvalsh inv matmul matrix_norm matrix_power
+matrix_rank matrix_transpose outer pinv qr slogdet solve svd svdvals tensordot trace vecdot
+vector_norm""".split()
+_FFT = """fft ifft fftn ifftn rfft irfft rfftn irfftn hfft ihfft fftfreq rfftfreq fftshift
+ifftshift""".split()
+_DTYPES = """bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float32 float64 complex64
+complex128""".split()
+
+
+def test_every_standard_name_resolves():
+    missing = [n for n in _STANDARD if not callable(getattr(mp, n, None))]
+    missing += ["linalg." + n for n in _LINALG if not callable(getattr(mp.linalg, n, None))]
+    missing += ["fft." + n for n in _FFT if not callable(getattr(mp.fft, n, None))]
+    missing += [n for n in _DTYPES if getattr(mp, n, None) is None]
+    missing += [n for n in ("e", "inf", "nan", "newaxis", "pi") if not hasattr(mp, n)]
+    assert missing == []
+    for n in _DTYPES:
+        assert numpy.dtype(getattr(mp, n)) == numpy.dtype(n)
+
+
+def test_standard_calls_give_arrays():
+    x = mp.asarray([[3.0, 1.0], [1.0, 4.0]])
+    assert mp.isdtype(mp.float32, "real floating") is True
+    assert mp.unique_values(x).tolist() == [1.0, 3.0, 4.0]
+    counts = mp.unique_counts(x)
+    assert isinstance(counts.counts, Array) and counts.counts.tolist() == [2, 1, 1]
+    assert mp.cumulative_sum(mp.asarray([1, 2, 3]), include_initial=True).tolist() == [
+        0, 1, 3, 6]
+    numpy.testing.assert_allclose(float(mp.linalg.matrix_norm(x)), numpy.sqrt(27.0))
+    assert isinstance(mp.linalg.svdvals(x), Array)
+    assert [u.tolist() for u in mp.unstack(x)] == [[3.0, 1.0], [1.0, 4.0]]
+    assert float(mp.std(x, correction=1)) == pytest.approx(numpy.std(
+        x.asnumpy(), ddof=1))
+    assert mp.matrix_transpose(x).tolist() == [[3.0, 1.0], [1.0, 4.0]]
+    assert float(mp.vecdot(x, x)[0]) == 10.0
