@@ -9,7 +9,7 @@ pytest itself prints only the number of skipped tests, or with ``-rs`` one line 
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 REPORT_DIR = Path(__file__).resolve().parent.parent / "build" / "test-reports"
@@ -33,6 +33,25 @@ def _reason(report) -> str:
     return text or "(no reason given)"
 
 
+def _grouped(reasons: Counter) -> list:
+    """(count, text) per line: reasons that differ only in their first word (``fmax has
+    no MXNet kernel: ...``, ``fmin has no ...``) share one line when 3 or more do."""
+    heads = defaultdict(list)
+    for reason in reasons:
+        head, _, tail = reason.partition(" ")
+        if tail:
+            heads[tail].append(head)
+    lines = Counter()
+    for reason, n in reasons.items():
+        head, _, tail = reason.partition(" ")
+        if tail and len(heads[tail]) >= 3:
+            names = sorted(heads[tail])
+            shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+            reason = f"{{{shown}}} ({len(names)} names) {tail}"
+        lines[reason] += n
+    return [(n, text) for text, n in lines.most_common()]
+
+
 def pytest_runtest_logreport(report):
     if report.skipped:
         _reasons[_reason(report)] += 1
@@ -47,10 +66,11 @@ def pytest_terminal_summary(terminalreporter):
     ranked = _reasons.most_common()
     path.write_text("".join(f"{n:7d}  {reason}\n" for reason, n in ranked))
     tr = terminalreporter
+    lines = _grouped(_reasons)
     tr.section(f"skipped: {sum(_reasons.values())} tests, {len(ranked)} reasons", sep="-")
-    for reason, n in ranked[:SHOWN]:
-        tr.write_line(f"{n:7d}  {reason[:160]}")
-    if len(ranked) > SHOWN:
-        rest = sum(n for _, n in ranked[SHOWN:])
-        tr.write_line(f"         ... {len(ranked) - SHOWN} more reasons ({rest} tests)")
+    for n, text in lines[:SHOWN]:
+        tr.write_line(f"{n:7d}  {text[:200]}")
+    if len(lines) > SHOWN:
+        rest = sum(n for n, _ in lines[SHOWN:])
+        tr.write_line(f"         ... {len(lines) - SHOWN} more lines ({rest} tests)")
     tr.write_line(f"         all reasons: {os.path.relpath(path)}")
