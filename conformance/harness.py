@@ -149,12 +149,20 @@ def has_mxnet_kernel(name):
     return op is not None and "mxnet" in op.impls
 
 
+from minpy.numpy._cupy_ops import cupy_holdable  # noqa: E402
+
+
 def to_minpy(x, device, resident):
     """NumPy arrays in ``x`` (nested in lists/tuples) as Arrays on ``device``; with
-    ``resident`` those MXNet can hold are moved to their MXNet form first."""
+    ``resident`` those the device's backend can hold are moved to its form first (the
+    MXNet form; the CuPy form on a GPU CuPy serves)."""
     if isinstance(x, np.ndarray):
         a = Array._from_host(x.copy(), device)
-        if resident and core.mx_holdable(x.dtype):
+        if resident and device.kind == "gpu" and device.backend == "cupy":
+            if cupy_holdable(x.dtype):
+                a._cp_value()
+                a._host = None
+        elif resident and core.mx_holdable(x.dtype):
             a._mx_value()
             a._host = None
         return a

@@ -181,7 +181,10 @@ def run(op, args, kwargs, arrays, device):
     for a in arrays:
         if 0 in a.shape:
             raise Rejected("zero-size array")
-    plan = _plan(op, args, kwargs, arrays)
+    try:
+        plan = _plan(op, args, kwargs, arrays)
+    except Exception as exc:  # the entry's dtype rule does not cover this call
+        raise Rejected(f"result dtype not derived ({type(exc).__name__})") from None
     if plan.rejected:
         raise Rejected(plan.rejected)
     cp = _cupy.require()
