@@ -262,3 +262,47 @@ def test_fork_after_parallel_mxnet_kernels_never_hangs():
         '__name__ == "__main__"', "True")], capture_output=True, text=True, timeout=120,
         env=dict(os.environ, OMP_NUM_THREADS="4"))
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-2000:]
+
+
+def test_npz_load_gives_arrays(tmp_path):
+    path = str(tmp_path / "a.npz")
+    np.savez(path, a=np.ones(2), b=np.arange(3))
+    with np.load(path) as data:
+        assert isinstance(data["a"], np.ndarray) and data["b"].tolist() == [0, 1, 2]
+        assert sorted(data) == ["a", "b"] and data.files == ["a", "b"]
+
+
+def test_mxnet_messages_read_like_numpys():
+    from minpy.core.errors import translate
+
+    class MXNetError(Exception):
+        pass
+    exc = translate(MXNetError(
+        "Traceback (most recent call last):\n  File \"x\", line 1\nMXNetError: [12:00:01] "
+        "../src/operator/tensor/la_op.cc:123: Check failed: (info) == (0): LAPACK potrf "
+        "failed: matrix not positive definite\nStack trace:\n  [bt] (0) libmxnet.so"),
+        "minpy.numpy.linalg.cholesky")
+    assert isinstance(exc, onp.linalg.LinAlgError)
+    assert "Check failed" not in str(exc) and ".cc:" not in str(exc)
+    exc = translate(MXNetError("MXNetError: [10:00:00] ../src/a.cc:5: Check failed: a == b: "
+                               "operands could not be broadcast together"), "minpy.numpy.add")
+    assert isinstance(exc, ValueError) and str(exc).endswith("could not be broadcast together")
+
+
+@needs_mxnet
+def test_linalg_error_under_a_threaded_engine():
+    """A user's MXNET_ENGINE_TYPE=ThreadedEnginePerDevice: the singular matrix still
+    raises LinAlgError at the call (MXNet's error would surface at a later read)."""
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import minpy.numpy as np
+        for pol in ("prefer_mxnet", "only_mxnet"):
+            with np.policy(pol):
+                try:
+                    np.linalg.inv(np.zeros((2, 2)))
+                except np.linalg.LinAlgError as exc:
+                    assert "Check failed" not in str(exc)
+                    print("LinAlgError")
+    """)], capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, MXNET_ENGINE_TYPE="ThreadedEnginePerDevice",
+                 OMP_NUM_THREADS="1"))
+    assert proc.stdout.split() == ["LinAlgError"] * 2, proc.stderr[-2000:]

@@ -20,6 +20,9 @@ except AttributeError:  # NumPy 1.23
 
 # (pattern in MXNet's message, NumPy's exception type), first match wins.
 _RULES = (
+    (re.compile(r"singular|not positive.definite|potrf|getrf|LAPACK|syevd|gesvd|"
+                r"factori[sz]ation|not invertible", re.I),
+     np.linalg.LinAlgError),
     (re.compile(r"could not be broadcast|broadcast.*shape|shape.*mismatch|"
                 r"Incompatible|inconsistent shape|shapes? .* not aligned", re.I | re.S),
      ValueError),
@@ -35,12 +38,26 @@ def is_mxnet_error(exc: BaseException) -> bool:
     return type(exc).__name__ == "MXNetError"
 
 
+# C++ detail NumPy users never see: log prefixes (``[12:00:00] src/op.cc:42: ``), stack
+# frames (``[bt] (0) ...``), assertion text (``Check failed: (a) == (b):``).
+_PREFIX = re.compile(r"^(\[[0-9:]+\]\s*)?(\S+\.(cc|h|cuh|cu):\d+:\s*)")
+_CHECK = re.compile(r"Check failed:\s*(\([^)]*\)|[^:])*:\s*")
+_ERROR_NAME = re.compile(r"^(\w+\.)*\w*Error:\s*")
+
+
 def _last_line(message: str) -> str:
-    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
-    for ln in reversed(lines):
-        if "Error" in ln or "Check failed" in ln:
-            return ln
-    return lines[-1] if lines else message
+    """The line of MXNet's message that says what went wrong, in plain words."""
+    lines = []
+    for ln in message.strip().splitlines():
+        ln = ln.strip()
+        if not ln or ln.startswith(("[bt]", "File ", "Traceback", "Stack trace")):
+            continue
+        ln = _PREFIX.sub("", _ERROR_NAME.sub("", ln))
+        ln = _CHECK.sub("", ln).strip()
+        if ln.startswith("Check failed") or not ln:
+            continue
+        lines.append(ln)
+    return lines[-1] if lines else "MXNet rejected the arguments"
 
 
 def translate(exc: BaseException, op_name: str) -> BaseException:

@@ -17,6 +17,7 @@ The function is a primitive (:func:`minpy.core.primitive`), so tracers see it.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import sys
 import time
@@ -238,6 +239,25 @@ def _note_failure(plan, arrays):
     failures[key] = failures.get(key, 0) + 1
 
 
+_ASYNC = []
+
+
+def _async_engine() -> bool:
+    """Whether MXNet runs a threaded (asynchronous) engine, which the user chose with
+    ``MXNET_ENGINE_TYPE`` (MinPy's own choice is the synchronous NaiveEngine)."""
+    if not _ASYNC:
+        _ASYNC.append(os.environ.get("MXNET_ENGINE_TYPE", "NaiveEngine") != "NaiveEngine")
+    return _ASYNC[0]
+
+
+def _wait(res):
+    if isinstance(res, (tuple, list)):
+        for r in res:
+            _wait(r)
+    elif hasattr(res, "wait_to_read"):
+        res.wait_to_read()
+
+
 def _run_mxnet(op, args, kwargs, arrays, device):
     if kwargs and not op.kwargs.issuperset(kwargs):
         raise Rejected(f"keyword arguments {sorted(set(kwargs) - op.kwargs)}")
@@ -278,6 +298,8 @@ def _run_mxnet(op, args, kwargs, arrays, device):
         kwargs = dict(kwargs, ctx=device.mx_context)
     try:
         res = fn(*margs, **kwargs)
+        if op.kind == "linalg" and _async_engine():
+            _wait(res)  # a singular matrix fails here, at the call, not at a later read
     except (Rejected, TransferError):
         raise
     except Exception:

@@ -8,6 +8,7 @@ constants are NumPy's own objects.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -54,6 +55,8 @@ def complete_namespace(module_globals: dict, numpy_module, prefix: str = "") -> 
                 f"(neither has {numpy_module.__name__})") from None
         if _is_function(obj):
             obj = make_fallback(prefix + name, obj)
+            if prefix + name == "load":
+                obj = _loading_arrays(obj)
         module_globals[name] = obj
         return obj
 
@@ -62,3 +65,52 @@ def complete_namespace(module_globals: dict, numpy_module, prefix: str = "") -> 
 
     module_globals["__getattr__"] = __getattr__
     module_globals["__dir__"] = __dir__
+
+
+class NpzArrays(Mapping):
+    """What ``minpy.numpy.load`` gives for an ``.npz`` file: NumPy's ``NpzFile`` whose
+    members come out as MinPy Arrays (read lazily, as NumPy reads them)."""
+
+    def __init__(self, npz):
+        self._npz = npz
+
+    def __getitem__(self, key):
+        from minpy.core.convert import wrap
+        return wrap(self._npz[key])
+
+    def __iter__(self):
+        return iter(self._npz)
+
+    def __len__(self):
+        return len(self._npz)
+
+    def __contains__(self, key):
+        return key in self._npz
+
+    @property
+    def files(self):
+        return self._npz.files
+
+    def close(self):
+        self._npz.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return f"NpzArrays({self._npz!r})"
+
+
+def _loading_arrays(fallback):
+    """``load`` whose ``.npz`` result gives Arrays (a ``.npy`` already does)."""
+    def load(*args, **kwargs):
+        res = fallback(*args, **kwargs)
+        return NpzArrays(res) if isinstance(res, np.lib.npyio.NpzFile) else res
+    load.__name__ = load.__qualname__ = "load"
+    load.__module__ = fallback.__module__
+    load.__doc__ = fallback.__doc__
+    load.__wrapped__ = fallback
+    return load
