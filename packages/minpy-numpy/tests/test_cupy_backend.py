@@ -252,3 +252,23 @@ def test_seed_reaches_cupy_once_loaded(fake_gpu):
     fake.CALLS.clear()
     np.random.seed(3)
     assert "random.seed" in fake.CALLS
+
+
+def test_symbol_function_on_a_cupy_gpu_runs_on_mxnets_cpu(fake_gpu):
+    if not core.mxnet_available():
+        pytest.skip(f"MXNet unavailable: {core.mxnet_unavailable_reason()}")
+    pytest.importorskip("minpy.symbol")
+    import mxnet as mx
+
+    from minpy.symbol import Function
+    fn = Function(mx.sym.exp(mx.sym.Variable("x")))
+    x = np.exp(np.array(onp.zeros(3)))  # a CuPy form only
+    transfer.reset_stats()
+    y = fn(x=x)
+    s = transfer.stats()
+    assert s.to_host >= 1 and s.to_mxnet >= 1  # GPU -> host -> MXNet's CPU, counted
+    assert y.device == fake_gpu
+    x2 = np.exp(np.array(onp.zeros(3)))
+    with core.transfer_guard("disallow"), pytest.raises(core.TransferError, match="to_host"):
+        fn(x=x2)  # the copy off the GPU is refused
+    onp.testing.assert_allclose((y + 0).asnumpy(), onp.e * onp.ones(3), rtol=1e-6)
