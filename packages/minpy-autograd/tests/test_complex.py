@@ -54,7 +54,7 @@ REAL_ONLY = {n: _ORDERED for n in """
     sort msort partition ptp median quantile percentile nanmedian nanquantile
     nanpercentile unique unique_values unique_all unique_counts unique_inverse union1d
     intersect1d setdiff1d setxor1d copysign nextafter spacing frexp modf i0 unwrap
-    interp cummax""".split()}
+    interp cummax histogram""".split()}
 REAL_ONLY.update({n: _REAL for n in """
     arctan2 atan2 hypot logaddexp logaddexp2 ldexp cbrt degrees rad2deg radians deg2rad
     fabs nan_to_num kaiser arange linalg.cond fft.rfft fft.rfft2 fft.rfftn fft.ihfft

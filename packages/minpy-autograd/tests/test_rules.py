@@ -440,6 +440,8 @@ case("nanprod", lambda a: np.nanprod(np.where(NANS, onp.nan, a), axis=1), rand(3
 case("nancumsum", lambda a: np.nancumsum(np.where(NANS, onp.nan, a)) ** 2, rand(3, 4))
 case("nancumprod", lambda a: np.nancumprod(np.where(NANS, onp.nan, a), axis=1), rand(3, 4))
 case("cov", np.cov, rand(3, 5))
+case("cov", lambda a, w: np.cov(a, aweights=w), rand(3, 5), pos(5), id="cov-aweights")
+case("histogram", lambda w: np.histogram(W(20), 4, weights=w)[0], pos(20))
 case("cov", lambda a, b: np.cov(a, b, rowvar=False), rand(5, 2), rand(5), id="cov-y")
 case("corrcoef", np.corrcoef, rand(3, 5))
 for _m in ("full", "same", "valid"):

@@ -63,10 +63,23 @@ def test_nested_traces_record_outer_after_inner():
     assert [c[2] for c in RecordingBox.calls] == [("o",), ("i",)]
 
 
-def test_boxes_in_keywords_are_refused():
+@primitive
+def scaled(x, scale=1.0, *, shift=0.0):
+    return scale * x + shift
+
+
+def test_boxes_in_keywords_are_passed_by_position():
+    """A traced keyword argument is recorded at its position in the signature (the
+    parameters before it filled from the keywords or their defaults); one for a
+    keyword-only parameter raises TypeError."""
+    RecordingBox.calls.clear()
     with tracing.trace_scope() as tid:
-        with pytest.raises(TypeError, match="positional"):
-            double(x=RecordingBox(1, tid, None))
+        out = double(x=RecordingBox(1, tid, "x"))
+        assert out._value == 2 and RecordingBox.calls[-1] == ("double", (0,), ("x",))
+        out = scaled(3.0, scale=RecordingBox(2.0, tid, "s"), shift=1.0)
+        assert out._value == 7.0 and RecordingBox.calls[-1] == ("scaled", (1,), ("s",))
+        with pytest.raises(TypeError, match="keyword argument 'shift'"):
+            scaled(3.0, shift=RecordingBox(1.0, tid, None))
 
 
 @pytest.mark.skipif(not mxnet_available(), reason="MXNet is not installed")

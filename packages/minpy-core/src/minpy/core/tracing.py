@@ -171,6 +171,8 @@ def primitive(fun, name: str | None = None):
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
         if _open_traces:
+            if kwargs and _has_box(tuple(kwargs.values())):
+                args, kwargs = _keywords_to_positions(wrapped, args, kwargs)
             boxes = _find_boxes(args)
             if boxes is None:
                 if wrapped.primitive_name in _NESTED_STRUCTURE:
@@ -181,15 +183,52 @@ def primitive(fun, name: str | None = None):
                     boxes = _find_boxes(args)
             if boxes:
                 return _call_traced(wrapped, fun, boxes, args, kwargs)
-            if any(isinstance(v, Box) for v in kwargs.values()):
-                raise TypeError(
-                    f"{wrapped.primitive_name}: pass traced values as positional "
-                    "arguments, not as keywords")
         return fun(*args, **kwargs)
 
     wrapped.primitive_name = name or getattr(fun, "__qualname__", repr(fun))
     wrapped.raw_function = fun
     return wrapped
+
+
+def _keywords_to_positions(wrapped, args, kwargs):
+    """``(args, kwargs)`` of a call with traced keyword arguments, those passed by
+    position instead (``average(x, weights=w)`` as ``average(x, None, w)``): tracers
+    find traced values and key gradient rules by position. The parameters between are
+    taken from ``kwargs`` or filled with their defaults, read from the signature
+    ``inspect.signature(wrapped)`` reports (NumPy's, for ``minpy.numpy``'s functions).
+    A traced value for a keyword-only parameter raises TypeError."""
+    params = wrapped.__dict__.get("_positional_params")
+    if params is None:
+        import inspect
+        try:
+            sig = inspect.signature(wrapped)
+        except (TypeError, ValueError):
+            sig = None
+        params = [] if sig is None else [
+            p for p in itertools.takewhile(
+                lambda p: p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD),
+                sig.parameters.values())]
+        wrapped._positional_params = params
+    names = [p.name for p in params]
+    traced = [k for k, v in kwargs.items() if _has_box(v)]
+    for k in traced:
+        if k not in names or names.index(k) < len(args):
+            raise TypeError(
+                f"{wrapped.primitive_name}: cannot trace a value passed as keyword "
+                f"argument {k!r} (not a positional parameter of its signature); pass it "
+                "by position, or wrap it in stop_gradient")
+    last = max(names.index(k) for k in traced)
+    kwargs = dict(kwargs)
+    args = list(args)
+    for p in params[len(args):last + 1]:
+        if p.name in kwargs:
+            args.append(kwargs.pop(p.name))
+        elif p.default is not p.empty:
+            args.append(p.default)
+        else:
+            raise TypeError(f"{wrapped.primitive_name}() missing required argument "
+                            f"{p.name!r}")
+    return tuple(args), kwargs
 
 
 def is_primitive(fun) -> bool:

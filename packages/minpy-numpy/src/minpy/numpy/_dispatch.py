@@ -629,6 +629,9 @@ def make_function(op):
     call.__doc__ = _docstring(op)
     traced = primitive(call, name=name)
     traced.op = op
+    # NumPy's signature (not call's *args, **kwargs): the tracer places traced keyword
+    # arguments (``average(x, weights=w)``) by it
+    traced.__wrapped__ = _signature_source(op)
     # bound once: each module-attribute lookup costs on the hottest path (not the
     # recorder: reset_op_stat replaces it)
     get_policy, ndarray = _policy.get_policy, np.ndarray

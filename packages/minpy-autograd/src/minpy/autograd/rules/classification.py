@@ -64,7 +64,7 @@ _NON_DIFFERENTIABLE = {
         random.standard_cauchy random.randint random.random_integers random.bytes"""),
     "counts (piecewise constant); the bin edges depend on the data only through its "
     "range: differentiate linspace(min(a), max(a), bins + 1) instead": _names("""
-        histogram histogram2d histogramdd histogram_bin_edges"""),
+        histogram2d histogramdd histogram_bin_edges"""),
 }
 
 #: reason -> names: not functions of array values in the sense of a derivative.
@@ -116,11 +116,10 @@ THROUGH_NAMESPACE = frozenset({"array", "asarray", "asanyarray"})
 
 #: Rules that cover some differentiable arguments only: name -> the arguments left out.
 PARTIAL = {
-    "cov": "fweights and aweights",
-    "gradient": "the spacings (varargs)",
-    "histogram": "weights",
-    "pad": "the modes 'mean', 'median', 'maximum', 'minimum', 'linear_ramp' and callables "
-           "(NotImplementedError names the modes that have one)",
+    "cov": "fweights (integers)",
+    "histogram": "a: the counts are piecewise constant in it, and the bin edges depend "
+                 "on it only through its range (the rule is for weights)",
+    "pad": "callable modes, and the stat_length/end_values/constant_values keywords",
 }
 
 

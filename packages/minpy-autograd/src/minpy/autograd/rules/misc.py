@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import numpy as _onp
 
-from ._util import composite, defvjp, identity_rule, np, shape_of, unbroadcast, zero_rule
+from minpy.core.tracing import Box
+
+from ._util import (
+    composite,
+    composite_maker,
+    defvjp,
+    identity_rule,
+    np,
+    shape_of,
+    unbroadcast,
+    zero_rule,
+)
 
 
 # -- gradient: a linear map along each axis -----------------------------------------
@@ -20,6 +31,9 @@ def _gradient_matrix(n, spacing, edge_order):
 
 
 def _gradient(ans, f, *varargs, axis=None, edge_order=1):
+    if any(isinstance(h, Box) for h in varargs):  # traced spacings (higher orders)
+        return composite_maker(_gradient_composed, 0)(ans, f, *varargs, axis=axis,
+                                                      edge_order=edge_order)
     shape = shape_of(f)
     nd = len(shape)
     axes = tuple(range(nd)) if axis is None else (
@@ -45,7 +59,88 @@ def _gradient(ans, f, *varargs, axis=None, edge_order=1):
     return vjp
 
 
+def _gradient_along(f, h, a, edge_order):
+    """``numpy.gradient`` of ``f`` along axis ``a`` for spacing ``h`` (a scalar or the
+    coordinates), in ``minpy.numpy`` operations: NumPy's stencils, written out."""
+    nd = len(shape_of(f))
+    n = shape_of(f)[a]
+
+    def part(start, stop):
+        return f[(slice(None),) * a + (slice(start, stop),)]
+
+    def along(v):  # a 1-D array of coefficients, aligned with axis a
+        return np.reshape(v, (-1,) + (1,) * (nd - 1 - a))
+
+    if _onp.ndim(h) == 0:
+        inner = (part(2, None) - part(None, -2)) / (2.0 * h)
+        if edge_order == 1:
+            first = (part(1, 2) - part(0, 1)) / h
+            last = (part(n - 1, n) - part(n - 2, n - 1)) / h
+        else:
+            first = (-1.5 * part(0, 1) + 2.0 * part(1, 2) - 0.5 * part(2, 3)) / h
+            last = (0.5 * part(n - 3, n - 2) - 2.0 * part(n - 2, n - 1)
+                    + 1.5 * part(n - 1, n)) / h
+    else:
+        dx = np.diff(h)
+        d1, d2 = dx[:-1], dx[1:]
+        inner = (along(-d2 / (d1 * (d1 + d2))) * part(None, -2)
+                 + along((d2 - d1) / (d1 * d2)) * part(1, -1)
+                 + along(d1 / (d2 * (d1 + d2))) * part(2, None))
+        if edge_order == 1:
+            first = (part(1, 2) - part(0, 1)) / dx[0]
+            last = (part(n - 1, n) - part(n - 2, n - 1)) / dx[-1]
+        else:
+            d1, d2 = dx[0], dx[1]
+            first = (-(2.0 * d1 + d2) / (d1 * (d1 + d2)) * part(0, 1)
+                     + (d1 + d2) / (d1 * d2) * part(1, 2)
+                     - d1 / (d2 * (d1 + d2)) * part(2, 3))
+            d1, d2 = dx[-2], dx[-1]
+            last = (d2 / (d1 * (d1 + d2)) * part(n - 3, n - 2)
+                    - (d2 + d1) / (d1 * d2) * part(n - 2, n - 1)
+                    + (2.0 * d2 + d1) / (d2 * (d1 + d2)) * part(n - 1, n))
+    return np.concatenate([first, inner, last], axis=a)
+
+
+def _gradient_composed(f, *varargs, axis=None, edge_order=1):
+    """``numpy.gradient`` in ``minpy.numpy`` operations: the rule of the spacings."""
+    nd = len(shape_of(f))
+    axes = tuple(range(nd)) if axis is None else (
+        (axis,) if isinstance(axis, int) else tuple(axis))
+    axes = tuple(a % nd for a in axes)
+    if not varargs:
+        spacings = [1.0] * len(axes)
+    elif len(varargs) == 1 and _onp.ndim(varargs[0]) == 0:
+        spacings = [varargs[0]] * len(axes)
+    else:
+        spacings = list(varargs)
+    outs = [_gradient_along(f, h, a, edge_order) for a, h in zip(axes, spacings)]
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
 defvjp("gradient", _gradient)
+# the spacings (positions 1, 2, ...: one per axis, or one for all)
+defvjp("gradient", *[composite_maker(_gradient_composed, i) for i in range(1, 33)],
+       argnums=range(1, 33))
+
+
+# -- histogram: the counts are linear in the weights -----------------------------------
+def _histogram(a, bins=10, range=None, density=None, weights=None):
+    """``numpy.histogram`` in ``minpy.numpy`` operations, as a function of ``weights``
+    (the bins each element falls in are fixed: NumPy's own edges and bin rule)."""
+    host = _onp.asarray(_host(a))
+    edges = _onp.histogram_bin_edges(host, bins, range)
+    nbins = len(edges) - 1
+    flat = _onp.ravel(host)
+    idx = _onp.searchsorted(edges, flat, side="right") - 1
+    idx[flat == edges[-1]] = nbins - 1  # the last bin is closed
+    keep = _onp.nonzero((flat >= edges[0]) & (flat <= edges[-1]))[0]
+    counts = np.bincount(idx[keep], np.take(np.ravel(weights), keep), nbins)
+    if density:
+        counts = counts / np.array(_onp.diff(edges)) / np.sum(counts)
+    return counts, edges
+
+
+composite("histogram", _histogram, (4,))
 
 
 # -- convolution and correlation -------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as _onp
 
-from ._util import defvjp, identity_rule, np, rule, shape_of, unbroadcast
+from ._util import composite_maker, defvjp, identity_rule, np, rule, shape_of, unbroadcast
 
 
 def _back_to_shape(ans, a, *args, **kwargs):
@@ -281,12 +281,68 @@ def _gather_rule(index_of):
 _COPY_MODES = ("edge", "reflect", "symmetric", "wrap", "empty")
 
 
+_STAT_MODES = {"mean": "mean", "median": "median", "maximum": "max", "minimum": "min"}
+
+
+def _pairs(value, ndim):
+    """NumPy's ``_as_pairs``: ``value`` broadcast to ``ndim`` (before, after) pairs."""
+    if value is None:
+        return [(None, None)] * ndim
+    return [tuple(p) for p in _onp.broadcast_to(_onp.asarray(value, dtype=object),
+                                                (ndim, 2)).tolist()]
+
+
+def _pad_composed(array, pad_width, mode="constant", stat_length=None, end_values=0,
+                  **kwargs):
+    """``numpy.pad`` for the modes 'mean', 'median', 'maximum', 'minimum' and
+    'linear_ramp', in ``minpy.numpy`` operations. As NumPy does, the axes are padded in
+    turn, each from the (already padded) result of the ones before it."""
+    nd = len(shape_of(array))
+    widths = _pairs(pad_width, nd)
+    lengths = _pairs(stat_length, nd)
+    ends = _pairs(end_values, nd)
+    out = array
+    for ax in range(nd):
+        (lo, hi), n = (int(w) for w in widths[ax]), shape_of(out)[ax]
+
+        def part(start, stop, ax=ax):
+            return out[(slice(None),) * ax + (slice(start, stop),)]
+
+        def tile(v, width, ax=ax):
+            reps = [1] * nd
+            reps[ax] = width
+            return np.tile(v, reps)
+        if mode == "linear_ramp":
+            ramps = []
+            for width, edge, end, flip in ((lo, part(0, 1), ends[ax][0], False),
+                                           (hi, part(n - 1, n), ends[ax][1], True)):
+                k = _onp.arange(width, dtype=float) / max(width, 1)
+                k = k[::-1] if flip else k
+                k = np.array(k.reshape((-1,) + (1,) * (nd - 1 - ax)))
+                ramps.append(end + (edge - end) * k)
+            left, right = ramps
+        else:
+            stat = getattr(np, _STAT_MODES[mode])
+            sides = []
+            for width, length, first in ((lo, lengths[ax][0], True),
+                                         (hi, lengths[ax][1], False)):
+                m = n if length is None or int(length) > n else int(length)
+                chunk = part(0, m) if first else part(n - m, n)
+                sides.append(tile(stat(chunk, axis=ax, keepdims=True), width))
+            left, right = sides
+        out = np.concatenate([left, out, right], axis=ax)
+    return out
+
+
 def _pad(ans, array, pad_width, mode="constant", **kwargs):
     shape = shape_of(array)
+    if mode in _STAT_MODES or mode == "linear_ramp":
+        return composite_maker(_pad_composed, 0)(ans, array, pad_width, mode, **kwargs)
     if callable(mode) or mode not in ("constant",) + _COPY_MODES:
         raise NotImplementedError(
             f"no gradient rule for minpy.numpy.pad with mode={mode!r}; the modes with a "
-            f"rule are 'constant' and {', '.join(map(repr, _COPY_MODES))}")
+            f"rule are 'constant', {', '.join(map(repr, _COPY_MODES + tuple(_STAT_MODES)))}"
+            " and 'linear_ramp'")
     if mode in ("constant", "empty"):
         # NumPy's own broadcasting of pad_width to (ndim, 2): int, (n,), (lo, hi), ...
         widths = _onp.broadcast_to(_onp.asarray(pad_width, dtype=int),

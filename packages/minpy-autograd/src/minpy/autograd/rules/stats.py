@@ -153,8 +153,7 @@ composite("nancumprod", lambda a, axis=None, dtype=None, out=None:
 
 def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
          **kw):
-    if fweights is not None or aweights is not None:
-        raise NotImplementedError("no gradient rule for minpy.numpy.cov with weights")
+    """NumPy's ``cov`` in ``minpy.numpy`` operations (its weighting formulas too)."""
     x = np.atleast_2d(m)
     if not rowvar and shape_of(x)[0] != 1:
         x = np.transpose(x)
@@ -166,8 +165,24 @@ def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=
     n = shape_of(x)[1]
     if ddof is None:
         ddof = 0 if bias else 1
-    xc = x - np.mean(x, axis=1, keepdims=True)
-    c = np.matmul(xc, np.conj(np.transpose(xc))) / (n - ddof)
+    w = None
+    if fweights is not None:
+        w = np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    if w is None:
+        xc = x - np.mean(x, axis=1, keepdims=True)
+        c = np.matmul(xc, np.conj(np.transpose(xc))) / (n - ddof)
+    else:
+        w_sum = np.sum(w)
+        xc = x - np.reshape(np.sum(x * w, axis=1) / w_sum, (-1, 1))
+        if ddof == 0:
+            fact = w_sum
+        elif aweights is None:
+            fact = w_sum - ddof
+        else:
+            fact = w_sum - ddof * np.sum(w * aweights) / w_sum
+        c = np.matmul(xc * w, np.conj(np.transpose(xc))) / fact
     return np.squeeze(c) if shape_of(c) == (1, 1) else c
 
 
@@ -180,5 +195,5 @@ def _corrcoef(x, y=None, rowvar=True, *args, **kwargs):
     return c     # (NumPy clips to [-1, 1] against rounding only: no effect on the gradient)
 
 
-composite("cov", _cov, (0, 1))
+composite("cov", _cov, (0, 1, 6))  # 6: aweights (fweights are integers)
 composite("corrcoef", _corrcoef, (0, 1))
