@@ -153,7 +153,7 @@ MUTATIONS = [
              "            if res.dtype != dtype:\n"
              "                return Array._from_mx(res.astype(dtype), device, dtype)\n",
              "",
-             _ops_k("(add or multiply or true_divide or sqrt or mean) and mxnet")),
+             _ops_k("mxnet")),
     Mutation("cache-plan-no-kwargs", "the MXNet plan cache ignores keyword arguments",
              NUMPY_PKG + "_dispatch.py",
              "key = (op.name, tuple([_signature(a) for a in args]), tuple(kwargs.items()),",

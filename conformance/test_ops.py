@@ -64,6 +64,7 @@ KNOWN_MX_ERRORS = {
     "take": "MXNet's take rejects negative indices (mode='raise' range check)",
     "cumsum": "MXNet's cumsum rejects some negative axes",
     "eye": "MXNet's eye has no bool dtype",
+    "diagonal": "MXNet's diagonal has no bool kernel ('Unknown type enum')",
 }
 
 
