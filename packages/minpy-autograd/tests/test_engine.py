@@ -278,3 +278,30 @@ def test_numpy_mode_off_in_higher_order_and_after_errors(monkeypatch):
     with pytest.raises(ValueError, match="planted"):
         grad(lambda x: np.sum(np.tanh(x)))(np.ones(2))
     assert type(np.cos(np.ones(2))) is Array
+
+
+def test_numpy_mode_with_concurrent_backward_passes():
+    """Backward passes in several threads at once give the right gradients, and no
+    thread is left with the NumPy mode on afterwards."""
+    import threading
+
+    from minpy.numpy import _dispatch
+    x = onp.linspace(0.1, 1.0, 5)
+    expect = onp.cos(onp.sin(x)) * onp.cos(x)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(30):
+                g = grad(lambda x: np.sum(np.sin(np.sin(x))))(x)
+                assert onp.allclose(val(g), expect)
+                assert type(np.cos(g)) is Array
+        except Exception as exc:  # reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert _dispatch.numpy_mode == 0

@@ -575,12 +575,17 @@ def backward_many(roots, free=False):
     mode = _numpy_mode()
     if not mode:
         return _backward_loop(ready, cts, pending, leaves, free, 0)
+    # One slot for all threads (the namespace tests it on every call): a pass only ever
+    # writes its own thread's id, and leaves 0 behind unless it is nested in a pass of
+    # the same thread. A pass of another thread running at the same time may lose the
+    # NumPy mode for the rest of its run (it then dispatches: slower, same values), but
+    # no thread ever finds the mode on outside its own pass.
     before = _dispatch.numpy_mode
     _dispatch.numpy_mode = mode
     try:
         return _backward_loop(ready, cts, pending, leaves, free, mode)
     finally:
-        _dispatch.numpy_mode = before
+        _dispatch.numpy_mode = mode if before == mode else 0
 
 
 def _backward_loop(ready, cts, pending, leaves, free, mode):
