@@ -137,8 +137,20 @@ class AutoPolicy(Policy):
         backend = device_backend(device)
         if backend not in op.impls:
             return "numpy"
-        if not arrays and backend == "cupy":
-            return "cupy"  # creation and sampling: born on the GPU the user chose
+        if backend == "cupy":
+            if not arrays:
+                return "cupy"  # creation and sampling: born on the GPU the user chose
+            # Every operand on the GPU and one only there: NumPy would first copy it
+            # off the GPU, which alone costs more than a CuPy call in the model, so the
+            # estimate is skipped (it is most of the tiny-op overhead).
+            off_host = False
+            for a in arrays:
+                if a._cp is None:
+                    break
+                off_host = off_host or a._host is None
+            else:
+                if off_host:
+                    return "cupy"
         costs = estimate(op, arrays, device, backend)
         return backend if costs[backend] < costs["numpy"] else "numpy"
 
