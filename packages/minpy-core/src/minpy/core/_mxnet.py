@@ -242,7 +242,7 @@ def _mxnet_loading():
 
 
 #: Imports MXNet makes while loading only for rarely used parts, a third of its load
-#: time (scipy.stats alone ~0.5 s of CPU): ``mxnet.contrib.quantization`` reads
+#: time (bench/bench_first_call.py): ``mxnet.contrib.quantization`` reads
 #: ``scipy.stats`` for its KL calibration, ``mxnet.model`` takes scikit-learn's
 #: ``BaseEstimator`` as the base of the legacy ``FeedForward`` class.
 _DEFERRED = ("sklearn", "scipy.stats")
@@ -261,8 +261,8 @@ def _optional_imports_deferred():
     """MXNet loads without importing :data:`_DEFERRED` (not yet imported): MXNet's own
     ``except ImportError`` paths run, then ``quantization.stats`` becomes a module
     imported on first use. ``FeedForward`` (deprecated since MXNet 1.0) then derives
-    from ``object``, as without scikit-learn. Makes the first MXNet call of a process
-    (the load) about 0.6 s of CPU cheaper."""
+    from ``object``, as without scikit-learn. ``bench/bench_first_call.py`` measures
+    what the first MXNet call of a process (the load) saves."""
     blocked = [name for name in _DEFERRED if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # ``import name`` raises ImportError
