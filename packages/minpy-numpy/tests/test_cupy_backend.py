@@ -272,3 +272,26 @@ def test_symbol_function_on_a_cupy_gpu_runs_on_mxnets_cpu(fake_gpu):
     with core.transfer_guard("disallow"), pytest.raises(core.TransferError, match="to_host"):
         fn(x=x2)  # the copy off the GPU is refused
     onp.testing.assert_allclose((y + 0).asnumpy(), onp.e * onp.ones(3), rtol=1e-6)
+
+
+def test_resize_drops_the_cupy_form(fake_gpu):
+    x = np.exp(np.array(onp.zeros(4)))
+    x.resize((2, 3), refcheck=False)
+    assert x.forms == ("host",)
+    onp.testing.assert_array_equal((x + 0).asnumpy(), [[1, 1, 1], [1, 0, 0]])
+
+
+@pytest.mark.skipif(REAL_CUPY, reason="a real CuPy may have loaded its functions")
+def test_the_double_is_gone_after_each_test():
+    assert _cupy._module is None and not _cupy.in_use
+    assert np.add.op._loaded.get("cupy") is None  # no function of the double kept
+    assert core.available_devices() == [core.cpu()]
+
+
+def test_dlpack_with_jax_when_installed():
+    jax = pytest.importorskip("jax")
+    j = jax.numpy.arange(4.0)
+    a = core.from_dlpack(j)
+    onp.testing.assert_array_equal(a.asnumpy(), onp.arange(4.0))
+    back = jax.dlpack.from_dlpack(np.arange(3.0))
+    onp.testing.assert_array_equal(onp.asarray(back), [0.0, 1.0, 2.0])

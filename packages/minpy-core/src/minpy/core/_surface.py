@@ -149,7 +149,8 @@ class HostSurface:
             self._shared = False
         host.setflags(write=write, align=align, uic=uic)
         if write:
-            self._mx = None if self._view is None else self._mx
+            if self._view is None:
+                self._mx = self._cp = None
 
     # -- views and reinterpretation --------------------------------------------------
     def view(self, dtype=None, type=None):
@@ -215,7 +216,7 @@ class HostSurface:
                 "array in this way. Use the np.resize function or refcheck=False")
         host = np.array(self._host_value(), copy=True)
         host.resize(new_shape, refcheck=False)
-        self._host, self._mx, self._shared = host, None, False
+        self._host, self._mx, self._cp, self._shared = host, None, None, False
         self._dtype, self._shape = host.dtype, host.shape
         if vi is not None:  # the family's other members keep the old buffer
             self._view = None
