@@ -417,6 +417,8 @@ def _take(args, kw, arrays):
 def _getitem(args, kw, arrays):
     a, key = args[0], args[1]
     parts = key if type(key) is tuple else (key,)
+    if a.ndim == 0 and parts:
+        return "a 0-d array indexed by more than ()"  # MXNet accepts only ()
     if sum(k is Ellipsis for k in parts) > 1:
         return "two Ellipses"
     dims = [k for k in parts if k is not None and k is not Ellipsis]
