@@ -233,9 +233,29 @@ for _short, _fn in {**_BINARY, "divmod": "divmod"}.items():
     setattr(ArrayMethods, f"__r{_short}__", _binary(_fn, reflected=True))
 for _short, _fn in _BINARY.items():
     setattr(ArrayMethods, f"__i{_short}__", _inplace(_fn))
+def _equality(name):
+    """``==``/``!=``: like ``ndarray.__eq__``, never an error for operands the ufunc has
+    no loop for (``x == 'abc'`` is all-False in NumPy 2, ``False`` in NumPy 1)."""
+    dunder = "__eq__" if name == "equal" else "__ne__"
+
+    def method(self, other):
+        try:
+            return lookup(name)(self, other)
+        except TypeError:
+            # NumPy's own operator on the plain values decides: the result it gives for
+            # a failed comparison, or the exception it raises.
+            from .tracing import unbox_all
+            host = np.asarray(convert.to_host(unbox_all(self)))
+            return convert.wrap(getattr(host, dunder)(convert.to_host(unbox_all(other))))
+    method.__name__ = dunder
+    return method
+
+
 for _short, _fn in {"lt": "less", "le": "less_equal", "gt": "greater",
-                    "ge": "greater_equal", "eq": "equal", "ne": "not_equal"}.items():
+                    "ge": "greater_equal"}.items():
     setattr(ArrayMethods, f"__{_short}__", _binary(_fn))
+ArrayMethods.__eq__ = _equality("equal")
+ArrayMethods.__ne__ = _equality("not_equal")
 for _short, _fn in {"neg": "negative", "pos": "positive", "abs": "absolute",
                     "invert": "invert"}.items():
     setattr(ArrayMethods, f"__{_short}__", _unary(_fn))
