@@ -1085,6 +1085,11 @@ GRADS["unstack"] = (vals((3, 2), axis=[0, 1]), call1("unstack", sq))
 for _n in ("asarray_chkfinite", "require"):
     GRADS[_n] = (unary(), call1(_n, sq))
 GRADS["bincount"] = (vals((4,)), lambda w: sq(mnp.bincount(onp.array([0, 2, 2, 1]), w)))
+# the weights (the data fixed: the bins each element falls in do not move)
+GRADS["histogram"] = (vals((12,), density=[None, True]),
+                      lambda w, density=None: sq(mnp.histogram(
+                          onp.linspace(-1.0, 1.0, 12) ** 3, 4, weights=w,
+                          density=density)[0]))
 # distinct values: equal ones are ties that finite differences break
 for _n in ("unique", "unique_values"):
     GRADS[_n] = (a_distinct(min_dims=1).map(lambda a: ((a,), {})), call1(_n, sq))
