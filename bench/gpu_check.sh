@@ -54,9 +54,19 @@ if [ -d bench/.wheels ]; then   # pytest/hypothesis brought along (no network th
     "$VPY" -m pip install --no-index --find-links bench/.wheels -q pytest hypothesis \
         >> "$OUT/install.log" 2>&1 || say "warning: wheels in bench/.wheels did not install"
 fi
-"$VPY" -m pip install --no-deps --no-build-isolation -q packages/minpy-core \
+if "$VPY" -m pip install --no-deps --no-build-isolation -q packages/minpy-core \
     packages/minpy-numpy packages/minpy-autograd packages/minpy-symbol packages/minpy \
-    >> "$OUT/install.log" 2>&1 || { say "FATAL: installing MinPy failed (see install.log)"; exit 2; }
+    >> "$OUT/install.log" 2>&1; then
+    say "install: pip --no-deps --no-build-isolation"
+else
+    # e.g. a setuptools older than 70.1 without the 'wheel' package (no bdist_wheel):
+    # put the working tree's sources on the venv's path instead (the same code).
+    SITE=$("$VPY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    ls -d "$ROOT"/packages/*/src > "$SITE/minpy_working_tree.pth"
+    "$VPY" -c "import minpy.numpy, minpy.autograd" >> "$OUT/install.log" 2>&1 || {
+        say "FATAL: MinPy neither installs nor imports (see install.log)"; exit 2; }
+    say "install: pip failed (see install.log); the tree's packages/*/src are on the path"
+fi
 "$VPY" - > "$OUT/devices.txt" 2>&1 <<'EOF'
 import minpy.core as core
 print("available_devices:", core.available_devices())
@@ -75,7 +85,7 @@ run_stage() {  # name, seconds, command...
     local t=$(date +%s)
     timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
     local rc=$?
-    local tail_line; tail_line=$(grep -E "passed|failed|error|rows," "$OUT/$name.log" | tail -1)
+    local tail_line; tail_line=$(grep -E "passed|failed|skipped|error|rows," "$OUT/$name.log" | tail -1)
     if [ $rc -eq 124 ]; then
         say "$name: TIMED OUT after ${limit}s (partial log: $name.log) $tail_line"
     else
