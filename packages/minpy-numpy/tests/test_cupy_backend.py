@@ -184,7 +184,10 @@ def test_op_stats_name_the_cupy_backend(fake_gpu):
     x = np.array(onp.ones(3))
     with policy.record_op_stat():
         np.sin(x)
-    assert ("sin", "cupy") in policy.op_stats()["calls"]
+    stats = policy.op_stats()
+    assert ("sin", "cupy") in stats["calls"]
+    assert stats["transfers_cupy"] == (1, 24)  # the host array's copy to the 'GPU'
+    assert "CuPy copies: 1 into CuPy forms (24 bytes)" in policy.show_op_stat(file=None)
 
 
 def test_gradient_on_the_cupy_device(fake_gpu):

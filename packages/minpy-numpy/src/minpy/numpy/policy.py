@@ -350,6 +350,7 @@ class _Recorder:
     active: bool = False
     started: float = 0.0
     transfers_at_start: tuple = (0, 0, 0, 0)
+    cupy_at_start: tuple = (0, 0)  # (copies into CuPy forms, bytes)
 
     def __post_init__(self):
         self.calls = defaultdict(lambda: [0, 0.0])  # (op, backend) -> [count, seconds]
@@ -378,8 +379,10 @@ def reset_op_stat() -> None:
     """Forget what was recorded."""
     global _recorder
     active = _recorder.active
+    s = transfer.stats()
     _recorder = _Recorder(active=active, started=time.perf_counter(),
-                          transfers_at_start=_transfer_tuple())
+                          transfers_at_start=_transfer_tuple(),
+                          cupy_at_start=(s.to_cupy, s.to_cupy_bytes))
 
 
 class _StatScope:
@@ -400,12 +403,17 @@ def record_op_stat() -> _StatScope:
 
 def op_stats() -> dict:
     """What was recorded: ``calls`` {(op, backend): (count, seconds)}, ``fallbacks``
-    {op: count}, ``transfers`` (to_mxnet, bytes, to_host, bytes) since recording began."""
+    {op: count}, ``transfers`` (to_mxnet, bytes, to_host, bytes) since recording began
+    (``to_host`` counts copies off the GPU from CuPy forms too), ``transfers_cupy``
+    (copies into CuPy forms, bytes)."""
     now = _transfer_tuple()
+    s = transfer.stats()
+    c0, c1 = _recorder.cupy_at_start
     return {
         "calls": {k: tuple(v) for k, v in _recorder.calls.items()},
         "fallbacks": dict(_recorder.fallbacks),
         "transfers": tuple(n - s for n, s in zip(now, _recorder.transfers_at_start)),
+        "transfers_cupy": (s.to_cupy - c0, s.to_cupy_bytes - c1),
     }
 
 
@@ -427,6 +435,10 @@ def show_op_stat(file=None) -> str:
             f"{k} x{v}" for k, v in sorted(stats["fallbacks"].items())))
     tm, tmb, th, thb = stats["transfers"]
     lines.append(f"conversions: {tm} host->MXNet ({tmb} bytes), {th} MXNet->host ({thb} bytes)")
+    tc, tcb = stats["transfers_cupy"]
+    if tc:
+        lines.append(f"CuPy copies: {tc} into CuPy forms ({tcb} bytes); copies off the "
+                     "GPU are among the ->host ones above")
     text = "\n".join(lines)
     print(text, file=file)
     return text
