@@ -436,23 +436,6 @@ def _numpy_args(args):
     return args
 
 
-#: The thread ident of a backward pass running minpy.autograd's built-in rules on NumPy
-#: arrays (0: none; see ``minpy.autograd.tracer._numpy_values``). In that thread, while
-#: it is set, the namespace's functions are NumPy's own on host forms: NumPy results, no
-#: policy, no Arrays (the rules' values are host arrays, so dispatch has nothing to
-#: decide). Every other thread, and that one outside the pass, dispatches as usual.
-numpy_mode = 0
-
-
-def _numpy_args(args):
-    """``args`` with its Arrays (at any depth of lists) as host forms (``args`` itself,
-    when it holds none)."""
-    for a in args:
-        if isinstance(a, Array) or type(a) is list or type(a) is tuple:
-            return to_host(args)
-    return args
-
-
 def _host_args_on_cpu(args):
     """``(host forms of args, result device)`` when the current device is a CPU and every
     Array among ``args`` (and inside list/tuple args) has its host form on a CPU device;
