@@ -68,6 +68,13 @@ def away(gap, hi):
     return st.tuples(fl(gap, hi), st.booleans()).map(lambda t: t[0] if t[1] else -t[0])
 
 
+def off_pow2():
+    """+-m * 2**k, m in [0.55, 0.95]: away from the powers of two, where frexp's mantissa
+    jumps (a finite difference across one is no derivative)."""
+    return st.tuples(fl(0.55, 0.95), st.integers(-3, 1), st.booleans()).map(
+        lambda t: (t[0] if t[2] else -t[0]) * 2.0 ** t[1])
+
+
 def off_grid(lo=-3, hi=3, frac=(0.1, 0.4)):
     """k + f, f in ``frac``: away from integers and half-integers (floor, round, ...)."""
     return st.tuples(st.integers(lo, hi), fl(*frac)).map(lambda t: t[0] + t[1])
@@ -1067,7 +1074,7 @@ GRADS["roots"] = (vals((3,), el=fl(-0.05, 0.05)),   # near x^2 - 5x + 6: roots 2
                   lambda p: mnp.roots(p + onp.array([1.0, -5.0, 6.0])))
 GRADS["i0"] = (unary(), call1("i0"))
 GRADS["kaiser"] = (vals((), el=fl(0.5, 4), M=[1, 5, 6]), lambda b, M: mnp.kaiser(M, b))
-GRADS["frexp"] = (unary(away(0.1, 3)), lambda x: mnp.frexp(x)[0])
+GRADS["frexp"] = (unary(off_pow2()), lambda x: mnp.frexp(x)[0])
 GRADS["modf"] = (unary(off_grid()), lambda x: mnp.modf(x)[0] * x)
 GRADS["divmod"] = (binary(*DIVMOD), lambda x, y: sq(mnp.divmod(x, y)[1]))
 GRADS["nextafter"] = (binary(), lambda x, y: mnp.nextafter(x, y) * x)
