@@ -154,6 +154,11 @@ MUTATIONS = [
              "                return Array._from_mx(res.astype(dtype), device, dtype)\n",
              "",
              _ops_k("mxnet")),
+    Mutation("dtype-rule-no-cast", "inputs are not cast to NumPy's result dtype before "
+             "an MXNet kernel (int8 sums stay int8)", NUMPY_PKG + "_dispatch.py",
+             '        if op.cast == "result":\n            self.cast = dtype\n',
+             '        if op.cast == "result":\n            self.cast = None\n',
+             _ops_k("(sum or mean or true_divide or sqrt or exp) and mxnet")),
     Mutation("cache-plan-no-kwargs", "the MXNet plan cache ignores keyword arguments",
              NUMPY_PKG + "_dispatch.py",
              "key = (op.name, tuple([_signature(a) for a in args]), tuple(kwargs.items()),",
