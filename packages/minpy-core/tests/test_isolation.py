@@ -4,9 +4,16 @@ For every package directory, a fresh venv (no system site-packages) gets
 ``pip install packages/<name>`` and nothing else; pip must find the sibling MinPy
 distributions through the file references that the packages' ``setup.py`` declares
 (``packages/_siblings.py``), and the venv must end up with exactly the declared
-distributions (and NumPy). The installs run in parallel threads, each from a private
-copy of ``packages/``, and share pip's cache. Set ``MINPY_SKIP_ISOLATION=1`` to skip
-this test (it needs PyPI for NumPy and the build backend).
+distributions (and NumPy). Set ``MINPY_SKIP_ISOLATION=1`` to skip this test (it needs
+PyPI for NumPy and the build backend).
+
+Cost: the venvs are made without pip (the running interpreter's pip installs into them
+with ``--python``), and the installs run one after another in dependency order from one
+copy of ``packages/``, so each pip run builds at most the one distribution that no
+earlier run built: pip keeps the wheels it builds from these directories in its cache,
+keyed by their path. (Run concurrently in one tree, the builds would race on its
+``build/`` and ``*.egg-info`` directories; a copy per install would rebuild the whole
+family each time: 21 builds instead of 6.)
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -66,24 +72,30 @@ def _check(cmd_result, what):
     return cmd_result.stdout
 
 
+def _pip(python, *args):
+    """The running interpreter's pip, acting on the environment of ``python``."""
+    return (sys.executable, "-m", "pip", "--python", python, *args)
+
+
+# What ``pip list`` reports, read by the venv's own interpreter (a pip run costs ~1 s).
+_LIST = ("import importlib.metadata as m, json; "
+         "print(json.dumps([d.metadata['Name'] for d in m.distributions()]))")
+
+
 def _installed(python, cwd):
-    out = _check(_run(python, "-m", "pip", "list", "--format=json", cwd=cwd), "pip list")
-    return {d["name"].lower().replace("_", "-") for d in json.loads(out)}
+    out = _check(_run(python, "-I", "-c", _LIST, cwd=cwd), "listing distributions")
+    return {name.lower().replace("_", "-") for name in json.loads(out)}
 
 
-def _install_alone(dist, tmp: Path):
+def _install_alone(dist, tmp: Path, packages: Path):
     """Install ``packages/<dist>`` alone into a new venv; return the problems found."""
     modules, minpy_dists = CASES[dist]
     venv = tmp / dist / "venv"
-    # A private copy of packages/: five pip runs building minpy-core in the same source
-    # tree at once would race on its build/ and *.egg-info directories.
-    packages = tmp / dist / "packages"
-    shutil.copytree(PACKAGES, packages, ignore=shutil.ignore_patterns(
-        "build", "*.egg-info", "__pycache__", "tests", ".*"))
-    _check(_run(sys.executable, "-m", "venv", venv, cwd=tmp), "python -m venv")
+    _check(_run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp),
+           "python -m venv")
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    baseline = _installed(python, tmp)  # pip, setuptools: whatever venv puts there
-    _check(_run(python, "-m", "pip", "install", "--quiet", packages / dist, cwd=tmp),
+    baseline = _installed(python, tmp)  # whatever venv puts there
+    _check(_run(*_pip(python, "install", "--quiet", packages / dist), cwd=tmp),
            f"pip install packages/{dist}")
     extra = set()
     for module in modules:
@@ -91,8 +103,8 @@ def _install_alone(dist, tmp: Path):
         imp = _run(python, "-c", stmt, cwd=tmp)
         if imp.returncode != 0 and "mxnet" in imp.stderr and "Error" in imp.stderr:
             # minpy.symbol should import without MXNet; if it does not, give it MXNet.
-            _check(_run(python, "-m", "pip", "install", "--quiet", "--no-deps",
-                        "mxnet==1.9.1", cwd=tmp), "pip install mxnet")
+            _check(_run(*_pip(python, "install", "--quiet", "--no-deps", "mxnet==1.9.1"),
+                        cwd=tmp), "pip install mxnet")
             extra.add("mxnet")
             imp = _run(python, "-c", stmt, cwd=tmp)
         _check(imp, f"import {module} (after installing only {dist})")
@@ -108,12 +120,15 @@ def _install_alone(dist, tmp: Path):
 def test_each_distribution_installs_alone(tmp_path):
     cases = [d for d in CASES if (PACKAGES / d / "pyproject.toml").is_file()]
     assert cases, f"no package directories under {PACKAGES}"
-    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
-        futures = {d: pool.submit(_install_alone, d, tmp_path) for d in cases}
+    # A copy of packages/ without build products: nothing left over from the checkout
+    # (an old build/lib, an egg-info) can reach the wheels.
+    packages = tmp_path / "packages"
+    shutil.copytree(PACKAGES, packages, ignore=shutil.ignore_patterns(
+        "build", "*.egg-info", "__pycache__", "tests", ".*"))
     problems = []
-    for dist, fut in futures.items():
+    for dist in cases:  # CASES is in dependency order: each adds one distribution
         try:
-            problems += fut.result()
+            problems += _install_alone(dist, tmp_path, packages)
         except AssertionError as exc:
             problems.append(f"{dist}: {exc}")
     assert not problems, "\n\n".join(problems)
