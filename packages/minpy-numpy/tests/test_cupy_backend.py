@@ -298,3 +298,15 @@ def test_dlpack_with_jax_when_installed():
     onp.testing.assert_array_equal(a.asnumpy(), onp.arange(4.0))
     back = jax.dlpack.from_dlpack(np.arange(3.0))
     onp.testing.assert_array_equal(onp.asarray(back), [0.0, 1.0, 2.0])
+
+
+def test_array_of_a_cupy_array_copies_on_the_gpu(fake_gpu):
+    d = fake.ndarray(onp.arange(3.0))
+    transfer.reset_stats()
+    a = np.array(d)
+    assert a.forms == ("cupy",) and a._cp is not d and a.device == fake_gpu
+    assert transfer.stats().total == 0  # no host round trip
+    with core.device(core.cpu()):
+        h = np.array(d, dtype=onp.float32)
+    assert h.forms == ("host",) and h.dtype == onp.float32
+    assert np.array(d, copy=False)._cp is d  # its memory, as from_dlpack

@@ -84,6 +84,13 @@ class Array(HostSurface, ArrayMethods):
             self._dtype = np.dtype(self._mx.dtype)
             return
         elif _cupy._module is not None and isinstance(obj, _cupy._module.ndarray):
+            if device.is_gpu and device.backend == "cupy":  # a copy on the GPU
+                cp = _cupy._module
+                with cp.cuda.Device(device.index):
+                    value = cp.array(obj, dtype=dtype, copy=True)
+                self._set(None, None, device, dtype=np.dtype(value.dtype))
+                self._cp, self._shape = value, tuple(value.shape)
+                return
             host = np.array(obj.get(), dtype=dtype)  # a copy, as numpy.array makes
         else:
             host = np.array(_host_tree(obj), dtype=dtype)

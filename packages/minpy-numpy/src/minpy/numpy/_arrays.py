@@ -18,7 +18,8 @@ import builtins
 
 import numpy as _np
 
-from minpy.core import Array, Box, get_default_float_dtype
+from minpy.core import Array, Box, _cupy, get_default_float_dtype
+from minpy.core import dlpack as _dlpack
 from minpy.core.array_api import as_device
 from minpy.core.operators import lookup
 from minpy.core.tracing import unbox_all
@@ -100,6 +101,15 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndm
     if like is not None:
         kwargs["like"] = unbox_all(like) if not isinstance(like, Array) else (
             like._host_value())
+    if _cupy._module is not None and isinstance(object, _cupy._module.ndarray) and (
+            not ndmin and not kwargs):
+        # CuPy refuses NumPy's implicit conversion: a copy on the GPU (on the host when
+        # the current device is not a GPU CuPy serves), or its memory with copy=False.
+        if copy is False:
+            if dtype is not None and _np.dtype(dtype) != object.dtype:
+                raise ValueError(_NO_COPY)
+            return _dlpack.from_dlpack(object)
+        return Array(object, dtype=dtype)
     if copy is None and not _NUMPY2:
         copy = False  # NumPy 1 spells "copy if needed" copy=False
     host = _np.array(object, dtype=dtype, copy=copy, order=order, subok=False,
