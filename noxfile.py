@@ -1,19 +1,23 @@
 """Sessions for the whole MinPy monorepo; CI runs the README's test command (.ci/run).
 
-Every session that runs MinPy installs the packages non-editable from ``packages/``
-(the meta package pulls its siblings in as file references), so tests run against
-installed code. MXNet 1.9.1 declares ``numpy<2``; MinPy runs it on NumPy 2 through a
-shim, so it is installed with ``--no-deps`` after NumPy.
+Every session that runs MinPy installs the packages non-editable, from wheels built
+once per nox run from ``packages/`` (``build/wheelhouse``), so tests run against
+installed code; test_isolation.py checks that each distribution also installs alone
+from its directory (the meta package pulls its siblings in as file references).
+MXNet 1.9.1 declares ``numpy<2``; MinPy runs it on NumPy 2 through a shim, so it is
+installed with ``--no-deps`` after NumPy.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import nox
 import nox.command
+from packaging.requirements import Requirement
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
@@ -30,22 +34,64 @@ EXAMPLE_DEPS = ("scikit-learn",)
 # MXNET_ENGINE_TYPE, OMP_NUM_THREADS and the like reach the sessions as they are.
 
 
-def install_minpy(session: nox.Session, *extra: str, numpy: str = "numpy>=1.23") -> None:
-    """Install numpy, every MinPy distribution (non-editable), MXNet without its numpy<2
-    pin, and ``extra``."""
-    # setuptools builds in-tree and never prunes build/lib: a module deleted from src/
-    # would live on in the wheel. Start every install from clean build directories.
-    for build in ROOT.glob("packages/*/build"):
-        shutil.rmtree(build)
-    session.install(numpy, "./packages/minpy", *extra)
-    # pip caches the wheels it builds for the meta package's file:// references, keyed
-    # by path and version (always 0.1.0 here): a later checkout at the same path would
-    # get yesterday's code. Rebuild every MinPy distribution from this tree, uncached.
-    session.install("--no-cache-dir", "--no-deps", "--force-reinstall",
+WHEELHOUSE = ROOT / "build" / "wheelhouse"
+_WHEELS: list[Path] = []
+
+
+def _minpy_wheels(session: nox.Session) -> list[Path]:
+    """Every MinPy distribution's wheel, built from this tree once per nox run (the first
+    session that needs them builds them into ``build/wheelhouse``; the others install the
+    same files)."""
+    if not _WHEELS:
+        # setuptools builds in-tree and never prunes build/lib: a module deleted from
+        # src/ would live on in the wheel. Build from clean build directories.
+        for build in [*ROOT.glob("packages/*/build"), WHEELHOUSE]:
+            shutil.rmtree(build, ignore_errors=True)
+        # pip caches the wheels it builds from these directories keyed by path and
+        # version (always 0.1.0 here): a later checkout at the same path would get
+        # yesterday's code. Build from this tree, uncached.
+        session.run("python", "-m", "pip", "wheel", "--quiet", "--no-cache-dir", "--no-deps",
+                    "--wheel-dir", str(WHEELHOUSE),
                     *sorted(str(p) for p in ROOT.glob("packages/minpy*")))
-    # mxnet's own requirements, minus numpy<2 (requests and graphviz are optional).
-    session.install("requests", "graphviz<0.9")
-    session.install("--no-deps", MXNET)
+        _WHEELS.extend(sorted(WHEELHOUSE.glob("minpy*.whl")))
+        if len(_WHEELS) != len(list(ROOT.glob("packages/minpy*/pyproject.toml"))):
+            session.error(f"expected one wheel per package in {WHEELHOUSE}, got {_WHEELS}")
+    return _WHEELS
+
+
+def _requirements(wheels: list[Path]) -> list[str]:
+    """The third-party requirements the wheels declare (siblings and extras left out)."""
+    reqs = set()
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as zf:
+            meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+            text = zf.read(meta).decode()
+        for line in text.splitlines():
+            if not line.startswith("Requires-Dist:"):
+                continue
+            req = Requirement(line.split(":", 1)[1].strip())
+            if req.name.startswith("minpy") or (req.marker and
+                                                not req.marker.evaluate({"extra": ""})):
+                continue
+            reqs.add(str(req))
+    return sorted(reqs)
+
+
+def install_minpy(session: nox.Session, *extra: str, numpy: str = "numpy>=1.23") -> None:
+    """Install numpy, every MinPy distribution (non-editable, from the wheels of this
+    tree), MXNet without its numpy<2 pin, and ``extra``."""
+    wheels = _minpy_wheels(session)
+    # --no-compile: pip would byte-compile every module of every distribution (mxnet,
+    # scipy, scikit-learn: ~10 s of CPU a session); Python compiles the few that are
+    # imported, once, on first import.
+    # Third-party wheels come from pip's cache; mxnet's own requirements, minus
+    # numpy<2 (requests and graphviz are optional), come along.
+    deps = [r for r in _requirements(wheels) if r != numpy]
+    session.install("--no-compile", numpy, *deps, "requests", "graphviz<0.9", *extra)
+    # The wheels name their siblings by file references to packages/ (pip would build
+    # them again): they are all here, so without their declared dependencies.
+    session.install("--no-compile", "--no-deps", "--force-reinstall", *map(str, wheels))
+    session.install("--no-compile", "--no-deps", MXNET)
     # Tests that need MXNet skip without it; here it is installed, so it must load.
     session.env["MINPY_REQUIRE_MXNET"] = "1"
     session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
