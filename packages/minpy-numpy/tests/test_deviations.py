@@ -107,3 +107,15 @@ def test_dlpack_import_writes_copy_first():
     assert float(x[0]) == 4.0
     x[1] = 9.0  # the Array's is not seen by the producer
     assert t.tolist() == [4.0, 1.0, 2.0] and x.tolist() == [4.0, 9.0, 2.0]
+
+
+def test_buffer_protocol_needs_python_312():
+    import sys
+    x = np.arange(4.0)
+    view = x.data
+    assert view.readonly and view.tolist() == [0.0, 1.0, 2.0, 3.0]
+    if sys.version_info >= (3, 12):
+        assert memoryview(x).tolist() == [0.0, 1.0, 2.0, 3.0]
+    else:
+        with pytest.raises(TypeError):
+            memoryview(x)
