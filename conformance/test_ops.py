@@ -41,9 +41,9 @@ LOW_SHARE = {
     "argmax": (_NARROW, "keepdims and bool inputs stay in NumPy"),
     "argmin": (_NARROW, "keepdims and bool inputs stay in NumPy"),
     "repeat": (_NARROW, "array repeats and axis=None stay in NumPy"),
-    "take": (_NARROW, "negative indices and zero-size arrays stay in NumPy"),
+    "take": (_NARROW, "zero-size arrays stay in NumPy"),
     "getitem": (_NARROW, "advanced (array) indices stay in NumPy"),
-    "flip": (_NARROW, "bool inputs and negative axes stay in NumPy"),
+    "flip": (_NARROW, "bool inputs stay in NumPy"),
     "linalg.svd": (_NARROW, "MXNet's svd takes no rectangular batches as NumPy does"),
     "diagflat": (_NARROW, "MXNet's diagflat takes 1-d input only"),
     "sort": (_NARROW, "axis=None on n-d, NaN and bool inputs stay in NumPy"),
@@ -60,10 +60,6 @@ def min_share(name):
 #: raised" examples stay counted and shown in the report, but do not fail the test.
 #: An entry whose op no longer raises is reported by ``test_known_mx_errors_are_not_stale``.
 KNOWN_MX_ERRORS = {
-    "flip": "MXNet's flip rejects negative axes",
-    "take": "MXNet's take rejects negative indices (mode='raise' range check)",
-    "cumsum": "MXNet's cumsum rejects some negative axes",
-    "eye": "MXNet's eye has no bool dtype",
     "diagonal": "MXNet's diagonal has no bool kernel ('Unknown type enum')",
 }
 

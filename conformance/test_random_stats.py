@@ -95,10 +95,9 @@ CASES = [(name, i) for name, sets in SAMPLERS.items() for i in range(len(sets))]
 
 #: Wrong distributions this test found, per (sampler, backend): still tested, shown as
 #: xfail with the measured statistic; a fix makes the test fail until the entry goes.
-KNOWN_WRONG = {
-    ("chisquare", "mxnet"): "MXNet 1.9.1's chisquare(df) has mean df/4, not df (a gamma "
-                            "with scale 1/2 instead of 2); the table entry uses it as is",
-}
+#: (MXNet 1.9.1's own chisquare(df), mean df/4, was found here: the table entry draws
+#: gamma(df/2, 2) instead.)
+KNOWN_WRONG: dict = {}
 
 
 @pytest.mark.parametrize("backend", ["numpy", "mxnet"])

@@ -384,8 +384,20 @@ for _name in ("argmax", "argmin"):
     register(_name, "np." + _name, arrays=(0,), kwargs=("axis",), kind="reduction",
              cast=None, accepts=lambda args, kw: _nonempty(args, kw) and _index_fits(
                  args, kw))
-register("cumsum", "np.cumsum", arrays=(0,), kwargs=("axis",), kind="reduction",
-         accepts=_nonempty)
+def _positive_axes(axis, ndim):
+    """``axis`` (None, an int or a sequence) with negative axes counted from the front:
+    MXNet 1.9.1's ``flip`` and ``cumsum`` reject negative axes ("index = -1 must be in
+    range"). The axes are already checked against ``ndim`` (``_validate``)."""
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        return tuple(a + ndim if a < 0 else a for a in axis)
+    return axis + ndim if axis < 0 else axis
+
+
+register("cumsum", lambda mx: lambda a, axis=None: mx.np.cumsum(
+    a, axis=_positive_axes(axis, a.ndim)), arrays=(0,), kwargs=("axis",),
+    kind="reduction", accepts=_nonempty)
 register("average", _mx_summing("mean"), arrays=(0,), kwargs=("axis",), kind="reduction",
          accepts=_all(_nonempty, lambda args, kw: len(args) == 1))
 
@@ -444,7 +456,8 @@ register("moveaxis", "np.moveaxis", **_SHAPE)
 register("expand_dims", "np.expand_dims", **_SHAPE, kwargs=("axis",))
 register("squeeze", "np.squeeze", **_SHAPE, kwargs=("axis",))
 register("ravel", "np.ravel", **_SHAPE, accepts=lambda args, kw: len(args) == 1)
-register("flip", "np.flip", **_SHAPE, kwargs=("axis",))
+register("flip", lambda mx: lambda m, axis=None: mx.np.flip(m, _positive_axes(axis, m.ndim)),
+         **_SHAPE, kwargs=("axis",))
 register("fliplr", "np.fliplr", **_SHAPE)
 register("flipud", "np.flipud", **_SHAPE)
 register("broadcast_to", "np.broadcast_to", **_SHAPE, kwargs=("shape",))
@@ -536,7 +549,19 @@ register("unique", _nan_free(lambda mx: mx.np.unique), arrays=(0,), dtype="same"
          cast=None, kind="sort",
          accepts=lambda args, kw: len(args) == 1)
 register("nonzero", "np.nonzero", arrays=(0,), cast=None, kind="index")
-register("take", "np.take", arrays=(0, 1), cast=None, kind="index", kwargs=("axis",),
+def _mx_take(mx):
+    """``take``: MXNet's default mode rejects negative indices, which NumPy counts from
+    the end. The indices are checked to lie in [-n, n) (``_validate``), where MXNet's
+    'wrap' mode is NumPy's rule; an int index is made a 0-d array (MXNet takes arrays
+    only)."""
+    def take(a, indices, axis=None):
+        if not isinstance(indices, mx.np.ndarray):
+            indices = mx.np.array(indices, dtype=np.int64, ctx=a.ctx)
+        return mx.np.take(a, indices, axis=axis, mode="wrap")
+    return take
+
+
+register("take", _mx_take, arrays=(0, 1), cast=None, kind="index", kwargs=("axis",),
          dtype=lambda args, kw: args[0].dtype)
 
 
@@ -611,8 +636,17 @@ def _eye(N, M=None, k=0, dtype=None, **kw):
     return np.eye(N, M, k, dtype=_float_default(dtype), **kw)
 
 
-_creation("eye", _eye, lambda mx: lambda N, M=None, k=0, dtype=None, ctx=None: mx.np.eye(
-    N, M, k, dtype=_float_default(dtype), ctx=ctx),
+def _mx_eye(mx):
+    """``eye``: MXNet's has no bool dtype; a bool identity is a uint8 one, cast."""
+    def eye(N, M=None, k=0, dtype=None, ctx=None):
+        dt = _float_default(dtype)
+        if dt == np.dtype(bool):
+            return mx.np.eye(N, M, k, dtype=np.uint8, ctx=ctx).astype(bool)
+        return mx.np.eye(N, M, k, dtype=dt, ctx=ctx)
+    return eye
+
+
+_creation("eye", _eye, _mx_eye,
     lambda args, kw: _float_default(args[3] if len(args) > 3 else kw.get("dtype")))
 
 
