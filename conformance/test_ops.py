@@ -59,9 +59,7 @@ def min_share(name):
 #: this suite; the fix belongs in the op table). Under 'only_mxnet' their "MXNet
 #: raised" examples stay counted and shown in the report, but do not fail the test.
 #: An entry whose op no longer raises is reported by ``test_known_mx_errors_are_not_stale``.
-KNOWN_MX_ERRORS = {
-    "diagonal": "MXNet's diagonal has no bool kernel ('Unknown type enum')",
-}
+KNOWN_MX_ERRORS: dict = {}
 
 
 @pytest.mark.parametrize("name", NAMES)

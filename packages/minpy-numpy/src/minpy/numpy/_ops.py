@@ -511,24 +511,30 @@ for _name in ("vstack", "hstack", "dstack", "column_stack", "row_stack"):
 register("append", "np.append", arrays=(0, 1), kind="shape", kwargs=("axis",))
 
 # -- sorting, searching, indexing ----------------------------------------------------
+def _stable(stable):
+    """``stable=`` only where given: NumPy 1 has no such keyword (NumPy 2.0 added it), so
+    a call without it runs there and one with it raises NumPy's own TypeError."""
+    return {} if stable is None else {"stable": stable}
+
+
 def _argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     """NumPy's ``argsort`` with the array API's ``descending=``: largest first, equal
     elements kept in their order when the sort is stable (NaN, which NumPy sorts last,
     comes first)."""
     if not descending:
-        return np.argsort(a, axis, kind, order, stable=stable)
+        return np.argsort(a, axis, kind, order, **_stable(stable))
     a = np.asarray(a)
     if axis is None:
         a, axis = a.ravel(), -1
     # Sorting the reversed array and reversing the result keeps ties in order.
-    flipped = np.argsort(np.flip(a, axis), axis, kind, order, stable=stable)
+    flipped = np.argsort(np.flip(a, axis), axis, kind, order, **_stable(stable))
     return a.shape[axis] - 1 - np.flip(flipped, axis)
 
 
 def _sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     """NumPy's ``sort`` with the array API's ``descending=`` (see :func:`_argsort`)."""
     if not descending:
-        return np.sort(a, axis, kind, order, stable=stable)
+        return np.sort(a, axis, kind, order, **_stable(stable))
     a = np.asarray(a)
     if axis is None:
         a, axis = a.ravel(), -1
@@ -739,8 +745,28 @@ register("ediff1d", lambda mx: lambda a: mx.np.ediff1d(a), arrays=(0,), cast=Non
          kind="shape", accepts=lambda args, kw: len(args) == 1)
 register("diagflat", "np.diagflat", **_SHAPE, kwargs=("k",),  # 0-d: "does not exist"
          accepts=lambda args, kw: args[0].ndim >= 1)
-register("polyval", "np.polyval", kind="elementwise",
-         accepts=lambda args, kw: all(hasattr(a, "dtype") for a in args))
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _polyval_by_dtype(args, kw):
+    """Whether ``polyval``'s result dtype follows from its operands' dtypes. NumPy 1
+    adds each coefficient to the array as a scalar, promoted by its value (int32 -1 with
+    a uint8 ``x`` gives int16, 1 gives uint8; float64 1e5 with float16 gives float32):
+    a coefficient dtype of ``x``'s kind or lower that ``x``'s dtype cannot hold makes
+    the dtype a matter of the values, so those calls run in NumPy."""
+    if not all(hasattr(a, "dtype") for a in args):
+        return False
+    if int(np.__version__.split(".")[0]) >= 2 or len(args) != 2:
+        return True
+    p, x = args
+    pt, xt = np.dtype(p.dtype), np.dtype(x.dtype)
+    if pt.kind not in _KIND_RANK or xt.kind not in _KIND_RANK:
+        return False
+    return (p.ndim != 1 or x.ndim == 0 or _KIND_RANK[pt.kind] > _KIND_RANK[xt.kind]
+            or np.can_cast(pt, xt, "safe"))
+
+
+register("polyval", "np.polyval", kind="elementwise", accepts=_polyval_by_dtype)
 register("linalg.matrix_power", "np.linalg.matrix_power", kind="linalg", arrays=(0,),
          accepts=lambda args, kw: len(args) == 2 and type(args[1]) is int and args[1] >= 0)
 register("linalg.multi_dot", "np.linalg.multi_dot", kind="matmul", arrays="seq0",
@@ -772,7 +798,7 @@ _limit(("abs", "absolute", "argmax", "argmin", "argsort", "sort", "unique", "cei
         "trunc", "fix", "flip", "roll", "transpose", "swapaxes", "moveaxis", "rot90",
         "column_stack", "dstack", "hstack", "vstack", "split", "hsplit", "vsplit",
         "dsplit", "array_split", "fliplr", "flipud", "row_stack", "tril", "diff", "ediff1d",
-        "diagflat", "polyval"), _NO_BOOL)
+        "diagflat", "diagonal", "diag", "polyval"), _NO_BOOL)
 # around/round: no float16 and no bool kernel.
 _limit(("around", "round"), _NO_BOOL - {np.dtype("float16")})
 # Integer mod through double: wrong beyond 2**53 (1 % -(2**53 + 1)).
