@@ -153,7 +153,7 @@ MUTATIONS = [
              "            if res.dtype != dtype:\n"
              "                return Array._from_mx(res.astype(dtype), device, dtype)\n",
              "",
-             _ops_k("mxnet")),
+             ("packages/minpy-numpy/tests/test_mxnet_result_dtype.py",)),
     Mutation("dtype-rule-no-cast", "inputs are not cast to NumPy's result dtype before "
              "an MXNet kernel (int8 sums stay int8)", NUMPY_PKG + "_dispatch.py",
              '        if op.cast == "result":\n            self.cast = dtype\n',
