@@ -7,6 +7,8 @@ Most are compositions of ops with rules (:func:`composite`)."""
 
 from __future__ import annotations
 
+import inspect as _inspect
+
 import numpy as _onp
 
 from minpy.core.tracing import Box
@@ -140,7 +142,18 @@ def _histogram(a, bins=10, range=None, density=None, weights=None):
     return counts, edges
 
 
-composite("histogram", _histogram, (4,))
+def _histogram_normed(a, bins=10, range=None, normed=None, weights=None, density=None):
+    """:func:`_histogram` with NumPy < 1.24's signature (``normed`` fourth, ``density``
+    last): traced arguments are placed by the installed NumPy's signature. ``density``
+    overrides ``normed``, whose normalisation is NumPy's old one."""
+    if density is None and normed:
+        counts, edges = _histogram(a, bins, range, None, weights)
+        return counts / np.sum(counts * np.array(_onp.diff(edges))), edges
+    return _histogram(a, bins, range, density, weights)
+
+
+composite("histogram", _histogram_normed if "normed" in _inspect.signature(
+    _onp.histogram).parameters else _histogram, (4,))
 
 
 # -- convolution and correlation -------------------------------------------------------
