@@ -794,13 +794,14 @@ def _limit(names, dtypes):
 
 
 # "Unknown type enum 7": these kernels have no bool instantiation.
-_limit(("abs", "absolute", "argmax", "argmin", "argsort", "sort", "unique", "ceil", "floor",
+_limit(("abs", "absolute", "argmax", "argmin", "unique", "ceil", "floor",
         "trunc", "fix", "flip", "roll", "transpose", "swapaxes", "moveaxis", "rot90",
         "column_stack", "dstack", "hstack", "vstack", "split", "hsplit", "vsplit",
         "dsplit", "array_split", "fliplr", "flipud", "row_stack", "tril", "diff", "ediff1d",
         "diagflat", "diagonal", "diag", "polyval"), _NO_BOOL)
-# around/round: no float16 and no bool kernel.
-_limit(("around", "round"), _NO_BOOL - {np.dtype("float16")})
+# around/round, sort/argsort: no float16 ('This operation does not support float16') and
+# no bool kernel.
+_limit(("around", "round", "sort", "argsort"), _NO_BOOL - {np.dtype("float16")})
 # Integer mod through double: wrong beyond 2**53 (1 % -(2**53 + 1)).
 _limit(("mod", "remainder"), _MX - {np.dtype("int64")})
 # BLAS-backed (CPU): float32/float64 only; float16 only on GPU, not expressible per dtype.
