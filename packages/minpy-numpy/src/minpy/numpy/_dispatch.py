@@ -51,6 +51,7 @@ class Invalid(Rejected):
     """Arguments MXNet must not see (they would crash it or give a wrong result); NumPy
     runs instead and raises its own exception for them (see :mod:`._validate`)."""
 
+
 def _as_array(x):
     """``x`` as an Array if it is array data, else ``None`` (scalars, axes, ...)."""
     if isinstance(x, Array):
