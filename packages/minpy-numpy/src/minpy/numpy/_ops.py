@@ -734,7 +734,9 @@ def _like(name):
 for _name in ("zeros_like", "ones_like", "empty_like"):
     _like(_name)
 register("full_like", "np.full_like", arrays=(0,), cast=None, kind="creation",
-         accepts=lambda args, kw: not kw and len(args) == 2 and _fits(args[1], args[0].dtype),
+         kwargs=("dtype",),
+         accepts=lambda args, kw: set(kw) <= {"dtype"} and len(args) == 2 and _fits(
+             args[1], kw.get("dtype") or args[0].dtype),
          dtype="probe")
 
 
