@@ -32,12 +32,8 @@ def _gradient_matrix(n, spacing, edge_order):
     return _onp.gradient(_onp.eye(n), spacing, axis=0, edge_order=edge_order)
 
 
-def _gradient(ans, f, *varargs, axis=None, edge_order=1):
-    if any(isinstance(h, Box) for h in varargs):  # traced spacings (higher orders)
-        return composite_maker(_gradient_composed, 0)(ans, f, *varargs, axis=axis,
-                                                      edge_order=edge_order)
-    shape = shape_of(f)
-    nd = len(shape)
+def _gradient_axes(nd, varargs, axis):
+    """``numpy.gradient``'s axes (non-negative) and one spacing per axis."""
     axes = tuple(range(nd)) if axis is None else (
         (axis,) if isinstance(axis, int) else tuple(axis))
     axes = tuple(a % nd for a in axes)
@@ -47,6 +43,15 @@ def _gradient(ans, f, *varargs, axis=None, edge_order=1):
         spacings = [varargs[0]] * len(axes)
     else:
         spacings = list(varargs)
+    return axes, spacings
+
+
+def _gradient(ans, f, *varargs, axis=None, edge_order=1):
+    if any(isinstance(h, Box) for h in varargs):  # traced spacings (higher orders)
+        return composite_maker(_gradient_composed, 0)(ans, f, *varargs, axis=axis,
+                                                      edge_order=edge_order)
+    shape = shape_of(f)
+    axes, spacings = _gradient_axes(len(shape), varargs, axis)
     mats = [_onp.asarray(_gradient_matrix(shape[a], _onp.asarray(s, dtype=float)
                                           if _onp.ndim(s) else float(s), edge_order))
             for a, s in zip(axes, spacings)]
@@ -105,16 +110,7 @@ def _gradient_along(f, h, a, edge_order):
 
 def _gradient_composed(f, *varargs, axis=None, edge_order=1):
     """``numpy.gradient`` in ``minpy.numpy`` operations: the rule of the spacings."""
-    nd = len(shape_of(f))
-    axes = tuple(range(nd)) if axis is None else (
-        (axis,) if isinstance(axis, int) else tuple(axis))
-    axes = tuple(a % nd for a in axes)
-    if not varargs:
-        spacings = [1.0] * len(axes)
-    elif len(varargs) == 1 and _onp.ndim(varargs[0]) == 0:
-        spacings = [varargs[0]] * len(axes)
-    else:
-        spacings = list(varargs)
+    axes, spacings = _gradient_axes(len(shape_of(f)), varargs, axis)
     outs = [_gradient_along(f, h, a, edge_order) for a, h in zip(axes, spacings)]
     return outs[0] if len(outs) == 1 else tuple(outs)
 

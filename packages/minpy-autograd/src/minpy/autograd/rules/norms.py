@@ -32,23 +32,7 @@ def _vector_vjp(g, x, ord, axis, keepdims, ans):
     shape = shape_of(x)
     ge = expand_reduced(g, shape, axis, keepdims)
     ae = expand_reduced(ans, shape, axis, keepdims)
-    ax = axis if axis is not None else None
-    if ord is None or ord == 2:
-        return ge * np.conj(x) / np.where(ae == 0, 1.0, ae) if x.dtype.kind == "c" else (
-            ge * x / np.where(ae == 0, 1.0, ae))
-    if ord == 0:
-        return ge * 0.0 * x
-    mag = np.abs(x)
-    if ord == 1:
-        return ge * _sgn(x)
-    if ord in (math.inf, -math.inf):
-        return ge * _share(mag, ae, ax) * _sgn(x)
-    p = float(ord)
-    # d (sum |x|^p)^(1/p) = |x|^(p-1) sgn(x) / norm^(p-1); 0 where |x| = 0.
-    safe = np.where(mag == 0, 1.0, mag)
-    scale = np.where(mag == 0, 0.0, safe ** (p - 1.0)) / np.where(ae == 0, 1.0, ae) ** (
-        p - 1.0)
-    return ge * scale * _sgn(x)
+    return _flat_vector_vjp(ge, ae, x, ord, axis)
 
 
 def _matrix_vjp(g, x, ord, axes, keepdims, ans):
@@ -128,6 +112,7 @@ def _flat_vector_vjp(ge, ae, x, ord, axes):
     if ord in (math.inf, -math.inf):
         return ge * _share(mag, ae, axes) * _sgn(x)
     p = float(ord)
+    # d (sum |x|^p)^(1/p) = |x|^(p-1) sgn(x) / norm^(p-1); 0 where |x| = 0.
     safe = np.where(mag == 0, 1.0, mag)
     scale = np.where(mag == 0, 0.0, safe ** (p - 1.0)) / np.where(ae == 0, 1.0, ae) ** (
         p - 1.0)
