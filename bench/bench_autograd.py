@@ -81,17 +81,6 @@ def _blas_limit(threads):
     return threadpool_limits(limits=threads, user_api="blas"), str(threads)
 
 
-def mlp_loss(xp):
-    """Softmax cross-entropy of a 2-layer relu MLP, written against namespace ``xp``."""
-    def loss(w1, b1, w2, b2, x, onehot):
-        h = xp.maximum(xp.dot(x, w1) + b1, 0.0)
-        logits = xp.dot(h, w2) + b2
-        z = logits - xp.max(logits, axis=1, keepdims=True)
-        logp = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
-        return -xp.sum(onehot * logp) / x.shape[0]
-    return loss
-
-
 def mlp_data(batch, n_in, n_hidden, n_out, seed=0):
     rng = onp.random.default_rng(seed)
     params = [(rng.standard_normal((n_in, n_hidden)) * (2.0 / n_in) ** 0.5).astype(F32),
@@ -123,7 +112,7 @@ def _step_rows(timer, batch, sizes):
     # after the first step, so 'prefer_mxnet' then works on MXNet-resident parameters).
     mparams = [np.array(p) for p in hparams]
     mx_, my_ = np.array(hx), np.array(hy)
-    minpy_step = grad_and_loss(mlp_loss(np), argnum=(0, 1, 2, 3))
+    minpy_step = grad_and_loss(H.mlp_loss(np), argnum=(0, 1, 2, 3))
 
     def minpy():
         return minpy_step(*mparams, mx_, my_)
@@ -133,7 +122,7 @@ def _step_rows(timer, batch, sizes):
     for p in xparams:
         p.attach_grad()
     xx, xy = mx.np.array(hx, dtype=F32), mx.np.array(hy, dtype=F32)
-    xloss = mlp_loss(mx.np)
+    xloss = H.mlp_loss(mx.np)
 
     def mxnet_step():
         with mx.autograd.record():
@@ -145,12 +134,12 @@ def _step_rows(timer, batch, sizes):
                 "minpy prefer_mxnet": H.Variant(minpy, lambda: np.policy("prefer_mxnet")),
                 "mxnet.autograd": H.Variant(mxnet_step)}
     if hips is not None:
-        hips_step = hips.value_and_grad(mlp_loss(anp), argnum=(0, 1, 2, 3))
+        hips_step = hips.value_and_grad(H.mlp_loss(anp), argnum=(0, 1, 2, 3))
         variants["HIPS autograd"] = H.Variant(lambda: hips_step(*hparams, hx, hy))
     if jax is not None:
         jparams = [jnp.asarray(p) for p in hparams]
         jx, jy = jnp.asarray(hx), jnp.asarray(hy)
-        jax_grad = jax.jit(jax.value_and_grad(mlp_loss(jnp), argnums=(0, 1, 2, 3)))
+        jax_grad = jax.jit(jax.value_and_grad(H.mlp_loss(jnp), argnums=(0, 1, 2, 3)))
 
         def jax_step():
             return jax.block_until_ready(jax_grad(*jparams, jx, jy))
@@ -160,19 +149,8 @@ def _step_rows(timer, batch, sizes):
 
     # hand-written NumPy forward and backward of the same step: the floor for any
     # eager NumPy implementation (MinPy 'auto' / this = MinPy's own cost on the path)
-    hw1, hb1, hw2, hb2 = hparams
-
     def numpy_step():
-        a = hx @ hw1 + hb1
-        h = onp.maximum(a, 0.0)
-        logits = h @ hw2 + hb2
-        z = logits - logits.max(axis=1, keepdims=True)
-        e = onp.exp(z)
-        s = e.sum(axis=1, keepdims=True)
-        loss = -onp.sum(hy * (z - onp.log(s))) / hx.shape[0]
-        g = (e / s * hy.sum(axis=1, keepdims=True) - hy) / hx.shape[0]
-        dh = (g @ hw2.T) * (a > 0)
-        return (hx.T @ dh, dh.sum(axis=0), h.T @ g, g.sum(axis=0)), loss
+        return H.mlp_grads_by_hand(onp, hparams, hx, hy)
 
     variants["NumPy by hand"] = H.Variant(numpy_step)
 
@@ -313,7 +291,7 @@ def section_memory(steps, timer=None, batch=32, sizes=(64, 32, 10), warmup=200,
     hparams, hx, hy = mlp_data(batch, *sizes, seed=7)
     params = [np.array(p) for p in hparams]
     x, y = np.array(hx), np.array(hy)
-    step = grad_and_loss(mlp_loss(np), argnum=(0, 1, 2, 3))
+    step = grad_and_loss(H.mlp_loss(np), argnum=(0, 1, 2, 3))
     rss0 = H.rss_mb()
     first = None
     for _ in range(warmup):
@@ -339,7 +317,7 @@ def section_memory(steps, timer=None, batch=32, sizes=(64, 32, 10), warmup=200,
     # the same small step, timed against HIPS Autograd (a different regime from the
     # 784-512-10 step: here the per-op costs dominate, not the matmuls)
     if hips is not None and timer is not None:
-        hips_step = hips.value_and_grad(mlp_loss(anp), argnum=(0, 1, 2, 3))
+        hips_step = hips.value_and_grad(H.mlp_loss(anp), argnum=(0, 1, 2, 3))
         hp = [onp.asarray(p) for p in params]
         t_m, t_h = timer.compare(lambda: step(*params, x, y), lambda: hips_step(*hp, hx, hy))
         rows.append(H.Row("memory", f"small MLP {'-'.join(map(str, sizes))} step vs HIPS",

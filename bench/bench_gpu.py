@@ -30,6 +30,7 @@ import sys
 import time
 import traceback
 
+import _harness as H
 import numpy as onp
 
 F32 = onp.float32
@@ -114,16 +115,6 @@ def section_bandwidth(rows, cp, np, core, quick, peak_tbs):
                  f"MinPy {tbs:.2f} TB/s = {tbs / peak_tbs:.0%} of {peak_tbs} TB/s")
 
 
-def mlp_loss(xp):
-    def loss(w1, b1, w2, b2, x, onehot):
-        h = xp.maximum(xp.dot(x, w1) + b1, 0.0)
-        logits = xp.dot(h, w2) + b2
-        z = logits - xp.max(logits, axis=1, keepdims=True)
-        logp = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
-        return -xp.sum(onehot * logp) / x.shape[0]
-    return loss
-
-
 def mlp_data(batch, sizes=(784, 512, 10), seed=0):
     n_in, n_hidden, n_out = sizes
     rng = onp.random.default_rng(seed)
@@ -145,7 +136,7 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
         # MinPy: device-resident Arrays (CuPy forms), minpy.autograd, SGD
         mp = [core.from_dlpack(cp.asarray(p)) for p in hparams]
         mx_, my_ = core.from_dlpack(cp.asarray(hx)), core.from_dlpack(cp.asarray(hy))
-        step = grad_and_loss(mlp_loss(np), argnum=(0, 1, 2, 3))
+        step = grad_and_loss(H.mlp_loss(np), argnum=(0, 1, 2, 3))
 
         def minpy_step():
             grads, loss = step(*mp, mx_, my_)
@@ -161,19 +152,8 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
         cx, cy = cp.asarray(hx), cp.asarray(hy)
 
         def cupy_step():
-            w1, b1, w2, b2 = cpp
-            pre = cx @ w1 + b1
-            h = cp.maximum(pre, 0)
-            logits = h @ w2 + b2
-            z = logits - logits.max(axis=1, keepdims=True)
-            e = cp.exp(z)
-            s = e.sum(axis=1, keepdims=True)
-            loss = -(cy * (z - cp.log(s))).sum() / batch
-            dlogits = (e / s - cy) / batch
-            dw2, db2 = h.T @ dlogits, dlogits.sum(axis=0)
-            dpre = (dlogits @ w2.T) * (pre > 0)
-            dw1, db1 = cx.T @ dpre, dpre.sum(axis=0)
-            for i, g in enumerate((dw1, db1, dw2, db2)):
+            grads, loss = H.mlp_grads_by_hand(cp, cpp, cx, cy)
+            for i, g in enumerate(grads):
                 cpp[i] = cpp[i] - lr * g
             return loss
 
@@ -187,7 +167,7 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
             import jax.numpy as jnp
             jp = [jax.device_put(p) for p in hparams]
             jx, jy = jax.device_put(hx), jax.device_put(hy)
-            vg = jax.value_and_grad(mlp_loss(jnp), argnums=(0, 1, 2, 3))
+            vg = jax.value_and_grad(H.mlp_loss(jnp), argnums=(0, 1, 2, 3))
 
             @jax.jit
             def jstep(w1, b1, w2, b2, x, y):
