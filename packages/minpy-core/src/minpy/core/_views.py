@@ -28,19 +28,22 @@ import numpy as np
 
 from . import convert
 
-__all__ = ["Family", "ViewInfo", "link", "owner", "adopt", "bump", "check_traced_write"]
+__all__ = ["Family", "ViewInfo", "link", "owner", "adopt", "bump", "expose", "current",
+           "check_traced_write"]
 
 
 class Family:
-    """Arrays sharing one host buffer: a version counter and weak references to the
-    members (for :func:`check_traced_write`)."""
+    """Arrays sharing one host buffer: a version counter, weak references to the
+    members (for :func:`check_traced_write`), and whether NumPy code outside MinPy holds
+    the buffer for writing (:func:`expose`)."""
 
-    __slots__ = ("version", "members", "_pruned_at")
+    __slots__ = ("version", "members", "_pruned_at", "exposed")
 
     def __init__(self):
         self.version = 0
         self.members: list = []
         self._pruned_at = 8
+        self.exposed = False
 
     def add(self, array) -> None:
         members = self.members
@@ -119,6 +122,22 @@ def bump(array) -> None:
     array._mx = array._cp = None
 
 
+def current(vi, backend: str) -> bool:
+    """Whether the cached ``backend`` form of the member ``vi`` describes may be read:
+    made at the family's present version, and no one outside MinPy may write the buffer
+    (an exposed family's forms are never trusted: they are made again at each use)."""
+    return vi.stamps.get(backend) == vi.fam.version and not vi.fam.exposed
+
+
+def expose(array) -> None:
+    """NumPy code keeps ``array``'s host buffer to write it later (an ``nditer`` with
+    'readwrite' operands): from now on no cached device form of its family is read."""
+    vi = family_of(array)
+    vi.fam.version += 1
+    vi.fam.exposed = True
+    array._mx = array._cp = None
+
+
 def _parent_of(own, result, args, kwargs):
     """The Array among the arguments (one level into lists; keyword values) whose host
     buffer has owner ``own`` (``result`` itself or shared memory), if any."""
@@ -144,12 +163,18 @@ def _parent_of(own, result, args, kwargs):
     return None
 
 
-def adopt(result, args, kwargs, device):
+def adopt(result, args, kwargs, device, given=None):
     """Wrap NumPy's ``result`` of a call on ``args``/``kwargs`` (whose Arrays' host forms
     NumPy was given) as Arrays, with NumPy's sharing: an input returned as it is gives
-    that Array back, a view of an input's memory becomes a member of its family."""
+    that Array back, a view of an input's memory becomes a member of its family.
+    ``given`` maps ``id(view)`` to ``(view, Array)`` for the read-only views NumPy was
+    handed instead of host forms (:mod:`minpy.core._handoff`)."""
     Array = convert.Array
     if type(result) is np.ndarray or isinstance(result, np.ndarray):
+        if given:
+            entry = given.get(id(result))
+            if entry is not None and entry[0] is result:
+                return entry[1]
         base = result.base
         if base is None:
             parent = _parent_of(result, result, args, kwargs)
@@ -165,7 +190,7 @@ def adopt(result, args, kwargs, device):
         return out
     t = type(result)
     if t is tuple or t is list:
-        return t(adopt(r, args, kwargs, device) for r in result)
+        return t(adopt(r, args, kwargs, device, given) for r in result)
     return convert.wrap(result, device)
 
 

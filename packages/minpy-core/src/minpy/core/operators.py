@@ -14,8 +14,8 @@ import sys
 
 import numpy as np
 
-from . import convert
-from ._views import adopt, check_traced_write
+from . import _handoff, convert
+from ._views import check_traced_write
 from .tracing import Box
 
 __all__ = ["lookup", "set_resolver", "host_function", "ArrayMethods", "ARRAY_METHODS"]
@@ -40,11 +40,14 @@ def _numpy_attr(name: str):
 def host_function(name: str):
     """``name`` (``'add'``, ``'linalg.inv'``, ``'getitem'``) as NumPy on host forms,
     returning Arrays: core's meaning of an operator when no namespace is loaded."""
-    fn = _SPECIAL.get(name) or _numpy_attr(name)
+    special = _SPECIAL.get(name)
+    fn = special or _numpy_attr(name)
+    # MinPy's own lambdas and ufuncs write nothing but out=: their buffers go as they are
+    trusted = special is not None or isinstance(fn, np.ufunc)
 
     def on_host(*args, **kwargs):
-        # adopt: NumPy's views of an argument join its view family.
-        return adopt(fn(*convert.to_host(args), **convert.to_host(kwargs)), args, kwargs, None)
+        # NumPy's views of an argument join its view family; writers are declared.
+        return _handoff.call(fn, args, kwargs, None, trusted=trusted, name=name)
 
     on_host.__name__ = name
     return on_host
