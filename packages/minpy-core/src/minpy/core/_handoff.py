@@ -120,6 +120,10 @@ WRITERS: dict[str, Writes] = {
     "nan_to_num": Writes((0,), ("x",), when=_copy_false(1, "copy")),
     # ``k %= 4`` in place: an array ``k`` (``rot90(m, np.array(5))``) is left reduced.
     "rot90": Writes((1,), ("k",)),
+    # ``max_line_width -= len(prefix)`` in place, for an array ``max_line_width``
+    "array_repr": Writes((1,), ("max_line_width",)),
+    "array_str": Writes((1,), ("max_line_width",)),
+    "array2string": Writes((1,), ("max_line_width",)),
     "nditer": Writes((0,), ("op",), when=_iter_writes(2, "op_flags"), later=True),
     "nested_iters": Writes((0,), ("op",), when=_iter_writes(3, "op_flags"), later=True),
     "random.shuffle": Writes((0,), ("x",)),
@@ -140,7 +144,7 @@ WRITERS: dict[str, Writes] = {
 #: ``numpy.ndarray``'s methods and settable attributes that write into the array itself
 #: (``Array`` implements each through :meth:`Array._writable_host` or
 #: :meth:`Array._assign`); ``__i<op>__`` stands for every in-place operator.
-ARRAY_WRITERS = ("__setitem__", "__setstate__", "__i<op>__", "fill", "sort", "partition",
+ARRAY_WRITERS = ("__setitem__", "__i<op>__", "fill", "sort", "partition",
                  "put", "resize", "setflags", "setfield", "byteswap", "itemset", "flat",
                  "real", "imag", "shape")
 
@@ -171,7 +175,7 @@ def writer_of(fn) -> Writes | None:
     if not _by_object:
         for name, spec in WRITERS.items():
             obj = _resolve(name) if not name.startswith("ufunc.") else None
-            if obj is not None and not isinstance(obj, type):
+            if obj is not None:
                 _by_object[id(obj)] = (obj, spec)  # the object kept: its id stays its own
         _by_object[None] = None
     entry = _by_object.get(id(fn))

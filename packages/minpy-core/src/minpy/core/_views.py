@@ -29,7 +29,7 @@ import numpy as np
 from . import convert
 
 __all__ = ["Family", "ViewInfo", "link", "owner", "adopt", "bump", "expose", "current",
-           "check_traced_write"]
+           "settle", "check_traced_write"]
 
 
 class Family:
@@ -109,7 +109,13 @@ def owner(host: np.ndarray) -> np.ndarray:
     """The outermost ndarray of ``host``'s ``.base`` chain: two host forms share a
     buffer family exactly when their owners are the same object."""
     base = host.base
-    while isinstance(base, np.ndarray):
+    while base is not None:
+        if not isinstance(base, np.ndarray):
+            # as_strided's results (sliding_window_view, ...) keep their array in the
+            # ``base`` of a small interface object
+            base = getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                break
         host, base = base, base.base
     return host
 
@@ -120,6 +126,18 @@ def bump(array) -> None:
     vi = array._view
     vi.fam.version += 1
     array._mx = array._cp = None
+
+
+def settle(array) -> None:
+    """``array``'s host form is about to take another layout (``a.shape = ...``,
+    ``a.resize(...)``): the members of its family still waiting to derive their host
+    views from it (:attr:`ViewInfo.recipe`) derive them now, from the layout they were
+    made from."""
+    vi = array._view
+    if vi is not None:
+        for member in vi.fam.live():
+            if member._host is None and member._view.recipe is not None:
+                member._host_value()
 
 
 def current(vi, backend: str) -> bool:
@@ -140,27 +158,20 @@ def expose(array) -> None:
 
 def _parent_of(own, result, args, kwargs):
     """The Array among the arguments (one level into lists; keyword values) whose host
-    buffer has owner ``own`` (``result`` itself or shared memory), if any."""
+    form is ``result`` itself, else the first whose host buffer has owner ``own``
+    (shared memory), if any."""
     Array = convert.Array
-    for x in args:
+    found = None
+    for x in (*args, *kwargs.values()) if kwargs else args:
         t = type(x)
-        if t is list or t is tuple:
-            for e in x:
-                if isinstance(e, Array):
-                    h = e._host
-                    if h is not None and (h is result or owner(h) is own):
-                        return e
-        elif isinstance(x, Array):
-            h = x._host
-            if h is not None and (h is result or owner(h) is own):
-                return x
-    if kwargs:
-        for x in kwargs.values():
-            if isinstance(x, Array):
-                h = x._host
-                if h is not None and (h is result or owner(h) is own):
-                    return x
-    return None
+        for e in x if (t is list or t is tuple) else (x,):
+            if isinstance(e, Array):
+                h = e._host
+                if h is result:
+                    return e
+                if found is None and h is not None and owner(h) is own:
+                    found = e
+    return found
 
 
 def adopt(result, args, kwargs, device, given=None):
@@ -175,16 +186,11 @@ def adopt(result, args, kwargs, device, given=None):
             entry = given.get(id(result))
             if entry is not None and entry[0] is result:
                 return entry[1]
-        base = result.base
-        if base is None:
-            parent = _parent_of(result, result, args, kwargs)
-            if parent is not None and parent._host is result:
-                return parent
-            return Array._from_host(result, device)
-        own = owner(result)
-        parent = _parent_of(own, result, args, kwargs)
+        parent = _parent_of(owner(result), result, args, kwargs)
+        if parent is not None and parent._host is result:
+            return parent  # NumPy gave the argument itself back (out=, asarray)
         out = Array._from_host(result, device)
-        if parent is not None:
+        if parent is not None:  # the memory of an argument: one family
             out._shared = False
             link(out, parent)
         return out

@@ -285,6 +285,7 @@ class Array(HostSurface, ArrayMethods):
         """Reshape in place without copying, as setting ``numpy.ndarray.shape`` (NumPy's
         AttributeError where that would need a copy)."""
         host = self._host_value()
+        _views.settle(self)  # views still to be derived from this layout
         view = host.view()
         view.shape = value
         if self._view is None and not self._shared and host.base is None:

@@ -11,6 +11,7 @@ of imports: ``minpy.numpy`` plugs into core, never the reverse.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 
@@ -86,26 +87,53 @@ class ArrayMethods:
     def _check_inplace_operand(self, name, other) -> None:
         """Raise if ``self <name>= other`` cannot be done correctly."""
 
-    def _inplace(self, name, other):
+    def _inplace(self, name, other=None, unary=False, depth=2):
         """``self op= other`` with NumPy's rules: the result keeps ``self``'s shape and
-        dtype, a 'same_kind' cast, and the object itself is updated."""
+        dtype, a 'same_kind' cast, and the object itself is updated. ``unary``: the op
+        takes ``self`` alone (``a **= 2`` is ``square``, as in NumPy)."""
         self._check_inplace_operand(name, other)
         if isinstance(self, Box):
-            # frame 2: the code running 'self op= other' (-> method -> _inplace)
-            check_traced_write(self, other, sys._getframe(2))
-        result = lookup(name)(self, other)
+            # frame ``depth``: the code running 'self op= other' (-> method -> _inplace)
+            check_traced_write(self, other, sys._getframe(depth))
+        operands = (self,) if unary else (self, other)
+        try:
+            result = lookup(name)(*operands)
+        except (ValueError, TypeError, NotImplementedError):
+            # NumPy checks the output's cast first: its casting error wins (over a
+            # broadcasting error, and over a strict policy's "cannot run this call")
+            _casting_verdict(name, self, operands)
+            raise
+        if result.dtype != self.dtype:
+            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+                _casting_verdict(name, self, operands)
+                raise TypeError(
+                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                    f"{self.dtype!r} with casting rule 'same_kind'")
         if result.shape != self.shape:
             raise ValueError(
                 f"non-broadcastable output operand with shape {self.shape} doesn't match "
                 f"the broadcast shape {result.shape}")
         if result.dtype != self.dtype:
-            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(
-                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                    f"{self.dtype!r} with casting rule 'same_kind'")
             result = lookup("astype")(result, self.dtype)
         self._replace_with(result)
         return self
+
+    def __pow__(self, other):
+        """``self ** other``: NumPy's operator, which computes ``** 2`` as ``square``,
+        ``** 0.5`` as ``sqrt`` (and, by NumPy version and dtype, a few more) rather than
+        ``power``: their dtypes and special values differ (``bool ** 2`` is int8,
+        ``-inf ** 0.5`` nan)."""
+        plan = _scalar_power(self, other)
+        if plan is None:
+            return lookup("power")(self, other)
+        cast, name = plan
+        return lookup(name)(self if cast is None else lookup("astype")(self, cast))
+
+    def __ipow__(self, other):
+        plan = _scalar_power(self, other)
+        if plan is None or plan[0] is not None:
+            return self._inplace("power", other, depth=2)
+        return self._inplace(plan[1], other, unary=True, depth=2)
 
     @property
     def T(self):
@@ -162,8 +190,11 @@ class ArrayMethods:
         """Sort in place, as :meth:`numpy.ndarray.sort`."""
         if isinstance(self, Box):
             check_traced_write(self)
-        kw = {} if stable is None else {"stable": stable}
-        self._replace_with(lookup("sort")(self, axis=axis, kind=kind, order=order, **kw))
+        # only the keywords given: MXNet's sort takes none but axis (a default
+        # kind=None sent every call, even under 'only_mxnet', to NumPy)
+        kw = {k: v for k, v in (("kind", kind), ("order", order), ("stable", stable))
+              if v is not None}
+        self._replace_with(lookup("sort")(self, axis=axis, **kw))
 
     def fill(self, value):
         self[...] = value
@@ -185,6 +216,95 @@ class ArrayMethods:
 
     def __deepcopy__(self, memo):
         return lookup("copy")(self)
+
+
+def _casting_verdict(name, target, operands) -> None:
+    """Raise NumPy's own exception if ``target <name>= ...`` fails its output cast:
+    NumPy's ufunc on one-element stand-ins of the operands' dtypes and dimensions."""
+    ufunc = getattr(np, name, None)
+    if not isinstance(ufunc, np.ufunc):
+        return
+
+    def stand_in(x):
+        from .tracing import unbox_all
+        x = unbox_all(x)
+        if isinstance(x, (convert.Array, np.ndarray)):
+            return np.ones((1,) * x.ndim, dtype=x.dtype)
+        return x
+    try:
+        probes = [stand_in(x) for x in operands]
+        out = np.ones(np.broadcast_shapes(*[np.shape(p) for p in probes]), target.dtype)
+        with np.errstate(all="ignore"):
+            ufunc(*probes, out=out)  # NumPy checks the output's cast before the values
+    except TypeError:
+        raise
+    except Exception:  # noqa: BLE001 (only the casting verdict is wanted here)
+        return
+
+
+#: (dtype, type, exponent) -> NumPy's ``**`` plan: ``None`` (``power``) or (cast, name).
+_POWER_PLANS: dict = {}
+_MISSING = object()
+
+
+def _scalar_power(x, exponent):
+    """How NumPy computes ``x ** exponent`` for a Python scalar exponent NumPy's
+    operator special-cases (-1, 0, 0.5, 1, 2): ``None`` for ``power``, or ``(cast,
+    name)``: the unary ufunc ``name`` on ``x`` (cast to ``cast`` first, unless None).
+    Found once per dtype and exponent by running NumPy's operator on probe values, so
+    it follows the NumPy in use (the special cases changed between versions)."""
+    t = type(exponent)
+    if (t is not int and t is not float) or exponent not in (-1, 0, 0.5, 1, 2):
+        return None
+    dtype = x.dtype
+    key = (dtype, t, exponent)
+    plan = _POWER_PLANS.get(key, _MISSING)
+    if plan is _MISSING:
+        plan = _POWER_PLANS[key] = _probe_power(np.dtype(dtype), exponent)
+    return plan
+
+
+def _probe_power(dtype, exponent):
+    if dtype.kind in "fc":
+        values = [-np.inf, -0.0, 0.0, 2.0, -2.0, 0.5, np.nan]
+    elif dtype.kind == "b":
+        values = [True, False]
+    elif dtype.kind in "iu":
+        values = [2, 3, 0, 1] + ([-2] if dtype.kind == "i" else [])
+    else:
+        return None
+    probe = np.array(values, dtype=dtype)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = probe ** exponent
+        except Exception:  # noqa: BLE001 (power raises the same: nothing special here)
+            return None
+        if _same(want, _try(np.power, probe, exponent)):
+            return None
+        for cast in (None, np.dtype(np.float64)):
+            p = probe if cast is None else probe.astype(cast)
+            for name in ("square", "sqrt", "reciprocal", "positive", "ones_like"):
+                if _same(want, _try(getattr(np, name), p)):
+                    return cast, name
+    return None
+
+
+def _try(fn, *args):
+    try:
+        return fn(*args)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _same(a, b) -> bool:
+    """Same dtype, values, NaNs and signs of zero."""
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or (
+            a.dtype != b.dtype or a.shape != b.shape):
+        return False
+    if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+        return False
+    return a.dtype.kind not in "fc" or bool((np.signbit(a) == np.signbit(b)).all())
 
 
 def _shares_buffer(a, b) -> bool:
@@ -232,10 +352,12 @@ _BINARY = {
     "lshift": "left_shift", "rshift": "right_shift",
 }
 for _short, _fn in {**_BINARY, "divmod": "divmod"}.items():
-    setattr(ArrayMethods, f"__{_short}__", _binary(_fn))
+    if _short != "pow":
+        setattr(ArrayMethods, f"__{_short}__", _binary(_fn))
     setattr(ArrayMethods, f"__r{_short}__", _binary(_fn, reflected=True))
 for _short, _fn in _BINARY.items():
-    setattr(ArrayMethods, f"__i{_short}__", _inplace(_fn))
+    if _short != "pow":  # ArrayMethods.__pow__/__ipow__: NumPy's special exponents
+        setattr(ArrayMethods, f"__i{_short}__", _inplace(_fn))
 def _equality(name):
     """``==``/``!=``: like ``ndarray.__eq__``, never an error for operands the ufunc has
     no loop for (``x == 'abc'`` is all-False in NumPy 2, ``False`` in NumPy 1)."""

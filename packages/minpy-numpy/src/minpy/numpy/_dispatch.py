@@ -190,9 +190,11 @@ class _Plan:
         if op.cast == "result":
             self.cast = dtype
         elif op.cast == "common" and arrays:
+            # NumPy scalars take part with their dtype (np.float64(-1.5) against an int8
+            # array compares in float64, not as int8 -1): NumPy's own rule, by version.
             cast = self.cast = np.result_type(*[
                 x.dtype if isinstance(x, (Array, np.ndarray)) else x for x in args
-                if isinstance(x, (Array, np.ndarray)) or type(x) in _SCALARS])
+                if isinstance(x, (Array, np.ndarray, np.generic)) or type(x) in _SCALARS])
             if not mx_holdable(cast):
                 self.rejected = f"common dtype {cast}"
                 return
@@ -711,7 +713,13 @@ def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_m
     """Under a strict policy ('only_mxnet', 'only_cupy'), what a backend failure raises.
     NumPy arbitrates (its result is never used): if NumPy rejects the call too, the
     caller erred and gets NumPy's own exception (ValueError, AxisError, ...); if NumPy
-    accepts it, the backend cannot do this call, a NotImplementedError naming the op."""
+    accepts it, the backend cannot do this call, a NotImplementedError naming the op.
+    The arguments the call would write are given to NumPy as copies: the verdict must
+    not write."""
+    trusted, writes = _access(op)
+    written = _handoff.targets(op.numpy, writes, args, kwargs)
+    if written:
+        args, kwargs = _copies(args, written), _copies(kwargs, written)
     try:
         _run_numpy(op, args, kwargs, device)
     except TransferError:  # NumPy may not see the data: classify by MXNet's message
@@ -721,6 +729,19 @@ def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_m
     return NotImplementedError(
         f"minpy.numpy.{op.name}: {_LABEL[backend]} cannot run this call "
         f"({_reason(exc, backend)}) and the policy is '{policy}'")
+
+
+def _copies(x, arrays):
+    """``x`` (args or kwargs) with the Arrays among ``arrays`` replaced by copies."""
+    if isinstance(x, Array):
+        return Array._from_host(np.array(x._host_value()), x._device) if any(
+            x is a for a in arrays) else x
+    t = type(x)
+    if t is tuple or t is list:
+        return t([_copies(e, arrays) for e in x])
+    if t is dict:
+        return {k: _copies(v, arrays) for k, v in x.items()}
+    return x
 
 
 def _reason(exc, backend="mxnet"):
