@@ -202,11 +202,36 @@ def out_position(fn):
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        return sys.maxsize, ()
+        return _documented_out_position(fn)
     for i, p in enumerate(params):
         if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
             return i, tuple(q.name for q in params[i + 1:] if q.kind is q.POSITIONAL_OR_KEYWORD)
     return sys.maxsize, ()
+
+
+def _documented_out_position(fn):
+    """:func:`out_position` read off the first line of the docstring (``dot(a, b,
+    out=None)``), for NumPy 1's C functions, which have no signature."""
+    line = (getattr(fn, "__doc__", None) or "").strip().split("\n", 1)[0]
+    start, end = line.find("("), line.rfind(")")
+    if start < 0 or end < start:
+        return sys.maxsize, ()
+    names, depth, current = [], 0, ""
+    for ch in line[start + 1:end] + ",":
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            names.append(current.strip().split("=")[0].strip())
+            current = ""
+        else:
+            current += ch
+    if "out" not in names or "*" in names[:names.index("out")]:
+        return sys.maxsize, ()
+    i = names.index("out")
+    after = names[i + 1:]
+    return i, tuple(after[:after.index("*")] if "*" in after else after)
 
 
 _out_positions: dict = {}

@@ -130,8 +130,8 @@ class ArrayMethods:
         return lookup(name)(self if cast is None else lookup("astype")(self, cast))
 
     def __ipow__(self, other):
-        plan = _scalar_power(self, other)
-        if plan is None or plan[0] is not None:
+        plan = _scalar_power(self, other, inplace=True)
+        if plan is None:
             return self._inplace("power", other, depth=2)
         return self._inplace(plan[1], other, unary=True, depth=2)
 
@@ -247,33 +247,75 @@ _POWER_PLANS: dict = {}
 _MISSING = object()
 
 
-def _scalar_power(x, exponent):
-    """How NumPy computes ``x ** exponent`` for a Python scalar exponent NumPy's
-    operator special-cases (-1, 0, 0.5, 1, 2): ``None`` for ``power``, or ``(cast,
-    name)``: the unary ufunc ``name`` on ``x`` (cast to ``cast`` first, unless None).
-    Found once per dtype and exponent by running NumPy's operator on probe values, so
-    it follows the NumPy in use (the special cases changed between versions)."""
+def _scalar_power(x, exponent, inplace=False):
+    """How NumPy computes ``x ** exponent`` (``x **= exponent`` with ``inplace``) for a
+    Python scalar exponent NumPy's operator special-cases (-1, 0, 0.5, 1, 2): ``None``
+    for ``power``, or ``(cast, name)``: the unary ufunc ``name`` on ``x`` (cast to
+    ``cast`` first, unless None). Found once per dtype and exponent by running NumPy's
+    operator on probe values, so it follows the NumPy in use (the special cases changed
+    between versions)."""
     t = type(exponent)
     if (t is not int and t is not float) or exponent not in (-1, 0, 0.5, 1, 2):
         return None
     dtype = x.dtype
-    key = (dtype, t, exponent)
+    key = (dtype, t, exponent, inplace)
     plan = _POWER_PLANS.get(key, _MISSING)
     if plan is _MISSING:
-        plan = _POWER_PLANS[key] = _probe_power(np.dtype(dtype), exponent)
+        plan = _POWER_PLANS[key] = (_probe_inplace_power if inplace else _probe_power)(
+            np.dtype(dtype), exponent)
     return plan
 
 
-def _probe_power(dtype, exponent):
+def _probe_values(dtype):
     if dtype.kind in "fc":
-        values = [-np.inf, -0.0, 0.0, 2.0, -2.0, 0.5, np.nan]
-    elif dtype.kind == "b":
-        values = [True, False]
-    elif dtype.kind in "iu":
-        values = [2, 3, 0, 1] + ([-2] if dtype.kind == "i" else [])
-    else:
+        return np.array([-np.inf, -0.0, 0.0, 2.0, -2.0, 0.5, np.nan], dtype=dtype)
+    if dtype.kind == "b":
+        return np.array([True, False])
+    if dtype.kind in "iu":
+        return np.array([2, 3, 0, 1] + ([-2] if dtype.kind == "i" else []), dtype=dtype)
+    return None
+
+
+_UNARY = ("square", "sqrt", "reciprocal", "positive", "ones_like")
+
+
+def _probe_inplace_power(dtype, exponent):
+    """:func:`_scalar_power` for ``x **= exponent``: NumPy's in-place operator writes
+    the special case's result into ``x`` (NumPy 1: ``int8 **= 2.0`` is ``square``,
+    where ``int8 ** 2.0`` is a float64 square)."""
+    probe = _probe_values(dtype)
+    if probe is None:
         return None
-    probe = np.array(values, dtype=dtype)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = probe.copy()
+        try:
+            want **= exponent
+        except Exception:  # noqa: BLE001 (a casting error: the out-of-place op's name)
+            plan = _probe_power(dtype, exponent)
+            return plan if plan is not None and plan[0] is None else None
+        if _same(want, _try(_into, probe, np.power, exponent)):
+            return None
+        for name in _UNARY:
+            if _same(want, _try(_into, probe, getattr(np, name))):
+                return None, name
+    return None
+
+
+def _into(probe, fn, *args):
+    """``fn(copy, *args, out=copy)``: an in-place result, with NumPy's cast rule."""
+    p = probe.copy()
+    if isinstance(fn, np.ufunc):
+        fn(p, *args, out=p)
+    else:  # ones_like: not a ufunc in NumPy 2
+        np.copyto(p, fn(p, *args), casting="same_kind")
+    return p
+
+
+def _probe_power(dtype, exponent):
+    probe = _probe_values(dtype)
+    if probe is None:
+        return None
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -284,7 +326,7 @@ def _probe_power(dtype, exponent):
             return None
         for cast in (None, np.dtype(np.float64)):
             p = probe if cast is None else probe.astype(cast)
-            for name in ("square", "sqrt", "reciprocal", "positive", "ones_like"):
+            for name in _UNARY:
                 if _same(want, _try(getattr(np, name), p)):
                     return cast, name
     return None
@@ -293,7 +335,7 @@ def _probe_power(dtype, exponent):
 def _try(fn, *args):
     try:
         return fn(*args)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 (not this candidate)
         return None
 
 
