@@ -116,7 +116,7 @@ def test_an_iterator_that_writes_later_exposes_the_family():
 
 
 def test_writers_refuse_traced_values():
-    from minpy.autograd import grad
+    grad = pytest.importorskip("minpy.autograd").grad
 
     def f(x):
         y = np.zeros(3)

@@ -45,7 +45,7 @@ from collections import Counter
 
 import numpy as np
 
-from . import _views, convert
+from . import _views, convert, tracing
 from .tracing import Box
 
 __all__ = ["Writes", "WRITERS", "ARRAY_WRITERS", "call", "writer_of", "out_position",
@@ -255,9 +255,10 @@ def _collect(x, found: list) -> None:
             _collect(e, found)
 
 
-def targets(fn, spec, args, kwargs) -> list:
+def targets(fn, spec, args, kwargs, positional_out=True) -> list:
     """The Arrays (and traced values) that this call of ``fn`` writes into: those at
-    ``spec``'s places, ``out=``, and a ufunc's or function's positional outputs."""
+    ``spec``'s places, ``out=``, and a ufunc's or (unless ``positional_out`` is false:
+    the caller passes ``out`` by keyword) a function's positional outputs."""
     found: list = []
     if spec is not None and (spec.when is None or spec.when(args, kwargs)):
         for i in spec.args:
@@ -271,8 +272,8 @@ def targets(fn, spec, args, kwargs) -> list:
     if isinstance(fn, np.ufunc):
         if len(args) > fn.nin:
             _collect(args[fn.nin:], found)
-    elif len(args) > 1 and type(getattr(fn, "__self__", None)).__name__ in ("module",
-                                                                          "NoneType"):
+    elif positional_out and len(args) > 1 and type(
+            getattr(fn, "__self__", None)).__name__ in ("module", "NoneType"):
         # a function's positional ``out`` (bound methods' are declared in WRITERS)
         pos = _positional_out(fn)
         if pos < len(args):
@@ -314,6 +315,10 @@ def _hosts(x, written, given):
     """``x`` with Arrays replaced by host buffers (into lists, tuples and dicts): written
     ones writable, others as they are (``given is None``) or as read-only views recorded
     in ``given`` (id -> (view, Array))."""
+    t = type(x)
+    if t is tuple or t is list:
+        return t([_hosts(e, written, given) if type(e) in _NESTED or isinstance(
+            e, convert.Array) else e for e in x])
     if isinstance(x, convert.Array):
         for w in written:
             if w is x:
@@ -325,31 +330,31 @@ def _hosts(x, written, given):
         view.flags.writeable = False
         given[id(view)] = (view, x)
         return view
-    t = type(x)
-    if t is tuple or t is list:
-        return t([_hosts(e, written, given) for e in x])
     if t is dict:
         return {k: _hosts(v, written, given) for k, v in x.items()}
     return x
 
 
+_NESTED = (tuple, list, dict)
 _READ_ONLY = re.compile(r"read-only|readonly|not writeable", re.I)
 
 
-def _derived_read_only(res, given, owners) -> bool:
+def _derived_read_only(res, given) -> bool:
     """Whether ``res`` holds a read-only view (not one of ``given`` itself) of the
     memory of a buffer handed out read-only."""
     if isinstance(res, np.ndarray):
         if res.flags.writeable or id(res) in given:
             return False
-        return id(_views.owner(res)) in owners
+        own = _views.owner(res)
+        return any(_views.owner(v) is own for v, _ in given.values())
     t = type(res)
     if t is tuple or t is list:
-        return any(_derived_read_only(r, given, owners) for r in res)
+        return any(_derived_read_only(r, given) for r in res)
     return False
 
 
-def call(fn, args, kwargs=None, device=None, *, trusted=False, spec=False, name=None):
+def call(fn, args, kwargs=None, device=None, *, trusted=False, spec=False, name=None,
+         positional_out=True):
     """``fn(*args, **kwargs)`` in NumPy on the Arrays' host buffers (see the module), its
     result wrapped as Arrays with NumPy's sharing (results go to ``device``; default:
     the current one).
@@ -365,14 +370,18 @@ def call(fn, args, kwargs=None, device=None, *, trusted=False, spec=False, name=
         ``fn``'s entry, when the caller has it (default: :func:`writer_of`).
     name : str, optional
         What messages call ``fn``.
+    positional_out : bool
+        Whether ``args`` may hold ``fn``'s ``out`` by position (the dispatcher passes
+        it by keyword).
     """
     if kwargs is None:
         kwargs = {}
     if spec is False:
         spec = writer_of(fn)
-    written = targets(fn, spec, args, kwargs)
+    written = targets(fn, spec, args, kwargs, positional_out)
     if written:
-        refuse_traced_write(name or _name(fn), args, kwargs)
+        if tracing._open_traces or any(isinstance(w, Box) for w in written):
+            refuse_traced_write(name or _name(fn), args, kwargs)
         if spec is not None and spec.later:
             for a in written:
                 _views.expose(a)
@@ -385,11 +394,11 @@ def call(fn, args, kwargs=None, device=None, *, trusted=False, spec=False, name=
         if not given or not _READ_ONLY.search(str(exc)):
             raise
         return _undeclared_write(fn, args, kwargs, device, name)
-    if given:
-        owners = {id(_views.owner(v)) for v, _ in given.values()}
-        if _derived_read_only(res, given, owners):
-            if not written:  # NumPy's writeability: the same call on writable buffers
-                return call(fn, args, kwargs, device, trusted=True, spec=spec, name=name)
+    if given and not written and _derived_read_only(res, given):
+        # NumPy's writeability for a view of an argument: the same call, which has just
+        # shown that it writes nothing, on the writable buffers
+        return call(fn, args, kwargs, device, trusted=True, spec=spec, name=name,
+                    positional_out=positional_out)
     return _views.adopt(res, args, kwargs, device, given)
 
 

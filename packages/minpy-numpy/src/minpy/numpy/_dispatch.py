@@ -351,7 +351,7 @@ def _run_numpy(op, args, kwargs, device):
     # NumPy's views of an argument joining its view family.
     trusted, writes = _access(op)
     return _handoff.call(op.numpy, args, kwargs, device, trusted=trusted, spec=writes,
-                         name=f"minpy.numpy.{op.name}")
+                         name=f"minpy.numpy.{op.name}", positional_out=False)
 
 
 def _link_mx_view(op, view_rule, args, kwargs, result):
@@ -434,7 +434,7 @@ def _numpy_into(op, args, kwargs, out):
     place."""
     trusted, writes = _access(op)
     _handoff.call(op.numpy, args, dict(kwargs, out=out), None, trusted=trusted,
-                  spec=writes, name=f"minpy.numpy.{op.name}")
+                  spec=writes, name=f"minpy.numpy.{op.name}", positional_out=False)
     outs = out if type(out) is tuple else (out,)
     return outs[0] if len(outs) == 1 else out
 
@@ -549,11 +549,11 @@ def make_function(op):
     out_excludes_dtype = name in ("concatenate", "concat", "stack")
     takes_device = name in _DEVICE_KEYWORD
     label = f"minpy.numpy.{name}"
-    targets = _handoff.targets
+    targets, door = _handoff.targets, _handoff.call
 
     def raw_ok(args, kwargs):
         """Whether this call may hand NumPy the host forms as they are."""
-        return raw or (trusted and not targets(numpy_fn, writes, args, kwargs))
+        return raw or (trusted and not targets(numpy_fn, writes, args, kwargs, False))
 
     def call(*args, **kwargs):
         if len(args) > out_pos:  # out given positionally, as NumPy allows
@@ -692,7 +692,8 @@ def make_function(op):
                 elif no_mxnet and ("cupy" not in op.impls or not _cupy.in_use):
                     # A NumPy fallback: through the one door, without the primitive's
                     # frame (the first branch of ``call`` that ``traced`` would reach).
-                    return _run_numpy(op, args, kwargs, _first_device(args))
+                    return door(numpy_fn, args, kwargs, _first_device(args), trusted=trusted,
+                                spec=writes, name=label, positional_out=False)
         return traced(*args, **kwargs)
 
     fn.__name__, fn.__qualname__, fn.__doc__ = call.__name__, call.__qualname__, call.__doc__
