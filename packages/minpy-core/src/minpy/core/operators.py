@@ -346,7 +346,9 @@ def _same(a, b) -> bool:
         return False
     if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
         return False
-    return a.dtype.kind not in "fc" or bool((np.signbit(a) == np.signbit(b)).all())
+    if a.dtype.kind == "c":
+        return _same(a.real.copy(), b.real.copy()) and _same(a.imag.copy(), b.imag.copy())
+    return a.dtype.kind != "f" or bool((np.signbit(a) == np.signbit(b)).all())
 
 
 def _shares_buffer(a, b) -> bool:
