@@ -1,7 +1,7 @@
 """NumPy functions and methods that write into their arguments, after a cached device
 form exists, against NumPy (issue 26).
 
-* ``test_program``: every program of ``regressions.py`` (issue 26's snippets, and one
+* ``test_program``: every program of ``regressions_test.py`` (issue 26's snippets, and one
   or more programs per writer) under every policy: the writing step runs under the
   policy, device forms are made before it and read back through MXNet after it; every
   observation must be NumPy's.
@@ -26,9 +26,9 @@ import numpy as np
 import pytest
 
 import minpy.numpy as mnp
-import regressions
-from _writer_scan import MARK, _callables
+import regressions_test as regressions
 from minpy.core import Array, _handoff
+from writer_scan_test import MARK, _callables
 
 POLICIES = ("auto", "prefer_mxnet", "only_numpy", "only_mxnet")
 
@@ -110,10 +110,10 @@ def _explained(name, fn, findings) -> bool:
 
 
 def _scan_in_a_child():
-    """The scan's findings (``_writer_scan.py`` in a child process: a NumPy that crashes
+    """The scan's findings (``writer_scan_test.py`` in a child process: a NumPy that crashes
     on one of its made-up calls fails this test, naming the function)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    proc = subprocess.run([sys.executable, os.path.join(here, "_writer_scan.py")],
+    proc = subprocess.run([sys.executable, os.path.join(here, "writer_scan_test.py")],
                           capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-3:]

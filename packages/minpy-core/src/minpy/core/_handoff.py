@@ -18,7 +18,7 @@ family, stale: later reads would silently give the old values. So:
   writer therefore fails inside NumPy (``assignment destination is read-only``);
   :func:`call` runs it again with every Array writable, warns
   (:class:`UndeclaredWriteWarning`) and counts it in :data:`undeclared`: loud and right,
-  never silently stale. ``tests: conformance/test_writers.py`` keeps :data:`WRITERS`
+  never silently stale. ``conformance/test_writers.py`` keeps :data:`WRITERS`
   complete against a scan of NumPy's public functions and methods.
 * **NumPy's results.** A result that is a given Array's buffer itself is that Array
   (``np.asarray(a) is a``); a view of one joins its view family

@@ -7,7 +7,8 @@ patterns. A finding is an argument that a successful call changed, or a call tha
 succeeded on writable arrays and failed on read-only ones ("... is read-only"). It
 imports nothing but NumPy: the test runs it in a child process, so that a NumPy bug that
 crashes on a made-up call (``negative.at(a, i, b)`` on NumPy 1.23) fails the test with
-the function's name instead of killing the session.
+the function's name instead of killing the session. (Named ``*_test`` for the reason
+``regressions_test.py`` gives: Hypothesis leaves test files' literals alone.)
 """
 
 from __future__ import annotations

@@ -16,7 +16,13 @@ every NumPy function and method that writes into an argument
 (``minpy.core._handoff.WRITERS``, ``ARRAY_WRITERS`` and ``out=``), each saying which
 writers it covers. ``conformance/test_writers.py`` runs them; the program fuzzer
 (issue 23) is to take them as its first regression cases (this module imports nothing
-from pytest).
+from pytest, and holds no tests).
+
+The ``_test`` suffix keeps Hypothesis from mixing this module's literals into the
+examples it draws for the whole suite: Hypothesis seeds its generation with the
+constants of every local module loaded, test files excepted
+(``hypothesis.internal.constants_ast.is_local_module_file``), so a helper module under
+another name changes the examples of unrelated conformance tests.
 """
 
 from __future__ import annotations
