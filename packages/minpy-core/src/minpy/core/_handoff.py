@@ -317,22 +317,29 @@ def _hosts(x, written, given):
     in ``given`` (id -> (view, Array))."""
     t = type(x)
     if t is tuple or t is list:
-        return t([_hosts(e, written, given) if type(e) in _NESTED or isinstance(
-            e, convert.Array) else e for e in x])
-    if isinstance(x, convert.Array):
-        for w in written:
-            if w is x:
-                return _write_host(x)
-        host = x._host_value(share=True)
-        if given is None or not host.flags.writeable:
-            return host
-        view = host.view()
-        view.flags.writeable = False
-        given[id(view)] = (view, x)
-        return view
+        Array = convert.Array
+        return t([_host(e, written, given) if isinstance(e, Array) else (
+            _hosts(e, written, given) if type(e) in _NESTED else e) for e in x])
     if t is dict:
         return {k: _hosts(v, written, given) for k, v in x.items()}
+    if isinstance(x, convert.Array):
+        return _host(x, written, given)
     return x
+
+
+def _host(a, written, given):
+    """One Array's host buffer for NumPy (see :func:`_hosts`)."""
+    if written:
+        for w in written:
+            if w is a:
+                return _write_host(a)
+    host = a._host_value(share=True)
+    if given is None:
+        return host
+    view = host.view()
+    view.setflags(write=False)  # (a read-only host stays read-only, as it is)
+    given[id(view)] = (view, a)
+    return view
 
 
 _NESTED = (tuple, list, dict)
@@ -343,7 +350,7 @@ def _derived_read_only(res, given) -> bool:
     """Whether ``res`` holds a read-only view (not one of ``given`` itself) of the
     memory of a buffer handed out read-only."""
     if isinstance(res, np.ndarray):
-        if res.flags.writeable or id(res) in given:
+        if res.base is None or id(res) in given or res.flags.writeable:
             return False
         own = _views.owner(res)
         return any(_views.owner(v) is own for v, _ in given.values())
@@ -378,7 +385,10 @@ def call(fn, args, kwargs=None, device=None, *, trusted=False, spec=False, name=
         kwargs = {}
     if spec is False:
         spec = writer_of(fn)
-    written = targets(fn, spec, args, kwargs, positional_out)
+    if spec is None and not kwargs and not positional_out and type(fn) is not np.ufunc:
+        written = ()  # the common fallback call: nothing declared, no out
+    else:
+        written = targets(fn, spec, args, kwargs, positional_out)
     if written:
         if tracing._open_traces or any(isinstance(w, Box) for w in written):
             refuse_traced_write(name or _name(fn), args, kwargs)

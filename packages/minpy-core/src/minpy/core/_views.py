@@ -169,7 +169,8 @@ def _parent_of(own, result, args, kwargs):
                 h = e._host
                 if h is result:
                     return e
-                if found is None and h is not None and owner(h) is own:
+                if found is None and h is not None and (
+                        h is own or (h.base is not None and owner(h) is own)):
                     found = e
     return found
 

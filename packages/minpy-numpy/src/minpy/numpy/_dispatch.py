@@ -570,7 +570,7 @@ def make_function(op):
             return _on_device(call, args, kwargs)
         pol = _policy.get_policy()
         if not _policy._recorder.active:
-            if pol.host_fast and raw_ok(args, kwargs):
+            if pol.host_fast and (raw or raw_ok(args, kwargs)):
                 # The common CPU case, kept short: NumPy would be chosen anyway.
                 hosts, device = _host_args_on_cpu(args)
                 if hosts is not None:
@@ -640,7 +640,8 @@ def make_function(op):
         # again), else ``call``.
         if not kwargs and len(args) <= out_pos:
             pol = get_policy()
-            if pol.host_fast and not _policy._recorder.active and raw_ok(args, kwargs):
+            if pol.host_fast and not _policy._recorder.active and (
+                    raw or raw_ok(args, kwargs)):
                 hosts, device = _host_args_on_cpu(args)
                 if hosts is not None:
                     res = numpy_fn(*hosts)
@@ -678,7 +679,7 @@ def make_function(op):
         elif not kwargs and len(args) <= out_pos:
             pol = get_policy()
             if pol.host_fast and not _policy._recorder.active:
-                if raw_ok(args, kwargs):
+                if raw or raw_ok(args, kwargs):
                     hosts, device = _host_args_on_cpu(args)
                     if hosts is not None:
                         res = numpy_fn(*hosts)
