@@ -1,9 +1,9 @@
 """Plots of a benchmark run, and the run published for the documentation.
 
-``plot_ratios`` draws one benchmark's rows: a bar from 1x (the reference) to each ratio
-on a log scale, so that left means MinPy is faster and right slower, the target as a
-black tick, green when it is met, red when missed, grey without a target, and the ratio
-written at the end of the bar. ``plot_overview`` draws the targets met and missed per
+``plot_ratios`` draws one benchmark's ratio targets: a bar from 1x (the reference) to
+each ratio on a log scale, so that left means MinPy is faster and right slower, the
+target as a black tick, green when it is met, red when missed, and the verdict written
+at the end of the bar. ``plot_overview`` draws the targets met and missed per
 benchmark. ``publish`` writes ``results.json`` (the run: date, command, machine, code,
 every row) and copies the plots into a folder, ``docs/benchmarks/`` for the
 documentation's benchmarks page.
@@ -16,6 +16,7 @@ import math
 import os
 import shutil
 import sys
+import textwrap
 import time
 from dataclasses import asdict
 
@@ -40,7 +41,7 @@ def _x_ticks(lo, hi):
     """Ratios worth a label between lo and hi: powers of two, and 1.5x and 0.75x near 1."""
     ticks = [2.0 ** k for k in range(-12, 13)]
     if hi / lo < 16:
-        ticks += [0.75, 1.5, 1.25, 0.8]
+        ticks += [0.75, 1.5]
     return sorted(t for t in ticks if lo <= t <= hi)
 
 
@@ -59,39 +60,47 @@ def _verdict(r):
 
 def _quick_mark(fig):
     fig.text(0.5, 0.5, "QUICK RUN: numbers not meaningful", rotation=15, alpha=0.18,
-             fontsize=34, ha="center", va="center", color=RED, weight="bold")
+             fontsize=26, ha="center", va="center", color=RED, weight="bold")
 
 
 def plot_ratios(rows, path, title, subtitle="", quick=False):
     """The ratio chart of one benchmark into ``path``; False if there is nothing to
-    plot (no row with a ratio) or no matplotlib. Rows with an absolute target (``cmp``
-    ``value<=``: microseconds, MiB, bytes) count in the title, and show in the table."""
+    plot (no row with a ratio) or no matplotlib.
+
+    Only the rows that have a ratio target are drawn, so that the chart answers "met or
+    missed?" at a glance; rows with an absolute target (``cmp`` ``value<=``:
+    microseconds, MiB, bytes) and rows reported without a target are counted in the
+    title and listed in the table. A benchmark without any ratio target draws all its
+    ratios, in grey."""
     plt = _pyplot()
     judged = [r for r in rows if r.passed is not None]
     met = sum(bool(r.passed) for r in judged)
-    absolute = sum(r.cmp == "value<=" for r in judged)
-    rows = [r for r in rows if r.ratio is not None and r.ratio > 0 and r.cmp != "value<="]
-    if plt is None or not rows:
+    ratios = [r for r in rows if r.ratio is not None and r.ratio > 0 and r.cmp != "value<="]
+    drawn = [r for r in ratios if r.target is not None] or ratios
+    if plt is None or not drawn:
         return False
-    n = len(rows)
-    fig, ax = plt.subplots(figsize=(11, 1.9 + 0.36 * n))
-    values = [r.ratio for r in rows] + [r.target for r in rows if r.target]
+    absolute = sum(r.cmp == "value<=" for r in judged)
+    untargeted = sum(r.target is None for r in rows)
+    n = len(drawn)
+    height = 2.3 + 0.42 * n
+    fig, ax = plt.subplots(figsize=(8.5, height))
+    values = [r.ratio for r in drawn] + [r.target for r in drawn if r.target]
     lo = min(0.5, min(values) / 1.6)
     hi = max(2.0, max(values) * 1.2)
     span = math.log(hi / lo)
-    text_room = hi * math.exp(0.45 * span)      # room on the right for the verdicts
+    text_room = hi * math.exp(0.75 * span)      # room on the right for the verdicts
     ys = list(range(n))[::-1]
     previous = None
-    for y, r in zip(ys, rows):
+    for y, r in zip(ys, drawn):
         color = GREEN if r.passed else RED if r.passed is False else GREY
         ax.barh(y, r.ratio - 1.0, left=1.0, height=0.62, color=color, alpha=0.85)
-        ax.plot([r.ratio], [y], "o", color=color, ms=5.5)   # visible when the bar is not
+        ax.plot([r.ratio], [y], "o", color=color, ms=6)   # visible when the bar is not
         if r.target is not None:
-            ax.plot([r.target, r.target], [y - 0.42, y + 0.42], color="black", lw=2.4,
+            ax.plot([r.target, r.target], [y - 0.42, y + 0.42], color="black", lw=2.6,
                     solid_capstyle="butt")
         text, tcolor = _verdict(r)
-        at = max(r.ratio, r.target or 0.0, 1.0) * math.exp(0.02 * span)
-        ax.text(at, y, " " + text, va="center", fontsize=8.5, color=tcolor,
+        at = max(r.ratio, r.target or 0.0, 1.0) * math.exp(0.03 * span)
+        ax.text(at, y, text, va="center", fontsize=9.5, color=tcolor,
                 weight="bold" if r.passed is False else "normal")
         if previous is not None and r.section != previous:
             ax.axhline(y + 0.5, color="#dddddd", lw=0.8)
@@ -100,30 +109,36 @@ def plot_ratios(rows, path, title, subtitle="", quick=False):
     ax.set_xscale("log")
     ax.set_xlim(lo, text_room)
     ticks = _x_ticks(lo, hi)
-    ax.set_xticks(ticks, [f"{t:g}x" for t in ticks])
+    ax.set_xticks(ticks, [f"{t:g}x" for t in ticks], fontsize=9)
     ax.minorticks_off()
     ax.set_ylim(-0.7, n - 0.3)
-    ax.set_yticks(ys, [f"{r.section}: {r.name}" for r in rows], fontsize=8.5)
-    ax.set_xlabel("MinPy time / reference time (log scale).  Left of 1x: MinPy faster; "
-                  "right: slower.  Black tick: the target.", fontsize=9)
+    labels = [textwrap.fill(f"{r.section}: {r.name}", 42) for r in drawn]
+    ax.set_yticks(ys, labels, fontsize=9.5)
+    ax.set_xlabel("MinPy time / reference time, log scale: left of 1x MinPy is faster",
+                  fontsize=9.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     head = f"{title}: {met} of {len(judged)} targets met" if judged else f"{title}: no targets"
+    rest = []
     if absolute:
-        head += f" ({absolute} of them absolute, not drawn: see the table)"
-    fig.suptitle(head + (f"\n{subtitle}" if subtitle else ""), fontsize=10, x=0.01,
+        rest.append(f"{absolute} absolute target{'s' * (absolute > 1)}")
+    if untargeted and drawn is not ratios:
+        rest.append(f"{untargeted} row{'s' * (untargeted > 1)} without a target")
+    if rest:
+        head += "\n(" + " and ".join(rest) + ": in the table, not drawn)"
+    fig.suptitle(head + (f"\n{subtitle}" if subtitle else ""), fontsize=10.5, x=0.01,
                  ha="left")
-    from matplotlib.patches import Patch
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     fig.legend(handles=[Patch(color=GREEN, label="target met"),
                         Patch(color=RED, label="target missed"),
-                        Patch(color=GREY, label="no target (reported)"),
-                        Line2D([], [], color="black", lw=2.4, label="target")],
-               loc="lower center", fontsize=8.5, frameon=False, ncol=4)
+                        Patch(color=GREY, label="no target"),
+                        Line2D([], [], color="black", lw=2.6, label="target")],
+               loc="lower center", fontsize=9, frameon=False, ncol=4)
     if quick:
         _quick_mark(fig)
-    fig.tight_layout(rect=(0, 0.45 / (1.9 + 0.36 * n), 1, 1))
-    fig.savefig(path, dpi=110)
+    fig.tight_layout(rect=(0, 0.4 / height, 1, 1))
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
     return True
 
@@ -160,7 +175,7 @@ def plot_overview(benchmarks, path, subtitle="", quick=False):
     if quick:
         _quick_mark(fig)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
     return True
 

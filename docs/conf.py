@@ -6,8 +6,8 @@ the tutorials, executed by myst-nb at every build: a cell that raises fails the 
 """
 
 import os
+import re
 import sys
-import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -16,8 +16,10 @@ sys.path.insert(0, str(HERE / "_ext"))
 project = "MinPy"
 author = "The MinPy authors"
 copyright = "MinPy authors"
-with open(HERE.parent / "packages" / "minpy" / "pyproject.toml", "rb") as _fh:
-    release = version = tomllib.load(_fh)["project"]["version"]
+# The version of the meta package (every distribution shares it): [project] version.
+release = version = re.search(
+    r'^version\s*=\s*"([^"]+)"',
+    (HERE.parent / "packages" / "minpy" / "pyproject.toml").read_text(), re.M).group(1)
 
 extensions = [
     "myst_nb",
@@ -94,10 +96,10 @@ html_theme_options = {
     "pygments_dark_style": "github-dark",
 }
 html_sidebars = {"index": [], "benchmarks": [], "tutorials/index": []}
-# The front page spends its width on the example; every other page keeps the page's
-# contents and the "Show source" link on the right.
+# Beside the front page's example: install and where to read on (one screen); every
+# other page has its contents and the "Show source" link there.
 html_theme_options["secondary_sidebar_items"] = {
-    "**": html_theme_options["secondary_sidebar_items"], "index": []}
+    "**": html_theme_options["secondary_sidebar_items"], "index": ["minpy-front"]}
 html_context = {"default_mode": "auto"}
 # "Edit this page" needs the address of the repository's web view, which this checkout
 # does not record: MINPY_DOCS_EDIT_URL=https://host/org/minpy/edit/main/docs turns the

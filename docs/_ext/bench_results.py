@@ -188,8 +188,8 @@ class BenchmarkRun(_Base):
         if doc.get("quick"):
             warn = nodes.warning()
             warn += _para("This is a quick (smoke) run: the pipeline ran end to end, "
-                          "but the numbers are not meaningful. `nox -s bench` makes a "
-                          "full run.")
+                          "but the numbers are not meaningful. ",
+                          nodes.literal(text="nox -s bench"), " makes a full run.")
             out.append(warn)
         code = doc.get("code") or {}
         now = _fingerprint_now(Path(self.env.srcdir))
@@ -202,8 +202,9 @@ class BenchmarkRun(_Base):
             code_line = f"commit {commit}"
             note = nodes.caution()
             note += _para("MinPy's code has changed since this run (the fingerprint of "
-                          f"packages/*/src differs): it measured commit {commit}. "
-                          "Rerun `nox -s bench` to measure the code documented here.")
+                          f"packages/*/src differs): it measured commit {commit}. Rerun ",
+                          nodes.literal(text="nox -s bench"),
+                          " to measure the code documented here.")
             out.append(note)
         fields = nodes.field_list(classes=["bench-run"])
         for name, value in (
@@ -211,12 +212,13 @@ class BenchmarkRun(_Base):
                 ("Code", code_line),
                 ("Machine", _machine(doc.get("machine"))),
                 ("Versions", _versions(doc.get("machine"))),
-                ("Command", f"{doc.get('command', '?')} (all benchmarks: "
-                            f"{doc.get('elapsed_s', 0) / 60:.1f} minutes)")):
+                ("Command", _para(nodes.literal(text=doc.get("command", "?")),
+                                  f" (all benchmarks: {doc.get('elapsed_s', 0) / 60:.1f} "
+                                  "minutes)"))):
             field = nodes.field()
             field += nodes.field_name(text=name)
             body = nodes.field_body()
-            body += _para(value)
+            body += value if isinstance(value, nodes.Node) else _para(value)
             field += body
             fields += field
         out.append(fields)
