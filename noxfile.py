@@ -183,17 +183,21 @@ def conformance_numpy126(session: nox.Session) -> None:
 # draws, scikit-learn's bundled digits are their data), and Playwright driving Debian's
 # Chromium for the browser check (it never downloads a browser of its own here).
 DOCS_DEPS = ("sphinx", "pydata-sphinx-theme", "sphinx-design", "myst-nb", "ipykernel",
-             "matplotlib", "playwright", *EXAMPLE_DEPS)
+             "matplotlib", "playwright", "pytest", *EXAMPLE_DEPS)
 
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the documentation with warnings as errors, executing every notebook (a
-    failing cell fails the build), then open every page in headless Chromium
+    """Test the documentation's machinery (docs/tests), build the documentation with
+    warnings as errors, executing every notebook (a failing cell fails the build),
+    then open every page in headless Chromium
     (docs/browser_check.py: console errors, images, anchors, search; screenshots in
     docs/_build/browser). Without Chromium the check says so and passes, except in CI
     or with MINPY_REQUIRE_BROWSER=1."""
     install_minpy(session, *DOCS_DEPS)
+    # The machinery first: the browser check fails on planted defects, the gallery and
+    # the benchmarks page render from their inputs (docs/tests).
+    _pytest(session, "docs/tests", name="docs")
     # A fresh build, so that -W sees the warnings of every page, not only changed ones.
     shutil.rmtree(ROOT / "docs" / "_build", ignore_errors=True)
     # -j auto: the notebooks execute while other pages are read, one process per core.

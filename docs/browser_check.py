@@ -41,6 +41,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
 SEARCH_TERM = "grad"
+SEARCH_TIMEOUT_MS = 20000   # Sphinx's search loads its index, then lists the results
 SCREENSHOTS = {  # file name: (page, colour scheme, whole page)
     "index.png": ("index.html", "light", False),
     "index-dark.png": ("index.html", "dark", False),
@@ -170,7 +171,7 @@ class Checker:
         try:
             page.wait_for_function(
                 "() => document.querySelectorAll('#search-results ul.search li').length > 0",
-                timeout=20000)
+                timeout=SEARCH_TIMEOUT_MS)
         except Exception as exc:  # noqa: BLE001 - reported as the check's failure
             self.problems.append(f"search.html?q={SEARCH_TERM}: no result ({exc})")
             return []

@@ -53,6 +53,7 @@ nb_execution_show_tb = True          # ... and the log shows the traceback
 nb_execution_timeout = 180           # seconds per cell
 nb_execution_in_temp = True          # files a tutorial writes never land in docs/
 nb_merge_streams = True
+nb_render_markdown_format = "myst"   # Markdown outputs may hold tables
 # MXNet's and Python's warnings on stderr are noise on a page; errors still fail the build.
 nb_output_stderr = "remove"
 # No "dollarmath": MathJax comes from a CDN, which a reader offline (and the browser

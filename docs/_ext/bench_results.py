@@ -198,6 +198,9 @@ class BenchmarkRun(_Base):
         if now is not None and now == code.get("fingerprint"):
             code_line = (f"the code documented here (commit {commit}; the fingerprint of "
                          "packages/*/src is the same now as in the run)")
+        elif now is None:
+            code_line = (f"commit {commit} (this checkout has no bench/_provenance.py: "
+                         "whether that is the code documented here is not known)")
         else:
             code_line = f"commit {commit}"
             note = nodes.caution()
