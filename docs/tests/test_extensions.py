@@ -67,7 +67,6 @@ def _sphinx(src: Path, out: Path):
     from io import StringIO
 
     from sphinx.application import Sphinx
-    from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace
 
     warnings = StringIO()
@@ -78,8 +77,9 @@ def _sphinx(src: Path, out: Path):
                          status=None, warning=warnings, warningiserror=True,
                          freshenv=True)
             app.build()
-        except SphinxError:
-            return False, warnings.getvalue()
+        except Exception as exc:  # noqa: BLE001 - SphinxError, or myst-nb's ExecutionError
+            chain = f"\n{type(exc).__name__}: {exc}\ncause: {exc.__cause__}"
+            return False, warnings.getvalue() + chain
     return app.statuscode == 0, warnings.getvalue()
 
 
@@ -196,3 +196,41 @@ def test_run_all_publishes_what_the_page_reads(tmp_path):
     assert len(doc["code"]["fingerprint"]) == 64 and doc["generated"]
     assert {p.name for p in published.iterdir()} == {
         "results.json", "numpy.png", "symbol.png", "overview.png"}
+
+
+NOTEBOOK = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+
+# {title}
+
+```{{code-cell}} python
+print("before")
+{code}
+```
+"""
+
+
+@pytest.mark.parametrize("code, ok", [("raise ValueError('planted failure')", False),
+                                      ("print('fine')", True)])
+def test_a_failing_cell_fails_the_build(tmp_path, code, ok):
+    """With the documentation's own configuration (docs/conf.py), a notebook whose cell
+    raises fails the build; the same notebook without the error builds."""
+    src = tmp_path / "src"
+    for folder in ("_static", "_templates"):
+        shutil.copytree(DOCS / folder, src / folder)
+    # (not "index": the front page's column links the real guides)
+    (src / "conf.py").write_text(f"__file__ = {str(DOCS / 'conf.py')!r}\n"
+                                 "exec(open(__file__).read())\nroot_doc = 'start'\n")
+    (src / "start.md").write_text(NOTEBOOK.format(title="Home", code=code))
+    built, warnings = _sphinx(src, tmp_path / "out")
+    assert built == ok, warnings
+    if not ok:
+        assert "planted failure" in warnings
+    else:
+        assert "fine" in (tmp_path / "out" / "start.html").read_text()
