@@ -399,6 +399,8 @@ def _add(a, b):
 def _zeros_of(value):
     if isinstance(value, (float, complex, _onp.number)):
         return type(value)(0) if isinstance(value, (float, complex)) else value * 0
+    if not hasattr(value, "shape"):
+        return value  # a non-array output (a flag): no cotangent, the rule ignores it
     return lookup("zeros")(value.shape, value.dtype)
 
 

@@ -1,0 +1,44 @@
+"""The chi-squared distribution (``scipy.stats.chi2``): ``pdf``/``logpdf``
+differentiable in ``x``, ``df``, ``loc`` and ``scale``; ``cdf``/``sf`` in ``x``,
+``loc`` and ``scale``."""
+
+from __future__ import annotations
+
+from . import gamma as _gamma
+from ._dist import method, sampler
+
+__all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "rvs"]
+
+
+# chi2(df) is gamma(df / 2, scale=2)
+def _logpdf(x, df, loc=0.0, scale=1.0):
+    return _gamma._logpdf(x, df / 2, loc, 2 * scale)
+
+
+def _pdf(x, df, loc=0.0, scale=1.0):
+    return _gamma._pdf(x, df / 2, loc, 2 * scale)
+
+
+def _cdf(x, df, loc=0.0, scale=1.0):
+    return _gamma._cdf(x, df / 2, loc, 2 * scale)
+
+
+def _logcdf(x, df, loc=0.0, scale=1.0):
+    return _gamma._logcdf(x, df / 2, loc, 2 * scale)
+
+
+def _sf(x, df, loc=0.0, scale=1.0):
+    return _gamma._sf(x, df / 2, loc, 2 * scale)
+
+
+def _logsf(x, df, loc=0.0, scale=1.0):
+    return _gamma._logsf(x, df / 2, loc, 2 * scale)
+
+
+pdf = method("chi2", "pdf", _pdf, (0, 1, 2, 3))
+logpdf = method("chi2", "logpdf", _logpdf, (0, 1, 2, 3))
+cdf = method("chi2", "cdf", _cdf, (0, 2, 3))
+logcdf = method("chi2", "logcdf", _logcdf, (0, 2, 3))
+sf = method("chi2", "sf", _sf, (0, 2, 3))
+logsf = method("chi2", "logsf", _logsf, (0, 2, 3))
+rvs = sampler("chi2")
