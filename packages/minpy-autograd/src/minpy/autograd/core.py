@@ -36,7 +36,8 @@ from .util import subval
 
 __all__ = ["make_vjp", "make_jvp", "vspace", "VSpace", "primitive", "primitive_vjps",
            "primitive_jvps", "defvjp", "defvjp_argnum", "defvjp_argnums", "defjvp",
-           "defjvp_argnum", "defjvp_argnums", "def_linear", "SparseObject"]
+           "defjvp_argnum", "defjvp_argnums", "def_linear", "SparseObject",
+           "register_notrace"]
 
 
 def _np():
@@ -581,6 +582,15 @@ def defjvp_argnums(fun, jvpmaker):
     sum of the directional derivatives along every ``g`` of ``gs``)."""
     return defjvp_argnum(fun, lambda i, g, ans, args, kwargs: jvpmaker(
         (i,), (g,), ans, args, kwargs))
+
+
+def register_notrace(trace_type, primitive_fun):
+    """Make ``primitive_fun``'s result a constant for differentiation (HIPS Autograd
+    skips recording it for nodes of ``trace_type``; MinPy has one node type and records
+    it with a zero gradient for every argument, which differentiates the same)."""
+    VJPS[_name_of(primitive_fun)] = _ArgnumRules(
+        lambda argnum, ans, args, kwargs: _no_gradient, joint=False)
+    return primitive_fun
 
 
 def def_linear(fun):

@@ -16,11 +16,12 @@ from .core import (
     primitive,
     primitive_jvps,
     primitive_vjps,
+    register_notrace,
     vspace,
 )
 from .tracer import getval, isbox, notrace_primitive
 
 __all__ = ["Box", "SparseObject", "VSpace", "def_linear", "defjvp", "defjvp_argnum",
            "defjvp_argnums", "defvjp", "defvjp_argnum", "defvjp_argnums", "primitive",
-           "primitive_jvps", "primitive_vjps", "vspace", "getval", "isbox",
+           "primitive_jvps", "primitive_vjps", "register_notrace", "vspace", "getval", "isbox",
            "notrace_primitive"]

@@ -58,8 +58,9 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, tfirst=F
         def func(y, t, *a):
             return user(t, y, *a)
     if Dfun is not None or full_output:
-        from minpy.core.convert import to_host, wrap
         from scipy.integrate import odeint as scipy_odeint
+
+        from minpy.core.convert import to_host, wrap
         return wrap(scipy_odeint(lambda y, s, *a: _onp.asarray(func(y, s, *a)),
                                  to_host(y0), to_host(t), args=to_host(args), Dfun=Dfun,
                                  col_deriv=col_deriv, full_output=full_output, **kwargs))
