@@ -219,6 +219,13 @@ def lint(session: nox.Session) -> None:
     targets = [t for t in ("packages", "conformance", "bench", "examples", "noxfile.py")
                if (ROOT / t).exists()]
     session.run("ruff", "check", *targets)
+    # bench/gpu_deps/ holds third-party wheels for the offline GPU machine: not ignored
+    # (they must travel with the working tree), never committed (bench/README.md).
+    if shutil.which("git") and (ROOT / ".git").exists():
+        tracked = session.run("git", "ls-files", "--", "bench/gpu_deps", silent=True,
+                              external=True)
+        if tracked and tracked.strip():
+            session.error(f"bench/gpu_deps/ must not be committed: {tracked.split()}")
 
 
 @nox.session(python=PYTHON)

@@ -1,10 +1,10 @@
 """Fixtures and settings of the NumPy conformance suite.
 
-* Hypothesis runs under the profile ``conformance`` (15 examples, derandomised, no
-  database: CI is fast and deterministic) unless ``--thorough`` is given
-  (``nox -s conformance -- --thorough``) or ``MINPY_TEST_PROFILE=thorough``: 200
-  examples, random seeds (printed on failure), 40 gradient examples, random seeds for
-  the statistical tests of the samplers.
+* Hypothesis runs under the profile ``conformance`` (15 examples, or
+  ``MINPY_TEST_EXAMPLES``; derandomised, no database: CI is fast and deterministic)
+  unless ``--thorough`` is given (``nox -s conformance -- --thorough``) or
+  ``MINPY_TEST_PROFILE=thorough``: 200 examples, random seeds (printed on failure), 40
+  gradient examples, random seeds for the statistical tests of the samplers.
 * ``policy_name`` runs each test under 'prefer_mxnet', 'only_numpy', 'auto' and
   'only_mxnet', and, where CuPy has a usable GPU, 'only_cupy' on the gpu leg.
   ``MINPY_TEST_POLICIES=auto,only_cupy`` restricts them (``bench/gpu_check.sh``).
@@ -47,9 +47,12 @@ STANDIN_BANNER = ("CuPy STAND-IN run: the GPU leg ran against NumPy on the host 
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much,
            HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+# MINPY_TEST_EXAMPLES: fewer examples for a time-boxed run (bench/gpu_check.sh: on a
+# GPU each new dtype combination costs a kernel compilation).
 settings.register_profile(
-    "conformance", max_examples=15, deadline=None, derandomize=True, database=None,
-    suppress_health_check=_HEALTH, print_blob=False)
+    "conformance", max_examples=int(os.environ.get("MINPY_TEST_EXAMPLES", "15")),
+    deadline=None, derandomize=True, database=None, suppress_health_check=_HEALTH,
+    print_blob=False)
 settings.register_profile(
     "thorough", max_examples=200, deadline=None, derandomize=False, database=None,
     suppress_health_check=_HEALTH, print_blob=True)

@@ -1703,8 +1703,9 @@ def installed(devices=1, compute_capability="90"):
 
 
 def _main(argv):
-    """``python cupy_standin.py -m module args`` or ``python cupy_standin.py script.py
-    args``: run a program with the stand-in as CuPy."""
+    """``python cupy_standin.py -m module args``, ``python cupy_standin.py script.py
+    args`` or ``python cupy_standin.py - < script``: run a program with the stand-in as
+    CuPy."""
     import runpy
     if not argv:
         print(__doc__)
@@ -1719,6 +1720,9 @@ def _main(argv):
     if argv[0] == "-m":
         sys.argv = [argv[1]] + argv[2:]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+    elif argv[0] == "-":  # a program on standard input
+        sys.argv = argv
+        exec(compile(sys.stdin.read(), "<stdin>", "exec"), {"__name__": "__main__"})  # noqa: S102
     else:
         sys.argv = argv
         sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
