@@ -270,6 +270,7 @@ def _extra_requirements(reqs, extra):
          "extras")
 def test_cuda_extras_require_cupy_14_in_every_distribution():
     pytest.importorskip("packaging")
+    pytest.importorskip("setuptools.build_meta")
     _, reqs = _metadata("minpy-numpy")
     for extra, name in (("cuda12", "cupy-cuda12x"), ("cuda13", "cupy-cuda13x")):
         cupy = [r for r in _extra_requirements(reqs, extra) if r.name == name]
