@@ -174,16 +174,7 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
             jp = [jax.device_put(p) for p in hparams]
             jx, jy = jax.device_put(hx), jax.device_put(hy)
             vg = jax.value_and_grad(H.mlp_loss(jnp), argnums=(0, 1, 2, 3))
-
-            @jax.jit
-            def jstep(w1, b1, w2, b2, x, y):
-                loss, g = vg(w1, b1, w2, b2, x, y)
-                return [p - lr * d for p, d in zip((w1, b1, w2, b2), g)], loss
-
-            def jax_step():
-                nonlocal jp
-                jp, loss = jstep(*jp, jx, jy)
-                return loss
+            jax_step, jp = _jitted_sgd(jax.jit, vg, jp, jx, jy, lr)
 
             ref_j, _ = measure(jax_step, lambda: jax.block_until_ready(jp), reps=7,
                                inner=10)
@@ -221,6 +212,23 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
             print(f"mlp: PyTorch row skipped: {type(exc).__name__}: {exc}", flush=True)
 
 
+def _jitted_sgd(jit, value_and_grads, params, x, y, lr):
+    """``(run, params)``: ``run()`` does one SGD step of the MLP through
+    ``jit(step)`` on the list ``params`` (updated in place) and returns the loss;
+    ``value_and_grads(w1, b1, w2, b2, x, y)`` gives ``(loss, grads)``."""
+    @jit
+    def jstep(w1, b1, w2, b2, x, y):
+        loss, g = value_and_grads(w1, b1, w2, b2, x, y)
+        return [p - lr * d for p, d in zip((w1, b1, w2, b2), g)], loss
+
+    state = list(params)
+
+    def run():
+        state[:], loss = jstep(*state, x, y)
+        return loss
+    return run, state
+
+
 def _mlp_jit_row(rows, cp, np, core, step, mp, x, y, lr, ref, batch, reps, inner):
     """MinPy's jitted step (``minpy.jit``, where this tree has it) vs the CuPy step by
     hand (``ref`` seconds)."""
@@ -230,18 +238,11 @@ def _mlp_jit_row(rows, cp, np, core, step, mp, x, y, lr, ref, batch, reps, inner
         print(f"mlp: minpy.jit row skipped: {exc}", flush=True)
         return
     try:
-        params = list(mp)
+        def vg(*args):  # MinPy's grad_and_loss gives (grads, loss)
+            grads, loss = step(*args)
+            return loss, grads
 
-        @jit
-        def jstep(w1, b1, w2, b2, x, y):
-            grads, loss = step(w1, b1, w2, b2, x, y)
-            return [p - lr * g for p, g in zip((w1, b1, w2, b2), grads)], loss
-
-        def run():
-            nonlocal params
-            params, loss = jstep(*params, x, y)
-            return loss
-
+        run, _ = _jitted_sgd(jit, vg, mp, x, y, lr)
         run()
         got, _ = measure(run, lambda: _sync(cp), reps=reps, inner=inner)
         rows.add("mlp", f"784-512-10 step, batch {batch}, minpy.jit", got, ref, "cupy")

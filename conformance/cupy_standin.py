@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import inspect
 import os
 import re
@@ -1562,12 +1563,10 @@ def _cuda(real):
 
 # -- building the module ------------------------------------------------------------------
 def _numpy_object(path):
-    obj = numpy
-    for part in path.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            return None
-    return obj
+    try:
+        return functools.reduce(getattr, path.split("."), numpy)
+    except AttributeError:
+        return None
 
 
 def _fill(target, real_ns, prefix, special, keywords, real):
