@@ -17,12 +17,12 @@ import numpy as onp
 import pytest
 import scipy.signal
 import scipy.special as ss
-from test_backends import _cupyx_names
 
 import minpy.numpy as np
 from minpy import core
 from minpy.autograd import grad
 from minpy.scipy import _backends, signal, special
+from test_backends import _cupyx_names
 
 ROOT = Path(__file__).resolve().parents[3]
 
