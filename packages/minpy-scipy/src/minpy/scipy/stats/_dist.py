@@ -16,11 +16,37 @@ copies, as any NumPy fallback does.
 
 from __future__ import annotations
 
+import functools
+
+import minpy.numpy as np
 from minpy.autograd.rules._util import composite
 
 from .._backends import scipy_function
 
-__all__ = ["method", "sampler"]
+__all__ = ["method", "sampler", "exp_of", "log_of", "complement"]
+
+
+def _derived(f, op):
+    """``op(f(...))`` with ``f``'s signature (the primitive's, for traced keywords)."""
+    @functools.wraps(f)
+    def derived(*args, **kwargs):
+        return op(f(*args, **kwargs))
+    return derived
+
+
+def exp_of(logpdf):
+    """The density from the log-density formula."""
+    return _derived(logpdf, np.exp)
+
+
+def log_of(f):
+    """``log f`` (a log-cdf from a cdf formula)."""
+    return _derived(f, np.log)
+
+
+def complement(cdf):
+    """``1 - cdf``: the survival function."""
+    return _derived(cdf, lambda p: 1.0 - p)
 
 
 def method(dist, name, formula, argnums):

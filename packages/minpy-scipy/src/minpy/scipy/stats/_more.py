@@ -8,7 +8,7 @@ import math
 import minpy.numpy as np
 
 from .. import special
-from ._dist import method, sampler
+from ._dist import complement, exp_of, log_of, method, sampler
 
 _LOG_PI = math.log(math.pi)
 
@@ -70,29 +70,11 @@ def _cauchy_cdf(x, loc=0.0, scale=1.0):
     return 0.5 + np.arctan(_z(x, loc, scale)) / math.pi
 
 
-def _exp_of(logpdf):
-    def pdf(x, loc=0.0, scale=1.0):
-        return np.exp(logpdf(x, loc, scale))
-    return pdf
-
-
-def _log_of(cdf):
-    def logcdf(x, loc=0.0, scale=1.0):
-        return np.log(cdf(x, loc, scale))
-    return logcdf
-
-
-def _complement(cdf):
-    def sf(x, loc=0.0, scale=1.0):
-        return 1.0 - cdf(x, loc, scale)
-    return sf
-
-
 def _family(dist, logpdf, cdf, sf=None, logcdf=None, logsf=None):
     """The methods of one distribution, as a dict for its module's namespace."""
-    sf = sf or _complement(cdf)
-    formulas = {"logpdf": logpdf, "pdf": _exp_of(logpdf), "cdf": cdf, "sf": sf,
-                "logcdf": logcdf or _log_of(cdf), "logsf": logsf or _log_of(sf)}
+    sf = sf or complement(cdf)
+    formulas = {"logpdf": logpdf, "pdf": exp_of(logpdf), "cdf": cdf, "sf": sf,
+                "logcdf": logcdf or log_of(cdf), "logsf": logsf or log_of(sf)}
     out = {name: method(dist, name, f, (0, 1, 2)) for name, f in formulas.items()}
     out["rvs"] = sampler(dist)
     return out

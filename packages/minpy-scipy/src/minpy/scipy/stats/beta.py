@@ -7,7 +7,7 @@ from __future__ import annotations
 import minpy.numpy as np
 
 from .. import special
-from ._dist import method, sampler
+from ._dist import complement, exp_of, log_of, method, sampler
 
 __all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "rvs"]
 
@@ -20,8 +20,7 @@ def _logpdf(x, a, b, loc=0.0, scale=1.0):
     return np.where(inside, val - np.log(scale), -np.inf)
 
 
-def _pdf(x, a, b, loc=0.0, scale=1.0):
-    return np.exp(_logpdf(x, a, b, loc, scale))
+_pdf = exp_of(_logpdf)
 
 
 def _cdf(x, a, b, loc=0.0, scale=1.0):
@@ -29,18 +28,8 @@ def _cdf(x, a, b, loc=0.0, scale=1.0):
     return special.betainc(a, b, z)
 
 
-def _logcdf(x, a, b, loc=0.0, scale=1.0):
-    return np.log(_cdf(x, a, b, loc, scale))
-
-
-def _sf(x, a, b, loc=0.0, scale=1.0):
-    return 1.0 - _cdf(x, a, b, loc, scale)
-
-
-def _logsf(x, a, b, loc=0.0, scale=1.0):
-    return np.log(_sf(x, a, b, loc, scale))
-
-
+_sf = complement(_cdf)
+_logcdf, _logsf = log_of(_cdf), log_of(_sf)
 pdf = method("beta", "pdf", _pdf, (0, 1, 2, 3, 4))
 logpdf = method("beta", "logpdf", _logpdf, (0, 1, 2, 3, 4))
 cdf = method("beta", "cdf", _cdf, (0, 3, 4))

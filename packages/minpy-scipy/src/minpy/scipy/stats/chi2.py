@@ -9,31 +9,20 @@ from ._dist import method, sampler
 
 __all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "rvs"]
 
-
-# chi2(df) is gamma(df / 2, scale=2)
-def _logpdf(x, df, loc=0.0, scale=1.0):
-    return _gamma._logpdf(x, df / 2, loc, 2 * scale)
+_NAMES = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")
 
 
-def _pdf(x, df, loc=0.0, scale=1.0):
-    return _gamma._pdf(x, df / 2, loc, 2 * scale)
+def _as_gamma(name):
+    """chi2(df) is gamma(df / 2, scale=2): the gamma formula of that name."""
+    of_gamma = getattr(_gamma, "_" + name)
+
+    def formula(x, df, loc=0.0, scale=1.0):
+        return of_gamma(x, df / 2, loc, 2 * scale)
+    formula.__name__ = "_" + name
+    return formula
 
 
-def _cdf(x, df, loc=0.0, scale=1.0):
-    return _gamma._cdf(x, df / 2, loc, 2 * scale)
-
-
-def _logcdf(x, df, loc=0.0, scale=1.0):
-    return _gamma._logcdf(x, df / 2, loc, 2 * scale)
-
-
-def _sf(x, df, loc=0.0, scale=1.0):
-    return _gamma._sf(x, df / 2, loc, 2 * scale)
-
-
-def _logsf(x, df, loc=0.0, scale=1.0):
-    return _gamma._logsf(x, df / 2, loc, 2 * scale)
-
+_logpdf, _pdf, _cdf, _logcdf, _sf, _logsf = map(_as_gamma, _NAMES)
 
 pdf = method("chi2", "pdf", _pdf, (0, 1, 2, 3))
 logpdf = method("chi2", "logpdf", _logpdf, (0, 1, 2, 3))

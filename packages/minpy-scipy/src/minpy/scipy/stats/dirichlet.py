@@ -7,7 +7,7 @@ from __future__ import annotations
 import minpy.numpy as np
 
 from .. import special
-from ._dist import method, sampler
+from ._dist import exp_of, method, sampler
 
 __all__ = ["pdf", "logpdf", "rvs"]
 
@@ -18,8 +18,7 @@ def _logpdf(x, alpha):
     return np.sum(special.xlogy(a - 1, x), axis=0) - log_beta
 
 
-def _pdf(x, alpha):
-    return np.exp(_logpdf(x, alpha))
+_pdf = exp_of(_logpdf)
 
 
 pdf = method("dirichlet", "pdf", _pdf, (0, 1))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import minpy.numpy as np
 
 from .. import special
-from ._dist import method, sampler
+from ._dist import exp_of, log_of, method, sampler
 
 __all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "rvs"]
 
@@ -20,26 +20,18 @@ def _logpdf(x, a, loc=0.0, scale=1.0):
     return np.where(inside, val, -np.inf)
 
 
-def _pdf(x, a, loc=0.0, scale=1.0):
-    return np.exp(_logpdf(x, a, loc, scale))
+_pdf = exp_of(_logpdf)
 
 
 def _cdf(x, a, loc=0.0, scale=1.0):
     return special.gammainc(a, np.maximum((x - loc) / scale, 0.0))
 
 
-def _logcdf(x, a, loc=0.0, scale=1.0):
-    return np.log(_cdf(x, a, loc, scale))
-
-
 def _sf(x, a, loc=0.0, scale=1.0):
     return special.gammaincc(a, np.maximum((x - loc) / scale, 0.0))
 
 
-def _logsf(x, a, loc=0.0, scale=1.0):
-    return np.log(_sf(x, a, loc, scale))
-
-
+_logcdf, _logsf = log_of(_cdf), log_of(_sf)
 pdf = method("gamma", "pdf", _pdf, (0, 1, 2, 3))
 logpdf = method("gamma", "logpdf", _logpdf, (0, 1, 2, 3))
 cdf = method("gamma", "cdf", _cdf, (0, 2, 3))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import minpy.numpy as np
 
 from .. import special
-from ._dist import method, sampler
+from ._dist import exp_of, log_of, method, sampler
 
 __all__ = ["pmf", "logpmf", "cdf", "logcdf", "sf", "logsf", "rvs"]
 
@@ -16,26 +16,18 @@ def _logpmf(k, mu, loc=0):
     return special.xlogy(k, mu) - mu - special.gammaln(k + 1)
 
 
-def _pmf(k, mu, loc=0):
-    return np.exp(_logpmf(k, mu, loc))
+_pmf = exp_of(_logpmf)
 
 
 def _cdf(k, mu, loc=0):
     return special.gammaincc(np.floor(k - loc) + 1, mu)
 
 
-def _logcdf(k, mu, loc=0):
-    return np.log(_cdf(k, mu, loc))
-
-
 def _sf(k, mu, loc=0):
     return special.gammainc(np.floor(k - loc) + 1, mu)
 
 
-def _logsf(k, mu, loc=0):
-    return np.log(_sf(k, mu, loc))
-
-
+_logcdf, _logsf = log_of(_cdf), log_of(_sf)
 pmf = method("poisson", "pmf", _pmf, (1,))
 logpmf = method("poisson", "logpmf", _logpmf, (1,))
 cdf = method("poisson", "cdf", _cdf, (1,))

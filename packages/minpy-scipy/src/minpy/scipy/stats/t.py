@@ -7,7 +7,7 @@ from __future__ import annotations
 import minpy.numpy as np
 
 from .. import special
-from ._dist import method, sampler
+from ._dist import exp_of, log_of, method, sampler
 
 __all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "rvs"]
 
@@ -16,26 +16,18 @@ def _logpdf(x, df, loc=0.0, scale=1.0):
     return special.t_logpdf_standard((x - loc) / scale, df) - np.log(scale)
 
 
-def _pdf(x, df, loc=0.0, scale=1.0):
-    return np.exp(_logpdf(x, df, loc, scale))
+_pdf = exp_of(_logpdf)
 
 
 def _cdf(x, df, loc=0.0, scale=1.0):
     return special.stdtr(df, (x - loc) / scale)
 
 
-def _logcdf(x, df, loc=0.0, scale=1.0):
-    return np.log(_cdf(x, df, loc, scale))
-
-
 def _sf(x, df, loc=0.0, scale=1.0):
     return special.stdtr(df, (loc - x) / scale)
 
 
-def _logsf(x, df, loc=0.0, scale=1.0):
-    return np.log(_sf(x, df, loc, scale))
-
-
+_logcdf, _logsf = log_of(_cdf), log_of(_sf)
 pdf = method("t", "pdf", _pdf, (0, 1, 2, 3))
 logpdf = method("t", "logpdf", _logpdf, (0, 1, 2, 3))
 cdf = method("t", "cdf", _cdf, (0, 2, 3))
