@@ -67,7 +67,8 @@ _IPYTHONDIR = HERE / "_build" / ".ipython"
 (_IPYTHONDIR / "profile_default").mkdir(parents=True, exist_ok=True)
 (_IPYTHONDIR / "profile_default" / "ipython_kernel_config.py").write_text(
     'c.InlineBackend.figure_formats = {"retina"}\n'
-    "c.HistoryManager.enabled = False\n")
+    "c.HistoryManager.enabled = False\n"
+    "c.IPKernelApp.log_level = 'ERROR'\n")   # not its notice about TCP, per notebook
 os.environ["IPYTHONDIR"] = str(_IPYTHONDIR)
 # The tutorials print what ran where; MXNet's own log lines would interleave with it.
 os.environ.setdefault("MXNET_STORAGE_FALLBACK_LOG_VERBOSE", "0")
