@@ -39,14 +39,17 @@ CASES = {
                      {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-symbol"}),
     "minpy-nn": (["minpy.nn"], {"minpy-core", "minpy-numpy", "minpy-autograd",
                                 "minpy-symbol", "minpy-nn"}),
+    "minpy-jit": (["minpy.jit"], {"minpy-core", "minpy-numpy", "minpy-autograd",
+                                  "minpy-symbol", "minpy-jit"}),
     "minpy": (["minpy.core", "minpy.numpy", "minpy.autograd", "minpy.symbol", "minpy.nn",
+               "minpy.jit",
                # the original MinPy's paths, spread over the distributions that own them
                "minpy.context", "minpy.dispatch.policy", "minpy.primitive",
                "minpy.utils.gradient_checker",
                # top-level names from the meta package's minpy/__init__.py
                "from minpy import set_global_policy, wrap_policy"],
               {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-symbol", "minpy-nn",
-               "minpy"}),
+               "minpy-jit", "minpy"}),
 }
 
 pytestmark = pytest.mark.skipif(os.environ.get("MINPY_SKIP_ISOLATION") == "1",
