@@ -197,6 +197,9 @@ class JitBox(Box, ArrayMethods):
 
     # -- NumPy's own functions on a box: the namespace's, so they are recorded ---------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if not _tracing.is_live(self):  # kept after its capture: its value
+            return getattr(ufunc, method)(*_tracing.unbox_all(inputs),
+                                          **_tracing.unbox_all(kwargs))
         if method == "__call__":
             return lookup(ufunc.__name__)(*inputs, **kwargs)
         if method == "at":
@@ -210,6 +213,8 @@ class JitBox(Box, ArrayMethods):
         return getattr(ufunc, method)(*_tracing.unbox_all(inputs), **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if not _tracing.is_live(self):
+            return func(*_tracing.unbox_all(args), **_tracing.unbox_all(kwargs))
         module = func.__module__ or "numpy"
         sub = module.split(".")[1] if module.startswith("numpy.") else ""
         name = func.__name__ if sub in ("", "core", "lib", "_core") else (
@@ -287,6 +292,19 @@ class Capture:
         self.rng_start = _rng_state()
         _ACTIVE = self
         _tracing._capture = self.hook
+        # Arrays made during the capture, whoever makes them: an array the program
+        # reads that was made here (``np.array([...])`` is no primitive) is a constant
+        # of the program, remade every call; any other is read by reference. Array's
+        # constructor hook ``_set`` is wrapped for the capture only (no cost elsewhere).
+        # (ids: an external was alive all along, so no Array made meanwhile shares its id)
+        born = self.born = set()
+        plain_set = Array._set
+
+        def _set(arr, *a, **k):
+            born.add(id(arr))
+            return plain_set(arr, *a, **k)
+        self._plain_set = plain_set
+        Array._set = _set
 
     def stop(self):
         global _ACTIVE
@@ -294,6 +312,9 @@ class Capture:
             _tracing._capture = None
         if _ACTIVE is self:
             _ACTIVE = None
+        if getattr(self, "_plain_set", None) is not None:
+            Array._set = self._plain_set
+            self._plain_set = None
 
     def spoil(self, reason):
         if self.spoiled is None:
@@ -341,7 +362,7 @@ class Capture:
             return s
         s = self.prog.new_slot("external")
         self.prog.externals.append((s, None))
-        self.ext_refs[s] = weakref.ref(obj)
+        self.ext_refs[s] = (weakref.ref(obj), id(obj) in self.born)
         host = obj._host if isinstance(obj, Array) else obj
         if host is not None and host.size <= SNAPSHOT_LIMIT:
             self.snapshots[s] = onp.array(host, copy=True)
@@ -580,12 +601,13 @@ class Capture:
         self.boxes.clear()
         externals = []
         for s, _ in prog.externals:
-            obj = self.ext_refs[s]()
-            if obj is not None:  # held by someone else: read by reference
+            ref, born = self.ext_refs[s]
+            obj = ref()
+            if obj is not None and not born:  # made before the call: by reference
                 externals.append((s, obj))
                 continue
-            # Made during the run, outside primitives (np.array of Python data): a
-            # constant of the program, as it was when first read.
+            # Made during the run, outside primitives (np.array of Python data), or
+            # dropped by then: a constant of the program, as it was when first read.
             snap = self.snapshots.get(s)
             if snap is None:
                 self.spoil("an array of more than {SNAPSHOT_LIMIT} elements was made "

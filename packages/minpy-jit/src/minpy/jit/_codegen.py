@@ -79,8 +79,11 @@ class Source:
             return repr(v)
         return self.const(v)
 
-    def kwargs(self, kw, ref, skip=()):
-        return "".join(f", {k}={self.expr(v, ref)}" for k, v in kw.items() if k not in skip)
+    def call(self, fn, args, kwargs, ref):
+        """Source of ``fn(*args, **kwargs)`` (templates)."""
+        parts = [self.expr(a, ref) for a in args]
+        parts += [f"{k}={self.expr(v, ref)}" for k, v in kwargs.items()]
+        return f"{fn}({', '.join(parts)})"
 
     def compile(self, name):
         text = "\n".join(self.lines) + "\n"

@@ -98,9 +98,7 @@ class _DispatchCompiler:
     def _call(self, ins):
         src = self.src
         fn = ins.fn.raw_function if hasattr(ins.fn, "raw_function") else ins.fn
-        name = src.const(fn, "f")
-        args = ", ".join(src.expr(a, self._ref) for a in ins.args)
-        return f"{name}({args}{src.kwargs(ins.kwargs, self._ref)})"
+        return src.call(src.const(fn, "f"), ins.args, ins.kwargs, self._ref)
 
     def _op(self, ins):
         src, meta = self.src, self.prog.meta

@@ -354,8 +354,7 @@ class _HostCompiler:
         src = self.src
         if ins.kind == "op" and "device" not in ins.kwargs:
             fn = src.const(ins.op.numpy, "f")
-            args = ", ".join(src.expr(a, self._ref) for a in ins.args)
-            return f"{fn}({args}{src.kwargs(ins.kwargs, self._ref)})", False
+            return src.call(fn, ins.args, ins.kwargs, self._ref), False
         # Anything else runs as the eager call did, on Arrays around the host forms.
         fn = src.const(ins.fn.raw_function if hasattr(ins.fn, "raw_function") else ins.fn, "p")
         args = src.expr(tuple(ins.args), self._ref)
@@ -386,7 +385,7 @@ class _HostCompiler:
         if type(out) is Ref:
             p = plan.get(out.slot)
             if p is not None:
-                call = call[:-1] + (", " if ins.args else "") + f"out=B{p[1]})"
+                call = call[:-1] + (", " if call[-2] != "(" else "") + f"out=B{p[1]})"
             src.emit(f"s{out.slot} = {call}")
             m = meta[out.slot]
             if m.shape == () and p is None and not generic:
@@ -420,9 +419,7 @@ class _HostCompiler:
         for o, mode in zip(outs, modes):
             if mode != "copy":  # the eager write replaced the (shared) buffer
                 src.emit(f"s{o.slot} = s{o.slot}.copy()")
-        fn = src.const(ins.op.numpy, "f")
-        args = ", ".join(src.expr(a, self._ref) for a in ins.args)
-        src.emit(f"{fn}({args}{src.kwargs(ins.kwargs, self._ref)})")
+        src.emit(src.call(src.const(ins.op.numpy, "f"), ins.args, ins.kwargs, self._ref))
 
     def _prim(self, ins, outer, plan):
         self._op(ins, outer, plan)
@@ -490,9 +487,10 @@ class _HostCompiler:
                 return
             parent = "None"
             root = m.view_of
-            if root is not None and (root in outer or root in out_slots):
-                if root not in outer:
-                    wrap(root)
+            if root is not None and root in outer:
+                parent = f"a{root}"
+            elif root is not None and root in out_slots:
+                wrap(root)
                 parent = f"o{root}"
             dev = src.const(m.device or _cpu(), "D")
             src.emit(f"o{s} = _out(s{s}, {dev}, {parent})")
