@@ -19,7 +19,6 @@ import numpy as onp
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import minpy.numpy as np
 import minpy.numpy.random  # noqa: F401  (registers the random entries)
 from minpy.core import Array, cpu
 from minpy.jit import JitWarning, jit

@@ -327,7 +327,7 @@ def test_a_failed_replay_leaves_inputs_as_they_were():
     same(w, A([8.0, 16.0, 24.0]))  # written once, by the eager run
 
 
-# -- nesting and threads ----------------------------------------------------------------------------
+# -- nesting ------------------------------------------------------------------------------
 def test_jit_inside_jit_is_inlined():
     inner = jit(lambda x: np.sin(x) + 1)
     outer = jit(lambda x: inner(x) * inner(x * 2))

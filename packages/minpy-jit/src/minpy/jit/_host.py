@@ -21,8 +21,7 @@ import threading
 
 import numpy as onp
 
-from minpy.core import Array
-from minpy.core import _views
+from minpy.core import Array, _views
 
 from ._codegen import GuardFail, Source, undo_plan
 from ._program import Ref, map_template, refs_in, same_value

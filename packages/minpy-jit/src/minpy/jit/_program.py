@@ -180,7 +180,8 @@ class Program:
         kinds = {}
         for ins in self.instrs:
             kinds[ins.kind] = kinds.get(ins.kind, 0) + 1
-        return (f"{len(self.instrs)} instructions ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}), "
+        counts = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        return (f"{len(self.instrs)} instructions ({counts}), "
                 f"{len(self.inputs)} inputs, {len(self.externals)} externals, "
                 f"{len(self.consts)} constants, backends {sorted(self.backends)}")
 
