@@ -348,3 +348,12 @@ def test_methods_can_be_jitted():
     m = Model()
     same(m.f(A([3.0])), A([6.0]))
     same(m.f(A([3.0])), A([6.0]))
+
+
+def test_a_signature_changing_on_every_call_runs_eagerly():
+    jf = jit(lambda x, t: x * t)
+    x = A([1.0])
+    with pytest.warns(JitWarning, match="new signature"):
+        for t in range(12):
+            same(jf(x, float(t)), A([float(t)]))
+    assert jf.stats["captures"] == 8 and jf.stats["eager_calls"] == 4

@@ -45,6 +45,9 @@ __all__ = ["jit", "JitFunction", "stats", "reset_stats"]
 DEFAULT_CACHE_SIZE = 32
 #: Programs kept per signature (one per path through value-dependent control flow).
 DEFAULT_MAX_VARIANTS = 4
+#: New signatures in a row after which a function runs eagerly: its signature changes
+#: on every call (a Python number argument that changes), so every call would capture.
+CHURN_LIMIT = 8
 
 _FUNCTIONS = weakref.WeakSet()
 _CAPTURE_LOCK = threading.Lock()
@@ -186,6 +189,7 @@ class JitFunction:
         self.stats = _new_stats()
         self._eager_reason = None
         self._warned = False
+        self._streak = 0  # new signatures captured in a row
         self._name = getattr(fun, "__qualname__", getattr(fun, "__name__", repr(fun)))
         _FUNCTIONS.add(self)
 
@@ -263,6 +267,7 @@ class JitFunction:
                 if k:
                     variants.insert(0, variants.pop(k))  # most recently used first
                 st["replays"] += 1
+                self._streak = 0
                 if rec:
                     _policy_module().record(f"jit({self._name})", comp.engine,
                                             time.perf_counter() - t0)
@@ -276,6 +281,15 @@ class JitFunction:
                 st["eager_calls"] += 1
                 return self.fun(*args, **kwargs)
             st["recaptures"] += 1
+        else:
+            self._streak += 1
+            if self._streak > CHURN_LIMIT:
+                self._go_eager(
+                    f"captured a new signature on each of {CHURN_LIMIT} calls in a row: an "
+                    "argument that is part of the signature (a Python number, a shape) "
+                    "changes on every call; pass numbers that change as arrays")
+                st["eager_calls"] += 1
+                return self.fun(*args, **kwargs)
         return self._capture(key, entry, args, kwargs, leaves)
 
     def _capture(self, key, entry, args, kwargs, leaves):
