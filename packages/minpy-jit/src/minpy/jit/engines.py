@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._dispatch_engine import DispatchEngine
 from ._host import HostEngine, Unsupported
+from ._mxnet_engine import MXNetEngine
 
 __all__ = ["engine_for", "register", "names", "compile_program", "Unsupported"]
 
@@ -63,6 +64,7 @@ def compile_program(prog, engine=None):
 
 
 register("numpy", HostEngine())
+register("mxnet", MXNetEngine())
 register("dispatch", DispatchEngine(), default=False)
 _unplanned = HostEngine(plan=False)
 _unplanned.name = "numpy-unplanned"  # the host engine without planned buffers
