@@ -133,3 +133,48 @@ def test_recursive_call_of_a_planned_program_gets_fresh_buffers():
     x = A([0.1, 0.2])
     same(jf(x, 0), f(x, 0))
     same(jf(x, 0), f(x, 0))
+
+
+# -- the CuPy engine, on a NumPy-backed stand-in of CuPy (plumbing, not GPU results) ----
+def _fake_cupy():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "minpy-numpy" / "tests" / "_fake_cupy.py"
+    if not path.exists():
+        pytest.skip("minpy-numpy's CuPy stand-in is not in this checkout")
+    spec = importlib.util.spec_from_file_location("minpy_jit_test_fake_cupy", path)
+    fake = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fake)
+    return fake
+
+
+def test_cupy_engine_fuses_elementwise_chains_on_the_stand_in():
+    from minpy import core
+    from minpy.core import _cupy
+    if _cupy.available():
+        pytest.skip("a real GPU: the stand-in is not used")
+    fake = _fake_cupy()
+    fused = []
+
+    def fuse(kernel_name=None):  # cupy.fuse's signature; the stand-in runs the function
+        def deco(f):
+            fused.append(kernel_name)
+            return f
+        return deco
+
+    def f(x, y):
+        z = np.tanh(x * 2.0 + y) * y  # one fused kernel
+        return np.sum(z, axis=0), z
+
+    policy = __import__("importlib").import_module("minpy.numpy.policy")
+    with fake.installed(), policy.policy("prefer_mxnet"):
+        _cupy._module.fuse = fuse
+        with core.device(core.gpu(0)):
+            x, y = A(onp.linspace(0, 1, 6).reshape(2, 3), "float32"), A(onp.ones((2, 3)), "float32")
+            jf = jit(f)
+            for _ in range(3):
+                got, want = jf(x, y), f(x, y)
+                same(got[0], want[0])
+                same(got[1], want[1])
+    assert jf.stats["engines"] == {"cupy": 1} and jf.stats["replays"] == 2
+    assert fused == ["minpy_jit_1"]

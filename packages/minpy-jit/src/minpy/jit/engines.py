@@ -11,6 +11,7 @@ they exist: each backend object will carry its engine.
 
 from __future__ import annotations
 
+from ._cupy_engine import CuPyEngine
 from ._dispatch_engine import DispatchEngine
 from ._host import HostEngine, Unsupported
 from ._mxnet_engine import MXNetEngine
@@ -65,6 +66,7 @@ def compile_program(prog, engine=None):
 
 register("numpy", HostEngine())
 register("mxnet", MXNetEngine())
+register("cupy", CuPyEngine())
 register("dispatch", DispatchEngine(), default=False)
 _unplanned = HostEngine(plan=False)
 _unplanned.name = "numpy-unplanned"  # the host engine without planned buffers
