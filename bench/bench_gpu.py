@@ -162,6 +162,28 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
         rows.add("mlp", f"784-512-10 step, batch {batch}", got, ref, "cupy",
                  note=f"first-step loss MinPy {losses['minpy']:.5f} CuPy {losses['cupy']:.5f}")
 
+        # the same MinPy step compiled by minpy.jit (issue 20: the CuPy engine)
+        try:
+            from minpy.jit import jit
+
+            def functional(w1, b1, w2, b2, x, y):
+                grads, loss = step(w1, b1, w2, b2, x, y)
+                return [p - lr * g for p, g in zip((w1, b1, w2, b2), grads)], loss
+            jstep = jit(functional)
+            jp = [core.from_dlpack(cp.asarray(p)) for p in hparams]
+
+            def jit_step():
+                nonlocal jp
+                jp, loss = jstep(*jp, mx_, my_)
+                return loss
+            jit_step()
+            got_j, _ = measure(jit_step, lambda: _sync(cp), reps=7, inner=10)
+            rows.add("mlp", f"784-512-10 step, batch {batch}, jit", got_j, ref, "cupy",
+                     note=f"minpy.jit engines {jstep.stats['engines']}, fallbacks "
+                     f"{jstep.stats['fallbacks']}")
+        except Exception as exc:  # noqa: BLE001
+            print(f"mlp: jit row skipped: {type(exc).__name__}: {exc}", flush=True)
+
         try:
             import jax
             import jax.numpy as jnp

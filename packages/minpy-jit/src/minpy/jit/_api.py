@@ -62,22 +62,24 @@ class _Inline(Exception):
 def _policy_module():
     """``minpy.numpy``'s policy module (the package's ``policy`` is the context
     manager of that name)."""
-    global _POLICY
+    global _POLICY, _get_policy, _BUILTIN_POLICIES
     if _POLICY is None:
         import minpy.numpy  # noqa: F401
         _POLICY = sys.modules["minpy.numpy.policy"]
+        _get_policy = _POLICY.get_policy
+        _BUILTIN_POLICIES = frozenset(
+            t for t in _POLICY._NAMED.values() if t is not _POLICY.AutoBlacklistPolicy)
     return _POLICY
 
 
-_POLICY = None
+_POLICY = _get_policy = None
+_BUILTIN_POLICIES = frozenset()
 
 
 def _policy_key(pol):
-    from minpy.numpy.policy import _NAMED, AutoBlacklistPolicy
-    t = type(pol)
-    if t in _NAMED.values() and t is not AutoBlacklistPolicy:
-        return pol.name
-    return pol
+    """A built-in policy by its name (``with policy('auto')`` makes a new object each
+    time); any other (a learning one, a user's) by itself."""
+    return pol.name if type(pol) in _BUILTIN_POLICIES else pol
 
 
 def _flatten(x, key, leaves):
@@ -191,6 +193,7 @@ class JitFunction:
         self._warned = False
         self._streak = 0  # new signatures captured in a row
         self._name = getattr(fun, "__qualname__", getattr(fun, "__name__", repr(fun)))
+        _policy_module()
         _FUNCTIONS.add(self)
 
     def __get__(self, obj, objtype=None):
@@ -219,8 +222,9 @@ class JitFunction:
                     key.append(("static", v))
                 else:
                     _flatten(v, key, leaves)
-        pol = _policy_module().get_policy()
-        key.append((_policy_key(pol), get_default_float_dtype(), current_device()))
+        pol = _get_policy()
+        key.append((pol.name if type(pol) in _BUILTIN_POLICIES else pol,
+                    get_default_float_dtype(), current_device()))
         return tuple(key), leaves
 
     def __call__(self, *args, **kwargs):
@@ -252,8 +256,8 @@ class JitFunction:
                 st["eager_calls"] += 1
                 return self.fun(*args, **kwargs)
             variants = entry.variants
+            rec = _POLICY._recorder.active
             for k, comp in enumerate(variants):
-                rec = _policy_module()._recorder.active
                 t0 = time.perf_counter() if rec else 0.0
                 try:
                     out = comp.run(leaves)
@@ -269,8 +273,8 @@ class JitFunction:
                 st["replays"] += 1
                 self._streak = 0
                 if rec:
-                    _policy_module().record(f"jit({self._name})", comp.engine,
-                                            time.perf_counter() - t0)
+                    _POLICY.record(f"jit({self._name})", comp.engine,
+                                   time.perf_counter() - t0)
                 return out
             if len(variants) >= self.max_variants:
                 entry.eager = True
@@ -391,7 +395,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), cache_size=None,
         Force an engine ('numpy', 'numpy-unplanned', 'dispatch', 'mxnet', ...);
         default: the engine of the backend the ops ran on (:mod:`minpy.jit.engines`).
 
-    Usable as ``@jit`` or ``@jit(static_argnames=('train',))``.
+    Usable as ``@jit`` or as ``@jit(static_argnames="train")``.
     """
     if fun is None:
         return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,

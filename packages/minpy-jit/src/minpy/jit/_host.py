@@ -53,10 +53,17 @@ def _host_of(r):
     return r
 
 
+_new = object.__new__
+
+
 def _out(h, dev, parent):
     if parent is not None:
         return _views.adopt(_as0d(h), (parent,), None, dev)
-    return Array._from_host(_as0d(h), dev)
+    if type(h) is not _ndarray:
+        h = onp.asarray(h)
+    a = _new(Array)
+    a._set(h, None, dev, h.base is not None)
+    return a
 
 
 def _to_arrays(t):
@@ -98,21 +105,33 @@ class _Compiled:
         exception propagates."""
         undo = []
         state = onp.random.get_state() if self.rng else None
-        fn = self.fn
-        locked = self.fresh_fn is None or self.lock.acquire(blocking=False)
-        if not locked:  # the planned buffers are in use (a recursive or threaded call)
-            fn = self.fresh_fn
+        if self.fresh_fn is None:  # no planned buffers: nothing to share
+            try:
+                return self.fn(leaves, undo)
+            except BaseException:
+                self._undo(undo, state)
+                raise
+        lock = self.lock
+        if not lock.acquire(blocking=False):
+            fn = self.fresh_fn  # the planned buffers are in use (recursion, threads)
+            lock = None
+        else:
+            fn = self.fn
         try:
             return fn(leaves, undo)
         except BaseException:
-            for dst, saved in reversed(undo):
-                dst[...] = saved
-            if state is not None:
-                onp.random.set_state(state)
+            self._undo(undo, state)
             raise
         finally:
-            if locked and self.fresh_fn is not None:
-                self.lock.release()
+            if lock is not None:
+                lock.release()
+
+    @staticmethod
+    def _undo(undo, state):
+        for dst, saved in reversed(undo):
+            dst[...] = saved
+        if state is not None:
+            onp.random.set_state(state)
 
 
 class HostEngine:
