@@ -28,6 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _harness as H  # noqa: E402
+import bench_autograd as BA  # noqa: E402
 import numpy as onp  # noqa: E402
 
 import minpy.numpy as np  # noqa: E402
@@ -37,43 +38,20 @@ from minpy.jit import jit  # noqa: E402
 F32 = onp.float32
 LR = 0.01
 
+# The MLP data, JAX's loading (XLA threads set before its import) and the BLAS limit
+# are bench_autograd's: both benchmarks time the same step.
 jax = jnp = None
 JAX_MISSING = "JAX not loaded"
 
 
 def _load_jax(threads):
     global jax, jnp, JAX_MISSING
-    if threads and "XLA_FLAGS" not in os.environ:
-        os.environ["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
-                                   f"intra_op_parallelism_threads={threads}")
-    try:
-        import jax as _jax
-        import jax.numpy as _jnp
-    except ImportError as exc:
-        JAX_MISSING = f"JAX not installed ({exc}); pip install jax jaxlib"
-    else:
-        jax, jnp, JAX_MISSING = _jax, _jnp, None
-
-
-def _blas_limit(threads):
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        import contextlib
-        return contextlib.nullcontext(), "unlimited (threadpoolctl not installed)"
-    return threadpool_limits(limits=threads, user_api="blas"), str(threads)
+    BA._load_jax(threads)
+    jax, jnp, JAX_MISSING = BA.jax, BA.jnp, BA.JAX_MISSING
 
 
 def mlp_data(batch=256, sizes=(784, 512, 10), seed=0):
-    n_in, n_hidden, n_out = sizes
-    rng = onp.random.default_rng(seed)
-    params = [(rng.standard_normal((n_in, n_hidden)) * (2.0 / n_in) ** 0.5).astype(F32),
-              onp.zeros(n_hidden, F32),
-              (rng.standard_normal((n_hidden, n_out)) * (1.0 / n_hidden) ** 0.5).astype(F32),
-              onp.zeros(n_out, F32)]
-    x = rng.standard_normal((batch, n_in)).astype(F32)
-    onehot = onp.eye(n_out, dtype=F32)[rng.integers(0, n_out, batch)]
-    return params, x, onehot
+    return BA.mlp_data(batch, *sizes, seed=seed)
 
 
 def minpy_step_fn():
@@ -88,7 +66,7 @@ def minpy_step_fn():
 
 def section_mlp(timer, threads=1):
     _load_jax(threads)
-    limit, blas = _blas_limit(threads)
+    limit, blas = BA._blas_limit(threads)
     with limit:
         return _mlp_rows(timer, blas)
 

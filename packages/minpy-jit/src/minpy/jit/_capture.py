@@ -33,6 +33,7 @@ from threading import get_ident
 
 import numpy as onp
 
+from minpy.autograd.tracer import ArrayBox
 from minpy.core import Array
 from minpy.core import tracing as _tracing
 from minpy.core.operators import ArrayMethods, lookup
@@ -89,51 +90,18 @@ class JitBox(Box, ArrayMethods):
     __hash__ = None
     _absorbs_writes = True
 
-    # -- static attributes: shapes and dtypes are part of the signature -------------
-    @property
-    def shape(self):
-        v = self._value
-        return v.shape if hasattr(v, "shape") else ()
-
-    @property
-    def dtype(self):
-        v = self._value
-        return v.dtype if hasattr(v, "dtype") else onp.result_type(v)
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(onp.prod(self.shape, dtype=onp.int64))
-
-    @property
-    def itemsize(self):
-        return self.dtype.itemsize
-
-    @property
-    def nbytes(self):
-        return self.size * self.dtype.itemsize
-
-    @property
-    def device(self):
-        return getattr(self._value, "device", None)
-
-    context = device
-
-    def __len__(self):
-        shape = self.shape
-        if not shape:
-            raise TypeError("len() of unsized object")
-        return shape[0]
-
-    def __iter__(self):
-        shape = self.shape
-        if not shape:
-            raise TypeError("iteration over a 0-d array")
-        getitem = lookup("getitem")
-        return (getitem(self, i) for i in range(shape[0]))
+    # -- static attributes (shapes and dtypes are part of the signature): read off the
+    # value, as autograd's traced values do
+    shape = ArrayBox.shape
+    dtype = ArrayBox.dtype
+    ndim = ArrayBox.ndim
+    size = ArrayBox.size
+    itemsize = ArrayBox.itemsize
+    nbytes = ArrayBox.nbytes
+    device = ArrayBox.device
+    context = ArrayBox.device
+    __len__ = ArrayBox.__len__
+    __iter__ = ArrayBox.__iter__
 
     # -- values read into Python: guards ---------------------------------------------
     def _guarded(self, how, value, *args):
