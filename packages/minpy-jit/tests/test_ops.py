@@ -19,6 +19,7 @@ import numpy as onp
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import minpy.numpy as np
 import minpy.numpy.random  # noqa: F401  (registers the random entries)
 from minpy.core import Array, cpu
 from minpy.jit import JitWarning, jit
@@ -41,7 +42,7 @@ def _fresh(x):
 
 
 def _run(fn, call):
-    onp.random.seed(1234)
+    np.random.seed(1234)  # NumPy's and MXNet's generators
     try:
         with warnings.catch_warnings(), onp.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -80,19 +81,37 @@ def _same(a, b, where, meta_only=False):
 REPLAYED = {}
 
 
+MX_NAMES = [n for n in NAMES if "mxnet" in TABLE[n].impls]
+
+
+def test_every_op_has_a_strategy():
+    missing = [n for n in NAMES if n not in strategies.OPS]
+    assert not missing, f"no strategy in conformance/strategies.py for {missing}"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_op_captured_and_replayed_equals_eager(name):
-    if name not in strategies.OPS:
-        pytest.fail(f"{name} has no strategy in conformance/strategies.py")
+    """The default policy: NumPy on the CPU, the host engine."""
+    _check_op(name, "auto", EXAMPLES)
+
+
+@pytest.mark.parametrize("name", MX_NAMES)
+def test_op_on_mxnet_captured_and_replayed_equals_eager(name):
+    """'prefer_mxnet': the MXNet engine (one CachedOp), or the dispatch engine where a
+    program has no symbol; results as eager MXNet's, bit for bit."""
+    _check_op(name, "prefer_mxnet", 2)
+
+
+def _check_op(name, policy, examples):
     fn = harness.minpy_fn(name)
     replayed = [0]
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(call=strategies.strategy(name))
     def run(call):
         jf = jit(fn)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.policy(policy):
             warnings.simplefilter("ignore", JitWarning)
             eager, e_exc = _run(fn, call)
             first, c_exc = _run(jf, call)
