@@ -357,3 +357,14 @@ def test_a_signature_changing_on_every_call_runs_eagerly():
         for t in range(12):
             same(jf(x, float(t)), A([float(t)]))
     assert jf.stats["captures"] == 8 and jf.stats["eager_calls"] == 4
+
+
+def test_signed_zeros_and_nan_arguments_are_told_apart():
+    jf = jit(lambda x, k: x * k)
+    x = A([1.0, -1.0])
+    same(jf(x, 0.0), A([0.0, -0.0]))
+    same(jf(x, -0.0), A([-0.0, 0.0]))
+    for _ in range(2):
+        same(jf(x, float("nan")), A([float("nan")] * 2))
+    same(jf(x, onp.float32(-0.0)), x * onp.float32(-0.0))
+    assert jf.stats["captures"] == 4 and jf.stats["replays"] == 1

@@ -52,7 +52,6 @@ CHURN_LIMIT = 8
 _FUNCTIONS = weakref.WeakSet()
 _CAPTURE_LOCK = threading.Lock()
 _SCALARS = (int, float, bool, complex, str, bytes, type(None))
-_NAN = object()
 
 
 class _Inline(Exception):
@@ -94,7 +93,11 @@ def _flatten(x, key, leaves):
         key.append(("nd", x.shape, x.dtype, x.strides, x.flags.writeable))
         leaves.append(x)
     elif t in _SCALARS:
-        key.append((t, x) if x == x else (t, _NAN))
+        # 0.0 and -0.0 are equal (and NaN is not itself): numbers by their text
+        key.append((t, x) if t is not float and t is not complex or (x == x and x)
+                   else (t, repr(x)))
+    elif isinstance(x, onp.generic):
+        key.append((t, x.tobytes()))
     elif t is tuple or t is list:
         key.append((t, len(x)))
         for a in x:

@@ -19,6 +19,8 @@ dispatch engine (``jit.stats['fallbacks']`` says why).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as onp
 
 from minpy.core import Array, _mxnet
@@ -65,12 +67,13 @@ class MXNetEngine:
 
 class _Compiled:
     __slots__ = ("op", "engine", "prog", "inputs", "outputs", "guards", "out_meta",
-                 "out_meta_result", "output", "rng", "source")
+                 "out_meta_result", "output", "rng", "source", "lock")
 
     def __init__(self):
         self.engine = "mxnet"
         self.rng = False
         self.source = ""
+        self.lock = threading.Lock()  # one call of a CachedOp's static memory at a time
 
     def run(self, leaves):
         args = []
@@ -79,7 +82,8 @@ class _Compiled:
             if isinstance(a, onp.ndarray):
                 a = Array._from_host(a)
             args.append(a._mx_value())
-        outs = self.op(*args)
+        with self.lock:
+            outs = self.op(*args)
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
         n = len(self.outputs)
