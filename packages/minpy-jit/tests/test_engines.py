@@ -178,3 +178,44 @@ def test_cupy_engine_fuses_elementwise_chains_on_the_stand_in():
                 same(got[1], want[1])
     assert jf.stats["engines"] == {"cupy": 1} and jf.stats["replays"] == 2
     assert fused == ["minpy_jit_1"]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_where_as_a_bit_selection_is_numpys_where(dtype):
+    rng = onp.random.default_rng(3)
+    a = rng.standard_normal((6, 7)).astype(dtype)
+    d = rng.standard_normal((6, 7)).astype(dtype)
+    a[0, :3] = 0
+    d[1, :2] = onp.nan
+    d[2, :2] = -0.0
+
+    def f(a, d):
+        return np.where(a > 0, d, np.where(a == 0, d * 0.5, -0.0)), np.where(a < 0, 1.5, d)
+    for engine in ("numpy", "numpy-unplanned"):
+        jf = jit(f, engine=engine)
+        for _ in range(2):
+            got, want = jf(A(a), A(d)), f(A(a), A(d))
+            for g, w in zip(got, want):
+                onp.testing.assert_array_equal(g.asnumpy().view("u1"), w.asnumpy().view("u1"))
+        assert "W" in jf.programs()[0][1][0].source  # the bit selection ran
+
+
+def test_output_buffers_are_reused_only_when_nothing_sees_them():
+    jf = jit(lambda x: np.exp(x) + 1.0)
+    x = A(onp.linspace(0, 1, 1000))
+    a = jf(x)
+    b = jf(x)  # a is alive: b gets new memory
+    assert not onp.shares_memory(a.asnumpy(), b.asnumpy())
+    ha = a._host
+    view = a[10:20]  # a view keeps the buffer in use even after a is gone
+    del a
+    c = jf(x)
+    assert c._host is not ha
+    same(view, (np.exp(x) + 1.0)[10:20])
+    same(c, np.exp(x) + 1.0)
+    hc = id(c._host)
+    del c
+    d = jf(x)  # the last call's buffer: nobody can see it any more, so d reuses it
+    assert id(d._host) == hc
+    same(d, np.exp(x) + 1.0)
+    assert "R" in jf.programs()[0][1][0].source

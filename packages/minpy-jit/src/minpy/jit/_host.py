@@ -17,7 +17,9 @@ values are bit for bit the same: the same loops run, only into other memory.
 
 from __future__ import annotations
 
+import sys
 import threading
+import weakref
 
 import numpy as onp
 
@@ -164,6 +166,9 @@ class _HostCompiler:
         self.src = Source(_HELPERS)
         self.n_buffers = 0
         self.rng = False
+        self._select = None  # the program's where-as-bit-selection helper
+        self._recycle = None  # its output buffers' recycler
+        self.planned = {}
 
     @staticmethod
     def rng_of(prog):
@@ -262,11 +267,11 @@ class _HostCompiler:
             cand = None
             if k in self.folded:
                 pass
-            elif (ins.kind == "op" and _tensordot_2d(ins, meta) is not None
+            elif (ins.kind == "op" and (_tensordot_2d(ins, meta) is not None
+                                        or _where_select(ins, meta))
                     and type(out) is Ref and out.slot not in shared
-                    and meta[out.slot].kind == "result" and meta[out.slot].fresh
-                    and last.get(out.slot, -1) <= n):
-                cand = "out"
+                    and meta[out.slot].kind == "result" and last.get(out.slot, -1) <= n):
+                cand = "out"  # (tensordot's own result is a reshaped view: ours is not)
             elif (ins.kind == "op" and type(out) is Ref and not ins.kwargs
                     and "identity" not in ins.info and out.slot not in shared
                     and meta[out.slot].kind == "result" and meta[out.slot].fresh
@@ -298,6 +303,13 @@ class _HostCompiler:
                         buffers.append(key)
                     owner[out.slot] = b
                     plan[out.slot] = ("buf", b)
+            if (cand is None and ins.kind == "op" and type(out) is Ref and not ins.kwargs
+                    and "identity" not in ins.info and out.slot not in shared
+                    and out.slot not in plan and meta[out.slot].kind == "result"
+                    and meta[out.slot].fresh and meta[out.slot].shape != ()
+                    and last.get(out.slot, -1) == n + 1 and out.slot not in self.folded_slots
+                    and isinstance(ins.op.numpy, onp.ufunc) and ins.op.numpy.nout == 1):
+                plan[out.slot] = ("recycle", k)  # an output: its last call's dead buffer
             for s in dying.get(k, ()):
                 b = owner.pop(s, None)
                 if b is not None:
@@ -312,6 +324,7 @@ class _HostCompiler:
         self.folded = self._fold()
         self.folded_slots = {o for v in self.folded.values() for o in v}
         plan, buffers = self._plan() if self.plan else ({}, [])
+        self.planned = plan
         self.n_buffers = len(buffers)
         bufs = [onp.empty(shape, dtype) for shape, dtype in buffers]
         for i, b in enumerate(bufs):
@@ -367,6 +380,11 @@ class _HostCompiler:
     def _ref(self, s):
         return f"s{s}"
 
+    def _recycler(self):
+        if self._recycle is None:
+            self._recycle = self.src.const(_Recycler(), "R")
+        return self._recycle
+
     def _call(self, ins, outer):
         """Source of the call of an ``op``/``prim`` instruction (without out=)."""
         src = self.src
@@ -392,6 +410,19 @@ class _HostCompiler:
             return
         if "identity" in ins.info and "writes" not in ins.info and type(out) is Ref:
             return  # NumPy gave an argument back: nothing to compute
+        if _where_select(ins, meta):
+            # where(c, x, y) as a selection of bits (x's where c, else y's): the same
+            # bits, without where's branch per element (a random mask costs it 6x)
+            c, x, y = (src.expr(a, self._ref) for a in ins.args)
+            p = plan.get(out.slot)
+            m = meta[out.slot]
+            buf = f"B{p[1]}" if p is not None else (
+                f"_empty({m.shape!r}, {src.const(m.dtype, 'T')})")
+            if self._select is None:
+                self._select = src.const(_BitSelect(self.plan), "W")
+            sel = self._select
+            src.emit(f"s{out.slot} = {sel}({buf}, {c}, {x}, {y})")
+            return
         call, generic = self._call(ins, outer)
         td = _tensordot_2d(ins, meta)
         if td is not None:
@@ -403,7 +434,10 @@ class _HostCompiler:
         if type(out) is Ref:
             p = plan.get(out.slot)
             if p is not None:
-                call = call[:-1] + (", " if call[-2] != "(" else "") + f"out=B{p[1]})"
+                m = meta[out.slot]
+                buf = f"B{p[1]}" if p[0] == "buf" else (
+                    f"{self._recycler()}.get({p[1]}, {m.shape!r}, {src.const(m.dtype, 'T')})")
+                call = call[:-1] + (", " if call[-2] != "(" else "") + f"out={buf})"
             src.emit(f"s{out.slot} = {call}")
             m = meta[out.slot]
             if m.shape == () and p is None and not generic:
@@ -512,6 +546,9 @@ class _HostCompiler:
                 parent = f"o{root}"
             dev = src.const(m.device or _cpu(), "D")
             src.emit(f"o{s} = _out(s{s}, {dev}, {parent})")
+            p = self.planned.get(s)
+            if p is not None and p[0] == "recycle":
+                src.emit(f"{self._recycler()}.put({p[1]}, o{s}, s{s})")
 
         out_slots = set(refs_in(prog.output))
         for s in refs_in(prog.output):
@@ -551,3 +588,98 @@ def _tensordot_2d(ins, meta):
         except (TypeError, ValueError):
             return None
     return (i == 0, j == 1)
+
+
+class _Recycler:
+    """Output buffers of a planned program, reused once nothing can see them: the
+    Array a call returned is gone (a training loop drops last step's parameters) and
+    no other object refers to its buffer (no view, no other Array). Then the next
+    call writes its output there instead of into new memory (no page faults for
+    large outputs); otherwise it gets new memory, as eager MinPy does."""
+
+    def __init__(self):
+        self.kept = {}
+
+    def get(self, k, shape, dtype):
+        entry = self.kept.pop(k, None)
+        if entry is not None:
+            ref, buf = entry
+            del entry
+            # references: ``buf`` here and getrefcount's argument
+            if ref() is None and sys.getrefcount(buf) == 2:
+                return buf
+        return onp.empty(shape, dtype)
+
+    def put(self, k, array, buf):
+        self.kept[k] = (weakref.ref(array), buf)
+
+
+class _BitSelect:
+    """``where(c, x, y)`` into ``out`` by bit operations on unsigned views: exactly
+    ``numpy.where``'s bits (NaN payloads and signed zeros included). Its two mask
+    buffers are kept between calls when ``keep`` (a planned program: one call at a
+    time), else made per call."""
+
+    def __init__(self, keep):
+        self.keep = keep
+        self.bufs = {}
+
+    def __call__(self, out, c, x, y):
+        u = _UINT[out.dtype.itemsize]
+        key = (out.shape, u)
+        bufs = self.bufs.get(key) if self.keep else None
+        if bufs is None:
+            bufs = (onp.empty(out.shape, u), onp.empty(out.shape, u))
+            if self.keep:
+                self.bufs[key] = bufs
+        mask, tmp = bufs
+        onp.negative(c, out=mask, dtype=u)  # 0 / all ones (any true byte), one pass
+        bits = out.view(u)
+        xb, yb = _bits(x, out.dtype, u), _bits(y, out.dtype, u)
+        if yb.ndim == 0 and not yb:      # where(c, x, 0.0): x's bits under the mask
+            onp.bitwise_and(xb, mask, out=bits)
+            return out
+        if xb.ndim == 0 and not xb:      # where(c, 0.0, y)
+            onp.invert(mask, out=mask)
+            onp.bitwise_and(yb, mask, out=bits)
+            return out
+        onp.bitwise_and(xb, mask, out=bits)
+        onp.invert(mask, out=mask)
+        onp.bitwise_and(yb, mask, out=tmp)
+        onp.bitwise_or(bits, tmp, out=bits)
+        return out
+
+
+_UINT = {2: onp.uint16, 4: onp.uint32, 8: onp.uint64}
+
+
+def _bits(v, dtype, u):
+    if type(v) is _ndarray:
+        return v.view(u)
+    return onp.asarray(v, dtype=dtype).view(u)  # a Python number, as where casts it
+
+
+def _where_select(ins, meta):
+    """Whether ``ins`` is ``where(cond, x, y)`` that two copies compute exactly: a bool
+    condition, arrays of the result's dtype or Python numbers cast to a float result,
+    no operand that is the result itself."""
+    if ins.op is None or ins.op.name != "where" or len(ins.args) != 3 or ins.kwargs:
+        return False
+    out = ins.outs
+    if type(out) is not Ref or "identity" in ins.info:
+        return False
+    m = meta[out.slot]
+    if not m.is_array or m.shape is None or m.dtype is None:
+        return False
+    if m.dtype.kind != "f" or m.dtype.itemsize not in _UINT:
+        return False
+    c, x, y = ins.args
+    if type(c) is not Ref or meta[c.slot].dtype != onp.bool_ or meta[c.slot].shape != m.shape:
+        return False
+    for a in (x, y):
+        if type(a) is Ref:
+            if meta[a.slot].dtype != m.dtype or meta[a.slot].shape != m.shape:
+                return False
+        elif type(a) not in (int, float) or m.dtype.kind != "f":
+            return False
+    return True
