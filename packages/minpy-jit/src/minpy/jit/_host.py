@@ -643,10 +643,10 @@ class _BitSelect:
             onp.invert(mask, out=mask)
             onp.bitwise_and(yb, mask, out=bits)
             return out
-        onp.bitwise_and(xb, mask, out=bits)
-        onp.invert(mask, out=mask)
-        onp.bitwise_and(yb, mask, out=tmp)
-        onp.bitwise_or(bits, tmp, out=bits)
+        # y ^ ((x ^ y) & mask): x's bits where the mask is set, y's elsewhere
+        onp.bitwise_xor(xb, yb, out=tmp)
+        onp.bitwise_and(tmp, mask, out=tmp)
+        onp.bitwise_xor(tmp, yb, out=bits)
         return out
 
 
