@@ -368,3 +368,35 @@ def test_signed_zeros_and_nan_arguments_are_told_apart():
         same(jf(x, float("nan")), A([float("nan")] * 2))
     same(jf(x, onp.float32(-0.0)), x * onp.float32(-0.0))
     assert jf.stats["captures"] == 4 and jf.stats["replays"] == 1
+
+
+def test_replays_from_two_threads_at_once():
+    import threading
+    jf = jit(lambda x: np.tanh(x * 2.0) + np.exp(x))
+    xs = [A(onp.linspace(k, k + 1, 500)) for k in range(4)]
+    jf(xs[0])
+    errors = []
+
+    def work(x):
+        try:
+            for _ in range(30):
+                same(jf(x), np.tanh(x * 2.0) + np.exp(x))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=work, args=(x,)) for x in xs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+
+
+def test_op_statistics_show_replays():
+    jf = jit(lambda x: x * 2 + 1)
+    x = A([1.0, 2.0])
+    jf(x)
+    with np.record_op_stat():
+        jf(x)
+        jf(x)
+        calls = np.op_stats()["calls"]
+    assert calls[(f"jit({jf._name})", "numpy")][0] == 2
