@@ -534,7 +534,7 @@ class Array(HostSurface, ArrayMethods):
 
     # -- in place ------------------------------------------------------------------
     def _replace_with(self, result) -> None:
-        if isinstance(result, Box):  # only from a box that absorbs writes (below)
+        if isinstance(result, Box) and result._absorbs_writes:  # a capture records it
             result._write_into(self, None, result)
             return
         self._assign(result)
