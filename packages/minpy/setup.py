@@ -21,4 +21,5 @@ setup(install_requires=local([
     "minpy-symbol==0.1.0",
     "minpy-nn==0.1.0",
     "minpy-jit==0.1.0",
+    "minpy-scipy==0.1.0",
 ], HERE))

@@ -155,7 +155,7 @@ class _GraphRunner:
     """A compiled program replayed as one CUDA graph (see the module docstring)."""
 
     __slots__ = ("compiled", "cp", "engine", "prog", "rng", "source", "graph", "stream",
-                 "pool", "static_in", "static_out", "warm")
+                 "pool", "static_in", "static_out", "warm", "failed")
 
     def __init__(self, compiled, cp):
         self.compiled = compiled
@@ -166,14 +166,21 @@ class _GraphRunner:
         self.source = compiled.source
         self.graph = None
         self.warm = False
+        self.failed = None  # why the graph could not be captured (then: no graph)
 
     def run(self, leaves):
         cp = self.cp
-        if not self.warm:  # fills the pools with the sizes the capture will ask for
+        if not self.warm or self.failed is not None:
+            # the first call fills the pools with the sizes the capture will ask for
             self.warm = True
             return self.compiled.run(leaves)
         if self.graph is None:
-            self._capture(leaves)
+            try:
+                self._capture(leaves)
+            except Exception as exc:  # noqa: BLE001 - CUDA refused the capture
+                self.failed = f"{type(exc).__name__}: {exc}"
+                self.engine = "cupy"
+                return self.compiled.run(leaves)
         else:
             with self.stream:
                 for dst, a in zip(self.static_in, leaves):
