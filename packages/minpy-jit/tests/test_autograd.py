@@ -3,12 +3,14 @@ update, jit inside grad, checkpoint, forward mode; every result against eager.""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as onp
 import pytest
 
 import minpy.numpy as np
 from minpy.autograd import checkpoint, grad, grad_and_loss, hvp, jvp, make_jvp, value_and_grad
-from minpy.jit import jit
+from minpy.jit import JitWarning, jit
 
 
 def A(x, dtype=None):
@@ -178,3 +180,18 @@ def test_mlp_step_under_jit_is_bit_for_bit_eager():
         for a, b in zip(p1, p2):
             same(a, b)
     assert jstep.stats["captures"] == 1 and jstep.stats["replays"] == 3
+
+
+def test_a_closure_over_a_traced_value_is_not_cut_off(data):
+    w, b, x, y = data
+    inner = jit(lambda x: np.tanh(x @ w_holder[0]))
+    w_holder = [None]
+
+    def f(w):
+        w_holder[0] = w  # the jitted function reads the traced w through a closure
+        return np.sum(inner(x) ** 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", JitWarning)
+        for scale in (1.0, 2.0):
+            same(grad(f)(w * scale), grad(lambda w: np.sum(np.tanh(x @ w) ** 2))(w * scale))
+    assert inner.stats["eager_reason"] is not None

@@ -90,6 +90,14 @@ class JitBox(Box, ArrayMethods):
     __hash__ = None
     _absorbs_writes = True
 
+    @classmethod
+    def _record(cls, ans, fun, args, kwargs, paths, parents, trace_id):
+        # Reached only for a call the capture declined while its own trace is the
+        # innermost: one that mixes in a value a trace around the capture follows, which
+        # spoils the capture. The call ran for real (the outer trace recorded it):
+        # its answer is what the function goes on with.
+        return ans
+
     # -- static attributes (shapes and dtypes are part of the signature): read off the
     # value, as autograd's traced values do
     shape = ArrayBox.shape
@@ -347,6 +355,12 @@ class Capture:
         if t is JitBox and x._trace_id == self.tid:
             return False
         if isinstance(x, Box):
+            if _tracing.is_live(x) and x._trace_id < self.tid:
+                # A value a trace around the call follows (a closure over a traced
+                # value inside grad): the program would cut it off from its trace.
+                self.spoil("it reads a value that a trace around it follows (a "
+                           "closure over a traced value); pass it as an argument")
+                return True
             b = x
             while isinstance(b._value, Box):
                 b = b._value
@@ -534,6 +548,9 @@ class Capture:
             return Ref(x._node), x._value
         if isinstance(x, Box):
             if _tracing.is_live(x):
+                if x._trace_id < self.tid:  # a trace around the call follows it
+                    self.spoil("it returns a value that a trace around it follows")
+                    return None, x
                 raise TypeError("jit: the function returned a value traced by another "
                                 "trace (a value of an unfinished grad)")
             return self.output(_tracing.unbox_dead(x))
