@@ -21,6 +21,7 @@ Run ``python bench/bench_jit.py [--json PATH] [--quick] [--only mlp,chain]``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -126,6 +127,8 @@ def _mlp_rows(timer, blas):
     slow = H.Timer(budget_s=timer.budget_s * 10, sample_s=timer.sample_s * 5,
                    min_repeat=timer.min_repeat, sync=timer.sync)
     us = {k: v * 1e6 for k, v in zip(variants, slow.compare(*variants.values()))}
+    cpu = _cpu_times({k: variants[k] for k in ("jit numpy", "eager", "JAX jit")
+                      if k in variants}, rounds=4 if timer.budget_s < 0.2 else 20)
     name = "MLP 784-512-10 batch 256 SGD step"
     note = f"BLAS threads {blas}; XLA_FLAGS {os.environ.get('XLA_FLAGS')!r}"
     rows = []
@@ -141,6 +144,13 @@ def _mlp_rows(timer, blas):
         if eng != "numpy":
             rows.append(H.Row("mlp", f"{name}: jit engine {eng} vs eager",
                               us["jit " + eng], us["eager"], ref="eager MinPy (auto)"))
+    for ref, label in (("JAX jit", "JAX jit (CPU)"), ("eager", "eager MinPy (auto)")):
+        if ref in cpu:
+            rows.append(H.Row("mlp", f"{name}, CPU time: jit vs {ref}", cpu["jit numpy"],
+                              cpu[ref], ref=label,
+                              note="process CPU time per call (time.process_time), "
+                              "interleaved, minimum of rounds of 5 calls: less distorted "
+                              "than wall-clock time on a loaded machine"))
     rows.append(H.Row("mlp", f"{name}: jit vs NumPy by hand", us["jit numpy"],
                       us["NumPy by hand"], ref="NumPy fwd+bwd by hand",
                       note="the step written in NumPy by hand (_harness.mlp_grads_by_hand)"))
@@ -153,6 +163,22 @@ def _mlp_rows(timer, blas):
                       us["jit numpy"], ref="jit (host engine, auto)",
                       note="the two engines on the CPU: the default is the faster one"))
     return rows
+
+
+def _cpu_times(variants, rounds=20, calls=5):
+    """Microseconds of process CPU time per call of each variant (interleaved rounds,
+    minimum): the work a call does, whatever else the machine runs meanwhile."""
+    best = {k: float("inf") for k in variants}
+    names = list(variants)
+    for r in range(rounds):
+        for k in (names if r % 2 else names[::-1]):
+            v = variants[k]
+            with v.context() if v.context else contextlib.nullcontext():
+                t0 = time.process_time()
+                for _ in range(calls):
+                    v.fn()
+                best[k] = min(best[k], (time.process_time() - t0) / calls)
+    return {k: t * 1e6 for k, t in best.items()}
 
 
 # -- chain ----------------------------------------------------------------------------------
