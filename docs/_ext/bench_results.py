@@ -12,8 +12,9 @@ plots. Nothing on the page is typed by hand, so it cannot disagree with the run.
     NAME: every benchmark of the run that no earlier ``benchmark`` directive showed,
     each under a heading of its own (nothing when there is none).
 
-A NAME the run does not have is a warning (an error under ``-W``); a benchmark whose
-script failed in the run shows the failure.
+A NAME the run does not have is a warning (an error under ``-W``), unless the directive
+has the ``:optional:`` flag (a benchmark newer than the published run: the page says so);
+a benchmark whose script failed in the run shows the failure.
 """
 
 from __future__ import annotations
@@ -244,7 +245,7 @@ class BenchmarkRun(_Base):
 class Benchmark(_Base):
     optional_arguments = 1
     has_content = False
-    option_spec = {"no-plot": directives.flag}
+    option_spec = {"no-plot": directives.flag, "optional": directives.flag}
 
     def run(self):
         doc = self.results()
@@ -255,6 +256,12 @@ class Benchmark(_Base):
         if self.arguments:
             name = self.arguments[0]
             if name not in by_name:
+                if "optional" in self.options:  # a benchmark newer than the run
+                    note = nodes.note()
+                    note += _para(nodes.literal(text=f"bench_{name}.py"),
+                                  " is not in this run (it is newer than the run); ",
+                                  nodes.literal(text="nox -s bench"), " measures it.")
+                    return [note]
                 logger.warning(f"the benchmark run has no {name!r} (it has "
                                f"{sorted(by_name)}); run `nox -s bench`",
                                location=(self.env.docname, self.lineno))
