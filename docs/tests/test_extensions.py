@@ -168,6 +168,15 @@ def test_a_benchmark_the_run_lacks_fails_the_build(project, tmp_path):
     assert not ok and "the benchmark run has no 'autograd'" in warnings
 
 
+def test_an_optional_benchmark_newer_than_the_run_is_announced(project, tmp_path):
+    _results(project)
+    (project / "benchmarks.rst").write_text("Benchmarks\n==========\n\n"
+                                            ".. benchmark:: jit\n   :optional:\n")
+    ok, warnings = _sphinx(project, tmp_path / "out")
+    assert ok, warnings
+    assert "is not in this run" in (tmp_path / "out" / "benchmarks.html").read_text()
+
+
 def test_run_all_publishes_what_the_page_reads(tmp_path):
     import run_all
     results = tmp_path / "results"
