@@ -76,7 +76,9 @@ class TutorialGallery(SphinxDirective):
                     logger.warning(f"tutorial {t['name']!r} has no {key} "
                                    "(a '# ' heading, front matter minpy_tutorial.summary)",
                                    location=(self.env.docname, self.lineno))
-            lines += [f"   .. grid-item-card:: {t['title'] or t['name']}",
+            # Markdown's `code` is reStructuredText's ``code`` here
+            title = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", t["title"] or t["name"])
+            lines += [f"   .. grid-item-card:: {title}",
                       f"      :link: {t['name']}", "      :link-type: doc",
                       "      :class-card: tutorial-card", "",
                       f"      {t['summary'] or ''}", ""]
