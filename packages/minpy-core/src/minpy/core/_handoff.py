@@ -282,8 +282,9 @@ def targets(fn, spec, args, kwargs, positional_out=True) -> list:
 
 
 def _has_box(x) -> bool:
+    """Whether ``x`` holds a traced value of a tracer that cannot record writes."""
     if isinstance(x, Box):
-        return True
+        return not x._absorbs_writes
     t = type(x)
     if t is list or t is tuple:
         return any(_has_box(e) for e in x)
@@ -293,7 +294,8 @@ def _has_box(x) -> bool:
 
 
 def refuse_traced_write(name, args, kwargs) -> None:
-    """A write into or from a traced value cannot be recorded by the tape: raise."""
+    """A write into or from a traced value cannot be recorded by the tape: raise (a
+    capturing tracer, whose boxes absorb writes, records the call instead)."""
     if _has_box(args) or (kwargs and _has_box(kwargs)):
         raise TypeError(
             f"{name} writes into its argument in place, and a traced value takes part: "
@@ -391,6 +393,7 @@ def call(fn, args, kwargs=None, device=None, *, trusted=False, spec=False, name=
         written = targets(fn, spec, args, kwargs, positional_out)
     if written:
         if tracing._open_traces or any(isinstance(w, Box) for w in written):
+            # (a box that absorbs writes passes: its capture records the call)
             refuse_traced_write(name or _name(fn), args, kwargs)
         if spec is not None and spec.later:
             for a in written:

@@ -92,7 +92,7 @@ class ArrayMethods:
         dtype, a 'same_kind' cast, and the object itself is updated. ``unary``: the op
         takes ``self`` alone (``a **= 2`` is ``square``, as in NumPy)."""
         self._check_inplace_operand(name, other)
-        if isinstance(self, Box):
+        if isinstance(self, Box) and not self._absorbs_writes:
             # frame ``depth``: the code running 'self op= other' (-> method -> _inplace)
             check_traced_write(self, other, sys._getframe(depth))
         operands = (self,) if unary else (self, other)
@@ -188,7 +188,7 @@ class ArrayMethods:
 
     def sort(self, axis=-1, kind=None, order=None, *, stable=None):
         """Sort in place, as :meth:`numpy.ndarray.sort`."""
-        if isinstance(self, Box):
+        if isinstance(self, Box) and not self._absorbs_writes:
             check_traced_write(self)
         # only the keywords given: MXNet's sort takes none but axis (a default
         # kind=None sent every call, even under 'only_mxnet', to NumPy)
