@@ -147,6 +147,19 @@ def test_random_generators_write_arrays_as_numpy_does():
     assert float(state.rand()) == float(rs.rand()) == onp.random.RandomState(2).rand()
 
 
+def test_numpys_own_functions_on_arrays_go_through_the_door():
+    # NumPy's protocols hand these calls to MinPy (__array_ufunc__, __array_function__)
+    a = _cached([0.0, 1.0, 2.0, 3.0])
+    onp.add.at(a, [0, 0], 1.0)
+    assert _mx_sum(a) == 8.0
+    onp.copyto(a, 5.0)
+    assert _mx_sum(a) == 20.0
+    a.asmxnet()
+    onp.add.reduce(onp.ones((2, 2)), 0, None, a[:2])  # out by position, into a view
+    onp.put(a, [3], [9.0])
+    assert a.tolist() == [2.0, 2.0, 5.0, 9.0] and _mx_sum(a) == 18.0
+
+
 def test_numpy_submodule_functions_are_not_top_level_names():
     # numpy.emath.sqrt dispatches to the Array; it is not numpy.sqrt
     r = onp.emath.sqrt(np.array([-1.0]))
