@@ -22,6 +22,51 @@ def _T(a):
     return np.swapaxes(a, -1, -2)
 
 
+# -- products as BLAS calls on the operands' own layout ------------------------------------
+def _prod(shape):
+    return int(_onp.prod(shape, dtype=_onp.int64))
+
+
+def _as_matrix(x, contracted, first):
+    """``x`` as the matrix of a product that sums over its axes ``contracted`` (in that
+    order): ``(free, k)``, or ``(k, free)`` with ``first``, the free axes in x's order.
+
+    Where the contracted axes sit at the end that shape needs (the last ones for
+    ``(free, k)``), it is a reshape: a view of a C-contiguous x. Where they sit at the
+    other end, it is the transpose of such a reshape, also a view, which BLAS reads
+    transposed (``x.T @ g``, not a transposed copy). Only other layouts are copied.
+    """
+    shape = shape_of(x)
+    n = len(shape)
+    c = list(contracted)
+    free = [i for i in range(n) if i not in c]
+    k, f = _prod([shape[i] for i in c]), _prod([shape[i] for i in free])
+    lead, trail = c == list(range(len(c))), c == list(range(n - len(c), n))
+    if first:
+        if lead:
+            return np.reshape(x, (k, f))
+        if trail:
+            return _T(np.reshape(x, (f, k)))
+        return np.reshape(np.transpose(x, c + free), (k, f))
+    if trail:
+        return np.reshape(x, (f, k))
+    if lead:
+        return _T(np.reshape(x, (k, f)))
+    return np.reshape(np.transpose(x, free + c), (f, k))
+
+
+def _contract(x, y, cx, cy):
+    """``numpy.tensordot(x, y, (cx, cy))`` as one matrix product of views of ``x`` and
+    ``y`` where their layouts allow (``numpy.tensordot`` transposes into copies); a
+    broadcast product when nothing is summed (an outer product)."""
+    sx, sy = shape_of(x), shape_of(y)
+    out = tuple(s for i, s in enumerate(sx) if i not in cx) + tuple(
+        s for j, s in enumerate(sy) if j not in cy)
+    if not cx:
+        return np.reshape(x, tuple(sx) + (1,) * len(sy)) * y
+    return np.reshape(np.matmul(_as_matrix(x, cx, False), _as_matrix(y, cy, True)), out)
+
+
 # -- tensordot (and dot, inner, which are special cases) ----------------------------
 def _td_axes(axes, na, nb):
     if isinstance(axes, int):
@@ -40,13 +85,13 @@ def _tensordot_vjps(a, b, ia, ib):
 
     def ga(g):
         # g has axes fa + fb; contract its fb part with b's free axes.
-        r = np.tensordot(g, b, axes=(list(range(nfa, nfa + len(fb))), fb))
+        r = _contract(g, b, list(range(nfa, nfa + len(fb))), fb)
         # r has a's free axes, then the axes of a paired with b's contracted axes
         # taken in b's axis order: put them back in a's order.
         return _in_order(r, fa + [ia[ib.index(j)] for j in sorted(ib)])
 
     def gb(g):
-        r = np.tensordot(a, g, axes=(fa, list(range(nfa))))
+        r = _contract(a, g, fa, list(range(nfa)))
         return _in_order(r, [ib[ia.index(i)] for i in sorted(ia)] + fb)
     return ga, gb
 
@@ -116,8 +161,13 @@ def _outer_b(ans, a, b, out=None):
 
 defvjp("outer", _outer_a, _outer_b)
 # vdot(a, b) = sum(conj(a) b): antilinear in a, so a's cotangent is conj(g b).
-defvjp("vdot", lambda ans, a, b: lambda g: np.reshape(np.conj(g * np.ravel(b)), shape_of(a)),
-       lambda ans, a, b: lambda g: np.reshape(g * np.ravel(np.conj(a)), shape_of(b)))
+def _conj(x):
+    """The complex conjugate; a real array itself (``numpy.conj`` would copy it)."""
+    return np.conj(x) if getattr(x, "dtype", None) is None or x.dtype.kind == "c" else x
+
+
+defvjp("vdot", lambda ans, a, b: lambda g: np.reshape(_conj(g * np.ravel(b)), shape_of(a)),
+       lambda ans, a, b: lambda g: np.reshape(g * np.ravel(_conj(a)), shape_of(b)))
 
 
 # -- matmul -------------------------------------------------------------------------
@@ -145,6 +195,11 @@ def _matmul_b(ans, a, b, *args, **kwargs):
         elif b.ndim == 1:  # g: (..., n); a: (..., n, k)
             r = np.matmul(_T(a), np.reshape(g, shape_of(g) + (1,)))
             r = np.reshape(r, shape_of(r)[:-1])
+        elif b.ndim == 2 and a.ndim > 2:
+            # b broadcast over a's batch: one product over the batch and rows together,
+            # no stack of per-batch products to sum
+            lead = list(range(a.ndim - 1))
+            return unbroadcast(_contract(a, g, lead, lead), b)
         else:
             r = np.matmul(_T(a), g)
         return unbroadcast(r, b)
@@ -195,6 +250,68 @@ def _parse_einsum(subscripts, shapes):
     return ins, out, free[nell:]
 
 
+def _align(x, spec, out):
+    """``x`` (axes named by the letters ``spec``) with its axes in ``out``'s order and a
+    size-1 axis for each letter of ``out`` it lacks: ready to broadcast."""
+    present = [c for c in out if c in spec]
+    if present != list(spec):
+        x = np.transpose(x, tuple(spec.index(c) for c in present))
+    sh = shape_of(x)
+    return np.reshape(x, tuple(sh[present.index(c)] if c in present else 1 for c in out))
+
+
+def _grouped(x, spec, batch, first, second):
+    """``x`` as ``batch shape + (prod first, prod second)`` (letter groups of ``spec``):
+    a transposed view, reshaped (a copy only when a group of several letters is not
+    contiguous)."""
+    perm = [spec.index(c) for c in batch + first + second]
+    if perm != list(range(len(spec))):
+        x = np.transpose(x, tuple(perm))
+    sh = shape_of(x)
+    nb, nf = len(batch), len(first)
+    return np.reshape(x, tuple(sh[:nb]) + (_prod(sh[nb:nb + nf]), _prod(sh[nb + nf:])))
+
+
+def _einsum_pair(sx, x, sy, y, out):
+    """``einsum(f"{sx},{sy}->{out}", x, y)`` as one (batched) matrix product on views, or
+    a broadcast product when no letter is summed: BLAS where ``numpy.einsum`` runs its
+    own loops (10x slower for a matrix product here). ``None`` where that does not
+    apply (a letter repeated within a spec, sizes that differ outside the batch
+    letters): the caller then uses ``numpy.einsum``."""
+    if any(len(set(s)) != len(s) for s in (sx, sy, out)):
+        return None
+    # letters in one operand only and not in the output: summed first
+    only_x = [c for c in sx if c not in sy and c not in out]
+    if only_x:
+        x = np.sum(x, axis=tuple(sx.index(c) for c in only_x))
+        sx = "".join(c for c in sx if c not in only_x)
+    only_y = [c for c in sy if c not in sx and c not in out]
+    if only_y:
+        y = np.sum(y, axis=tuple(sy.index(c) for c in only_y))
+        sy = "".join(c for c in sy if c not in only_y)
+    dx, dy = dict(zip(sx, shape_of(x))), dict(zip(sy, shape_of(y)))
+    batch = [c for c in out if c in dx and c in dy]
+    con = [c for c in sx if c in dy and c not in out]
+    fx = [c for c in out if c in dx and c not in dy]
+    fy = [c for c in out if c in dy and c not in dx]
+    if any(dx[c] != dy[c] for c in con) or any(
+            dx[c] != dy[c] and 1 not in (dx[c], dy[c]) for c in batch):
+        return None
+    if not con:
+        return _align(x, sx, out) * _align(y, sy, out)
+    if not batch:
+        r = _contract(x, y, [sx.index(c) for c in con], [sy.index(c) for c in con])
+        letters = [c for c in sx if c not in con] + [c for c in sy if c not in con]
+    else:
+        r = np.matmul(_grouped(x, sx, batch, fx, con), _grouped(y, sy, batch, con, fy))
+        r = np.reshape(r, tuple(max(dx[c], dy[c]) for c in batch) + tuple(
+            dx[c] for c in fx) + tuple(dy[c] for c in fy))
+        letters = batch + fx + fy
+    if letters != list(out):
+        r = np.transpose(r, tuple(letters.index(c) for c in out))
+    return r
+
+
 def _einsum_maker(argnum):
     def maker(ans, *args, **kwargs):
         if isinstance(args[0], str):
@@ -217,19 +334,25 @@ def _einsum_maker(argnum):
         for c in mine:
             if c in seen:
                 d = spare.pop(0)
-                spread.append((c + d, np.eye(sizes[c])))
+                spread.append((c + d, sizes[c]))
                 new_mine += d
                 continue
             seen.add(c)
             new_mine += c
             if c not in present:
-                extras.append((c, np.ones(sizes[c])))
+                extras.append((c, sizes[c]))
 
         def vjp(g):
-            r = np.einsum(",".join([out] + others) + "->" + target, g, *ops)
+            r = _einsum_pair(out, g, others[0], ops[0], target) if len(ops) == 1 else None
+            if r is None:
+                r = np.einsum(",".join([out] + others) + "->" + target, g, *ops)
             if new_mine == target:
                 return r
-            parts = [(target, r)] + spread + extras
+            if not spread:  # letters summed only here: a broadcast view of r
+                kept = tuple(sizes[c] if c in target else 1 for c in mine)
+                return np.broadcast_to(np.reshape(r, kept), tuple(shape))
+            parts = [(target, r)] + [(p, np.eye(n, dtype=r.dtype)) for p, n in spread] + [
+                (c, np.ones(n, dtype=r.dtype)) for c, n in extras]
             eq = ",".join(p for p, _ in parts) + "->" + new_mine
             return np.einsum(eq, *[v for _, v in parts])
         return vjp

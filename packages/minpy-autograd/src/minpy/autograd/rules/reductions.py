@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import numpy as _onp
 
-from ._util import defvjp, expand_reduced, normalize_axes, np, rule, shape_of
+from ._util import (
+    defvjp,
+    expand_reduced,
+    normalize_axes,
+    np,
+    rule,
+    select,
+    shape_of,
+    size_of,
+)
 
 
 def _count(shape, axis):
@@ -18,15 +27,17 @@ def _cast(g, x):
     return g if g.dtype == x.dtype else g.astype(x.dtype)
 
 
+# The cotangent of a sum or mean is a broadcast view of the reduced one: scaled and cast
+# while it is small, never materialised at full size.
 @rule("sum")
 def _sum(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    return lambda g: _cast(expand_reduced(g, x.shape, axis, keepdims), x)
+    return lambda g: expand_reduced(_cast(g, x), x.shape, axis, keepdims)
 
 
 @rule("mean")
 def _mean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
     n = _count(x.shape, axis)
-    return lambda g: _cast(expand_reduced(g, x.shape, axis, keepdims) / n, x)
+    return lambda g: expand_reduced(_cast(g / n, x), x.shape, axis, keepdims)
 
 
 @rule("prod")
@@ -40,9 +51,17 @@ def _prod(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
 def _extremum(ans, x, axis=None, out=None, keepdims=False, *args, **kw):
     def vjp(g):
         full = expand_reduced(ans, x.shape, axis, keepdims)
-        mask = np.equal(x, full).astype(x.dtype)
+        mask = np.equal(x, full)
+        gfull = expand_reduced(g, x.shape, axis, keepdims)
+        # Without a NaN among the extrema each reduced slice holds its extremum at least
+        # once, so as many matches as slices means exactly one each: no ties to share,
+        # the share is the mask itself (the same values as mask / 1).
+        if (int(np.count_nonzero(mask)) == size_of(ans)
+                and not bool(np.any(np.isnan(ans)))):
+            return gfull * mask
+        mask = mask.astype(x.dtype)
         share = mask / np.sum(mask, axis=axis, keepdims=True)
-        return expand_reduced(g, x.shape, axis, keepdims) * share
+        return gfull * share
     return vjp
 
 
@@ -62,11 +81,12 @@ def _conj_if_complex(x):
 
 @rule("var")
 def _var(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    # var = mean |x - mean|^2: d/dx - i d/dy = 2 conj(x - mean) / n.
+    # var = mean |x - mean|^2: d/dx - i d/dy = 2 conj(x - mean) / n (the constant
+    # folded into the small cotangent: one full-size product).
     def vjp(g):
         n, centered = _moments(x, axis, ddof, keepdims)
-        return (expand_reduced(g, x.shape, axis, keepdims) * _conj_if_complex(centered)
-                * (2.0 / n))
+        return _conj_if_complex(centered) * expand_reduced(g * (2.0 / n), x.shape, axis,
+                                                           keepdims)
     return vjp
 
 
@@ -76,9 +96,8 @@ def _std(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     # the same one-sided slope magnitude and no derivative exists: 0, the subgradient.
     def vjp(g):
         n, centered = _moments(x, axis, ddof, keepdims)
-        scale = np.where(ans == 0, 0.0, g / np.where(ans == 0, 1.0, ans))
-        return (expand_reduced(scale, x.shape, axis, keepdims)
-                * _conj_if_complex(centered)) * (1.0 / n)
+        scale = np.where(ans == 0, 0.0, g / np.where(ans == 0, 1.0, ans)) * (1.0 / n)
+        return _conj_if_complex(centered) * expand_reduced(scale, x.shape, axis, keepdims)
     return vjp
 
 
@@ -136,7 +155,7 @@ def _average_maker(argnum):
 
             def vjp(g):
                 g0 = g[0] if returned else g
-                return expand_reduced(g0, x.shape, axis, keepdims) / n
+                return expand_reduced(g0 / n, x.shape, axis, keepdims)
             return vjp
         from ._util import composite_maker
         return composite_maker(_weighted_average, argnum)(
@@ -150,14 +169,15 @@ defvjp("average", _average_maker(0), _average_maker(2), argnums=(0, 2))
 # -- NaN-ignoring reductions: NaNs get a zero gradient --------------------------------
 @rule("nansum")
 def _nansum(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    return lambda g: _cast(np.where(np.isnan(x), 0.0,
-                                    expand_reduced(g, x.shape, axis, keepdims)), x)
+    return lambda g: select(np.isnan(x), expand_reduced(_cast(g, x), x.shape, axis, keepdims),
+                            invert=True)
 
 
 @rule("nanmean")
 def _nanmean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
     def vjp(g):
-        present = 1.0 - np.isnan(x).astype(x.dtype)
-        count = np.sum(present, axis=axis, keepdims=True)
-        return _cast(present * expand_reduced(g, x.shape, axis, keepdims) / count, x)
+        present = np.logical_not(np.isnan(x))
+        count = np.sum(present, axis=axis, keepdims=True, dtype=x.dtype)
+        share = _cast(expand_reduced(g, count.shape, axis, keepdims) / count, x)
+        return present * np.broadcast_to(share, x.shape)
     return vjp
