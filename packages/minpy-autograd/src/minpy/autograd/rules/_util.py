@@ -13,7 +13,7 @@ from ..tracer import defvjp, defvjp_joint
 
 __all__ = ["np", "defvjp", "defvjp_joint", "shape_of", "dtype_of", "unbroadcast", "zeros_of",
            "zero_rule", "expand_reduced", "normalize_axes", "identity_rule", "rule",
-           "select", "size_of"]
+           "select", "size_of", "keep_reduced", "onto_diagonal"]
 
 
 def shape_of(x):
@@ -81,6 +81,22 @@ def select(cond, g, invert=False):
     return np.where(cond, 0.0, g) if invert else np.where(cond, g, 0.0)
 
 
+def onto_diagonal(g, shape, offset, ax1, ax2):
+    """An array of ``shape``, zero but for its ``offset`` diagonal over axes ``ax1`` and
+    ``ax2``, which holds ``g`` (the other axes in order, then the diagonal; ``g`` may
+    broadcast to that): the adjoint of ``diagonal``. A scatter onto zeros, not a
+    product with an identity matrix of the full size."""
+    from .._indexops import scatter_add
+    rows, cols = shape[ax1], shape[ax2]
+    i0, j0 = max(0, -offset), max(0, offset)
+    k = _onp.arange(max(0, min(rows - i0, cols - j0)))
+    other = tuple(s for i, s in enumerate(shape) if i not in (ax1, ax2))
+    full = scatter_add(g, (Ellipsis, i0 + k, j0 + k), other + (rows, cols))
+    if (ax1, ax2) == (len(shape) - 2, len(shape) - 1):
+        return full
+    return np.moveaxis(full, (-2, -1), (ax1, ax2))
+
+
 def zeros_of(x):
     return np.zeros(shape_of(x), dtype_of(x))
 
@@ -102,13 +118,19 @@ def normalize_axes(axis, ndim):
     return (int(axis) % ndim,) if ndim else ()
 
 
-def expand_reduced(g, shape, axis, keepdims):
-    """Broadcast the cotangent of a reduction over ``axis`` back to ``shape``."""
+def keep_reduced(g, shape, axis, keepdims):
+    """The cotangent of a reduction over ``axis`` of an array of ``shape``, with the
+    reduced axes kept (size 1): ready to broadcast in a product with a full-size array
+    (which the product then does itself, with no broadcast view in between)."""
     if not keepdims:
         axes = normalize_axes(axis, len(shape))
-        kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
-        g = np.reshape(g, kept)
-    return np.broadcast_to(g, shape)
+        g = np.reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
+    return g
+
+
+def expand_reduced(g, shape, axis, keepdims):
+    """Broadcast the cotangent of a reduction over ``axis`` back to ``shape`` (a view)."""
+    return np.broadcast_to(keep_reduced(g, shape, axis, keepdims), shape)
 
 
 def rule(*names, argnums=None):

@@ -173,55 +173,77 @@ for _name in ("true_divide", "divide"):
     _joint(_name, _divide_both)
 
 
-def _log_base(x):
+# The guards of power's rules only where x has a zero (the same values; one compare over
+# x tells, once for both arguments when both are traced).
+def _log_base(x, zero=None):
     # log(x) where it is defined; 0 ** y has no useful derivative in y: use log(1) = 0.
-    # (The guard only where x has a zero: the same values, one pass over x.)
-    return np.log(np.where(x == 0, 1.0, x)) if _any_zero(x) else np.log(x)
+    zero = _any_zero(x) if zero is None else zero
+    return np.log(np.where(x == 0, 1.0, x)) if zero else np.log(x)
 
 
-def _power_exponent(x, y):
+def _power_exponent(x, y, zero=None):
     # y - 1, except at 0 ** 0, where 0 ** -1 = inf would make y * x ** (y - 1) = nan:
     # there 1 (the derivative is 0). Guarding on y == 0 alone would change the
     # derivative of this gradient in y (second order) at every x.
-    if not _any_zero(x):
+    if not (_any_zero(x) if zero is None else zero):
         return y - 1.0
     return np.where(np.logical_and(x == 0, y == 0), 1.0, y - 1.0)
 
 
-def _power_base(g, ans, x, y):
+def _power_base(g, ans, x, y, zero=None):
     if isinstance(y, (int, float)):
         # A constant exponent: 0 for y == 0 (x ** 0 is 1 everywhere, 0 ** -1 is inf);
         # x itself for y == 2 (x ** 1 would be a copy of it).
         if y == 0:
             return g * 0.0
         return g * y * x if y == 2 else g * y * x ** (y - 1)
-    return g * y * x ** _power_exponent(x, y)
+    return g * y * x ** _power_exponent(x, y, zero)
+
+
+def _power_both(g, ans, x, y):
+    zero = _any_zero(x)
+    return (unbroadcast(_power_base(g, ans, x, y, zero), x),
+            unbroadcast(g * _log_base(x, zero) * ans, y))
 
 
 for _name in ("power", "float_power"):
     _binary(_name, _power_base, lambda g, ans, x, y: g * _log_base(x) * ans)
+    _joint(_name, _power_both)
+
+
+def _halve_ties(shares, g, x, y):
+    """``shares`` with half of ``g`` where ``x == y`` (HIPS's convention: ties split the
+    gradient); one compare tells whether there are any."""
+    tie = x == y
+    if not bool(np.any(tie)):
+        return shares
+    half = g * 0.5
+    return [np.where(tie, half, r) for r in shares]
 
 
 def _split_eq(wins):
     """Cotangent share of one argument of a maximum/minimum: all of ``g`` where
-    ``wins(x, y, ans)`` (ties included), half of it where ``x == y`` (HIPS's convention:
-    ties split), +0.0 elsewhere. One selection over ``g``; the halving only where there
-    are ties (one compare over the arguments tells)."""
-    def share(g, ans, x, y):
-        r = select(wins(x, y, ans), g)
-        tie = x == y
-        if bool(np.any(tie)):
-            r = np.where(tie, g * 0.5, r)
-        return r
-    return share
+    ``wins(x, y, ans)`` (ties included), half of it where ``x == y``, +0.0 elsewhere:
+    one branch-free selection over ``g``."""
+    return lambda g, ans, x, y: _halve_ties([select(wins(x, y, ans), g)], g, x, y)[0]
 
 
-_binary("maximum", _split_eq(lambda x, y, ans: x >= y), _split_eq(lambda x, y, ans: y >= x))
-_binary("minimum", _split_eq(lambda x, y, ans: x <= y), _split_eq(lambda x, y, ans: y <= x))
+def _extremum(name, wins_x, wins_y):
+    _binary(name, _split_eq(wins_x), _split_eq(wins_y))
+
+    def both(g, ans, x, y):   # the tie check once for both arguments
+        gx, gy = _halve_ties([select(wins_x(x, y, ans), g), select(wins_y(x, y, ans), g)],
+                             g, x, y)
+        return unbroadcast(gx, x), unbroadcast(gy, y)
+    _joint(name, both)
+
+
+_extremum("maximum", lambda x, y, ans: x >= y, lambda x, y, ans: y >= x)
+_extremum("minimum", lambda x, y, ans: x <= y, lambda x, y, ans: y <= x)
 # fmax/fmin return the other argument where one is NaN: the gradient goes to the one
 # returned (x == ans fails only for a NaN x, or where y was returned)
 for _name in ("fmax", "fmin"):
-    _binary(_name, _split_eq(lambda x, y, ans: x == ans), _split_eq(lambda x, y, ans: y == ans))
+    _extremum(_name, lambda x, y, ans: x == ans, lambda x, y, ans: y == ans)
 for _name in ("mod", "remainder"):
     _binary(_name, lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.floor_divide(x, y))
 _binary("fmod", lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.trunc(x / y))

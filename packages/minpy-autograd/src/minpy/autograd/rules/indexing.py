@@ -9,12 +9,12 @@ import numpy as _onp
 
 from minpy.core.convert import to_host
 
-from .._indexops import index_add, index_update
+from .._indexops import index_add, index_update, scatter_add
 from ._util import defvjp, np, rule, shape_of, unbroadcast
 
 
 def _scatter(g, key, like):
-    return index_add(np.zeros(shape_of(like), g.dtype), key, g)
+    return scatter_add(g, key, shape_of(like))
 
 
 @rule("getitem")
@@ -26,6 +26,7 @@ defvjp("autograd.index_add",
        lambda ans, a, key, v: lambda g: g,
        lambda ans, a, key, v: lambda g: unbroadcast(g[key], v),
        argnums=(0, 2))
+defvjp("autograd.scatter_add", lambda ans, v, key, shape: lambda g: unbroadcast(g[key], v))
 def _last_writes(shape, key):
     """A 0/1 mask over the selection ``a[key]``: 1 where that element is the last write
     to its target (``a[key] = v`` with repeated indices keeps the last value)."""

@@ -64,7 +64,10 @@ def _contract(x, y, cx, cy):
         s for j, s in enumerate(sy) if j not in cy)
     if not cx:
         return np.reshape(x, tuple(sx) + (1,) * len(sy)) * y
-    return np.reshape(np.matmul(_as_matrix(x, cx, False), _as_matrix(y, cy, True)), out)
+    # a vector summed whole stays a vector: a matrix-vector product (gemv)
+    xm = x if len(sx) == 1 else _as_matrix(x, cx, False)
+    ym = y if len(sy) == 1 else _as_matrix(y, cy, True)
+    return np.reshape(np.matmul(xm, ym), out)
 
 
 # -- tensordot (and dot, inner, which are special cases) ----------------------------
@@ -177,6 +180,8 @@ def _matmul_a(ans, a, b, *args, **kwargs):
             return g * b
         if b.ndim == 1:  # g: (..., n)
             r = np.reshape(g, shape_of(g) + (1,)) * b
+        elif a.ndim == 1 and b.ndim == 2:  # g: (m,): b @ g, a matrix-vector product
+            r = np.matmul(b, g)
         elif a.ndim == 1:  # g: (..., m); a: (k,), b: (..., k, m)
             r = np.matmul(b, np.reshape(g, shape_of(g) + (1,)))  # (..., k, 1)
             r = np.reshape(r, shape_of(r)[:-1])
@@ -192,6 +197,8 @@ def _matmul_b(ans, a, b, *args, **kwargs):
             return g * a
         if a.ndim == 1:  # g: (..., m)
             r = np.reshape(a, (-1, 1)) * np.reshape(g, shape_of(g)[:-1] + (1, g.shape[-1]))
+        elif b.ndim == 1 and a.ndim == 2:  # g: (n,): g @ a (BLAS reads a transposed)
+            r = np.matmul(g, a)
         elif b.ndim == 1:  # g: (..., n); a: (..., n, k)
             r = np.matmul(_T(a), np.reshape(g, shape_of(g) + (1,)))
             r = np.reshape(r, shape_of(r)[:-1])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ._util import defvjp, expand_reduced, np, shape_of
+from ._util import defvjp, expand_reduced, keep_reduced, np, shape_of
 
 
 def _sgn(x):
@@ -33,7 +33,7 @@ def _two_norm_vjp(g, x, axes, keepdims, ans):
     is 0): the division on the reduced values, then one full-size product."""
     xs = np.conj(x) if x.dtype.kind == "c" else x
     scale = g / np.where(ans == 0, 1.0, ans)
-    return xs * expand_reduced(scale, shape_of(x), axes, keepdims)
+    return xs * keep_reduced(scale, shape_of(x), axes, keepdims)
 
 
 def _vector_vjp(g, x, ord, axis, keepdims, ans):

@@ -9,8 +9,10 @@ import numpy as _onp
 from ._util import (
     defvjp,
     expand_reduced,
+    keep_reduced,
     normalize_axes,
     np,
+    onto_diagonal,
     rule,
     select,
     shape_of,
@@ -50,9 +52,8 @@ def _prod(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
 
 def _extremum(ans, x, axis=None, out=None, keepdims=False, *args, **kw):
     def vjp(g):
-        full = expand_reduced(ans, x.shape, axis, keepdims)
-        mask = np.equal(x, full)
-        gfull = expand_reduced(g, x.shape, axis, keepdims)
+        mask = np.equal(x, keep_reduced(ans, x.shape, axis, keepdims))
+        gfull = keep_reduced(g, x.shape, axis, keepdims)
         # Without a NaN among the extrema each reduced slice holds its extremum at least
         # once, so as many matches as slices means exactly one each: no ties to share,
         # the share is the mask itself (the same values as mask / 1).
@@ -85,8 +86,8 @@ def _var(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     # folded into the small cotangent: one full-size product).
     def vjp(g):
         n, centered = _moments(x, axis, ddof, keepdims)
-        return _conj_if_complex(centered) * expand_reduced(g * (2.0 / n), x.shape, axis,
-                                                           keepdims)
+        return _conj_if_complex(centered) * keep_reduced(g * (2.0 / n), x.shape, axis,
+                                                         keepdims)
     return vjp
 
 
@@ -97,7 +98,7 @@ def _std(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     def vjp(g):
         n, centered = _moments(x, axis, ddof, keepdims)
         scale = np.where(ans == 0, 0.0, g / np.where(ans == 0, 1.0, ans)) * (1.0 / n)
-        return _conj_if_complex(centered) * expand_reduced(scale, x.shape, axis, keepdims)
+        return _conj_if_complex(centered) * keep_reduced(scale, x.shape, axis, keepdims)
     return vjp
 
 
@@ -128,12 +129,9 @@ def _cumprod(ans, x, axis=None, dtype=None, out=None):
 def _trace(ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     shape = a.shape
     ax1, ax2 = axis1 % len(shape), axis2 % len(shape)
-    eye = np.eye(shape[ax1], shape[ax2], offset, dtype=a.dtype)
-
-    def vjp(g):
-        full = np.reshape(g, shape_of(g) + (1, 1)) * eye
-        return np.moveaxis(full, (-2, -1), (ax1, ax2))
-    return vjp
+    # g (one value per diagonal) spread along its diagonal, zeros elsewhere
+    return lambda g: onto_diagonal(np.reshape(g, shape_of(g) + (1,)), shape, offset, ax1,
+                                   ax2)
 
 
 def _weighted_average(x, axis=None, weights=None, returned=False, keepdims=False):
@@ -178,6 +176,5 @@ def _nanmean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
     def vjp(g):
         present = np.logical_not(np.isnan(x))
         count = np.sum(present, axis=axis, keepdims=True, dtype=x.dtype)
-        share = _cast(expand_reduced(g, count.shape, axis, keepdims) / count, x)
-        return present * np.broadcast_to(share, x.shape)
+        return present * _cast(keep_reduced(g, x.shape, axis, keepdims) / count, x)
     return vjp
