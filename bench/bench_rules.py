@@ -20,9 +20,11 @@ it: ``add``, ``reshape``, ``sum``), a ratio of microseconds says nothing: the ro
 target is then the rule's own time, at most 50 us (no full-size pass; one pass over 1e6
 float32 takes 80 us or more here).
 
-Run ``python bench/bench_rules.py [--json PATH] [--quick] [--only products,unary,...]
-[--cases NAME,...] [--threads N]``. BLAS runs on ``--threads`` threads (default 1, as in
-``bench_autograd.py``'s step) on both sides.
+Times are this thread's CPU time by default (``--clock cpu``): both sides run on this one
+thread (BLAS on one thread, as in ``bench_autograd.py``'s step), and on a shared machine
+the time spent waiting for a core is not the work's cost; ``--clock wall`` measures wall
+time instead. Run ``python bench/bench_rules.py [--json PATH] [--quick] [--only
+products,unary,...] [--cases NAME,...] [--clock cpu|wall] [--threads N]``.
 """
 
 from __future__ import annotations
@@ -565,14 +567,23 @@ def main(argv=None):
     p.add_argument("--cases", default=None, help="comma-separated substrings of case names")
     p.add_argument("--keep-going", action="store_true",
                    help="time a case whose answers disagree too (its note says so)")
+    p.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                   help="cpu (default): this thread's CPU time, which a loaded machine "
+                   "does not inflate (both sides run on this one thread: BLAS on 1 "
+                   "thread); wall: wall-clock time")
     p.add_argument("--threads", type=int, default=1,
                    help="BLAS threads on both sides (default 1; 0 = the library default)")
     args = p.parse_args(argv)
     started = time.perf_counter()
     info = H.machine()
     budget = args.budget if args.budget is not None else (0.01 if args.quick else 0.3)
+    if args.clock == "cpu" and args.threads != 1:
+        p.error("--clock cpu measures this thread only: use it with --threads 1")
     timer = H.Timer(budget_s=budget, sample_s=0.002, min_repeat=2 if args.quick else 7,
-                    sync=H.mxnet_sync())
+                    sync=H.mxnet_sync(),
+                    clock=time.thread_time if args.clock == "cpu" else time.perf_counter)
+    info["clock"] = ("thread CPU time (time.thread_time)" if args.clock == "cpu"
+                     else "wall (time.perf_counter)")
     families = args.only.split(",") if args.only else None
     wanted = args.cases.split(",") if args.cases else None
     limit, blas = _blas_limit(args.threads)

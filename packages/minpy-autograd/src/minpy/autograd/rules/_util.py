@@ -57,28 +57,14 @@ def size_of(x):
     return int(_onp.prod(shape_of(x), dtype=_onp.int64))
 
 
-#: the integer type of each float width, for :func:`select`'s bit masks
-_INT_OF_SIZE = {2: _onp.int16, 4: _onp.int32, 8: _onp.int64}
-
-
 def select(cond, g, invert=False):
-    """``where(cond, g, 0.0)`` (``where(cond, 0.0, g)`` with ``invert``): ``g`` where
-    selected, bit for bit, and +0.0 elsewhere, in ``g``'s dtype.
-
-    ``numpy.where`` branches on every element: on an unpredictable condition (a ReLU's
-    mask) it costs ten times a product over the same 1e6 floats. On NumPy arrays (a
-    first-order backward pass) with a boolean condition and a real float ``g`` this is
-    instead ``g``'s bits ANDed with a mask of all ones or all zeros per element, at the
-    cost of ``g * cond``; anywhere else (Arrays, traced values: a higher-order pass) it
-    is ``np.where``, which differentiates again.
-    """
-    if (type(g) is _onp.ndarray and type(cond) is _onp.ndarray and cond.dtype == bool
-            and g.dtype.kind == "f" and g.dtype.itemsize in _INT_OF_SIZE):
-        ints = _INT_OF_SIZE[g.dtype.itemsize]
-        c = cond.view(_onp.int8)
-        mask = (c - 1 if invert else -c).astype(ints)   # -1 (all bits) where kept, else 0
-        return _onp.bitwise_and(g.view(ints), mask).view(g.dtype)
-    return np.where(cond, 0.0, g) if invert else np.where(cond, g, 0.0)
+    """``g`` where boolean ``cond`` holds (where it does not, with ``invert``), zero
+    elsewhere: the product ``g * cond``, as HIPS Autograd's rules and a hand-written
+    backward compute it. ``numpy.where(cond, g, 0)`` gives the same values, but it
+    branches on every element: on an unpredictable condition (a ReLU's mask) it costs
+    ten times the product over the same 1e6 floats. (The product's zeros carry the sign
+    of ``g``, and an infinite ``g`` where ``cond`` is false gives NaN, not 0.)"""
+    return g * (np.logical_not(cond) if invert else cond)
 
 
 def onto_diagonal(g, shape, offset, ax1, ax2):
@@ -122,8 +108,12 @@ def keep_reduced(g, shape, axis, keepdims):
     """The cotangent of a reduction over ``axis`` of an array of ``shape``, with the
     reduced axes kept (size 1): ready to broadcast in a product with a full-size array
     (which the product then does itself, with no broadcast view in between)."""
+    axes = normalize_axes(axis, len(shape))
+    if len(axes) == len(shape):
+        # everything reduced: a 0-d value (a product then treats it as a scalar, and
+        # NumPy can reuse a temporary full-size operand for the result)
+        return g if len(shape_of(g)) == 0 else np.reshape(g, ())
     if not keepdims:
-        axes = normalize_axes(axis, len(shape))
         g = np.reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
     return g
 

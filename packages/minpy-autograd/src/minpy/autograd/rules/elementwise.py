@@ -211,10 +211,9 @@ for _name in ("power", "float_power"):
     _joint(_name, _power_both)
 
 
-def _halve_ties(shares, g, x, y):
-    """``shares`` with half of ``g`` where ``x == y`` (HIPS's convention: ties split the
-    gradient); one compare tells whether there are any."""
-    tie = x == y
+def _halve_ties(shares, g, tie):
+    """``shares`` with half of ``g`` where ``tie`` (HIPS's convention: ties split the
+    gradient), when there are any ties (one test over a boolean array tells)."""
     if not bool(np.any(tie)):
         return shares
     half = g * 0.5
@@ -223,27 +222,28 @@ def _halve_ties(shares, g, x, y):
 
 def _split_eq(wins):
     """Cotangent share of one argument of a maximum/minimum: all of ``g`` where
-    ``wins(x, y, ans)`` (ties included), half of it where ``x == y``, +0.0 elsewhere:
-    one branch-free selection over ``g``."""
-    return lambda g, ans, x, y: _halve_ties([select(wins(x, y, ans), g)], g, x, y)[0]
+    ``wins(x, y, ans)`` (ties included), half of it where ``x == y``, 0 elsewhere."""
+    return lambda g, ans, x, y: _halve_ties([select(wins(x, y, ans), g)], g, x == y)[0]
 
 
-def _extremum(name, wins_x, wins_y):
+def _extremum_op(name, wins_x, wins_y):
     _binary(name, _split_eq(wins_x), _split_eq(wins_y))
 
-    def both(g, ans, x, y):   # the tie check once for both arguments
-        gx, gy = _halve_ties([select(wins_x(x, y, ans), g), select(wins_y(x, y, ans), g)],
-                             g, x, y)
+    def both(g, ans, x, y):
+        # each argument's mask includes the ties: they are where both masks hold (a
+        # NaN is in neither), found without a compare of x and y of its own
+        mx, my = wins_x(x, y, ans), wins_y(x, y, ans)
+        gx, gy = _halve_ties([select(mx, g), select(my, g)], g, np.logical_and(mx, my))
         return unbroadcast(gx, x), unbroadcast(gy, y)
     _joint(name, both)
 
 
-_extremum("maximum", lambda x, y, ans: x >= y, lambda x, y, ans: y >= x)
-_extremum("minimum", lambda x, y, ans: x <= y, lambda x, y, ans: y <= x)
+_extremum_op("maximum", lambda x, y, ans: x >= y, lambda x, y, ans: y >= x)
+_extremum_op("minimum", lambda x, y, ans: x <= y, lambda x, y, ans: y <= x)
 # fmax/fmin return the other argument where one is NaN: the gradient goes to the one
 # returned (x == ans fails only for a NaN x, or where y was returned)
 for _name in ("fmax", "fmin"):
-    _extremum(_name, lambda x, y, ans: x == ans, lambda x, y, ans: y == ans)
+    _extremum_op(_name, lambda x, y, ans: x == ans, lambda x, y, ans: y == ans)
 for _name in ("mod", "remainder"):
     _binary(_name, lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.floor_divide(x, y))
 _binary("fmod", lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.trunc(x / y))

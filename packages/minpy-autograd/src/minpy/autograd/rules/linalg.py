@@ -10,6 +10,8 @@ read a symmetric matrix, and their rules give the gradient for symmetric perturb
 
 from __future__ import annotations
 
+import functools
+
 import numpy as _onp
 
 from ..tracer import VJPS
@@ -257,46 +259,20 @@ def _parse_einsum(subscripts, shapes):
     return ins, out, free[nell:]
 
 
-def _align(x, spec, out):
-    """``x`` (axes named by the letters ``spec``) with its axes in ``out``'s order and a
-    size-1 axis for each letter of ``out`` it lacks: ready to broadcast."""
-    present = [c for c in out if c in spec]
-    if present != list(spec):
-        x = np.transpose(x, tuple(spec.index(c) for c in present))
-    sh = shape_of(x)
-    return np.reshape(x, tuple(sh[present.index(c)] if c in present else 1 for c in out))
-
-
-def _grouped(x, spec, batch, first, second):
-    """``x`` as ``batch shape + (prod first, prod second)`` (letter groups of ``spec``):
-    a transposed view, reshaped (a copy only when a group of several letters is not
-    contiguous)."""
-    perm = [spec.index(c) for c in batch + first + second]
-    if perm != list(range(len(spec))):
-        x = np.transpose(x, tuple(perm))
-    sh = shape_of(x)
-    nb, nf = len(batch), len(first)
-    return np.reshape(x, tuple(sh[:nb]) + (_prod(sh[nb:nb + nf]), _prod(sh[nb + nf:])))
-
-
-def _einsum_pair(sx, x, sy, y, out):
-    """``einsum(f"{sx},{sy}->{out}", x, y)`` as one (batched) matrix product on views, or
-    a broadcast product when no letter is summed: BLAS where ``numpy.einsum`` runs its
-    own loops (10x slower for a matrix product here). ``None`` where that does not
-    apply (a letter repeated within a spec, sizes that differ outside the batch
-    letters): the caller then uses ``numpy.einsum``."""
+def _pair_plan(sx, shx, sy, shy, out):
+    """How ``einsum(f"{sx},{sy}->{out}", x, y)`` (x, y of shapes ``shx``, ``shy``) runs as
+    one (batched) matrix product on views, or as a broadcast product when no letter is
+    summed: BLAS where ``numpy.einsum`` runs its own loops (10x slower for a matrix
+    product here). ``None`` where that does not apply (a letter repeated within a
+    spec, sizes that differ outside the batch letters): ``numpy.einsum`` then."""
     if any(len(set(s)) != len(s) for s in (sx, sy, out)):
         return None
     # letters in one operand only and not in the output: summed first
-    only_x = [c for c in sx if c not in sy and c not in out]
-    if only_x:
-        x = np.sum(x, axis=tuple(sx.index(c) for c in only_x))
-        sx = "".join(c for c in sx if c not in only_x)
-    only_y = [c for c in sy if c not in sx and c not in out]
-    if only_y:
-        y = np.sum(y, axis=tuple(sy.index(c) for c in only_y))
-        sy = "".join(c for c in sy if c not in only_y)
-    dx, dy = dict(zip(sx, shape_of(x))), dict(zip(sy, shape_of(y)))
+    only_x = tuple(sx.index(c) for c in sx if c not in sy and c not in out)
+    only_y = tuple(sy.index(c) for c in sy if c not in sx and c not in out)
+    dx = {c: n for i, (c, n) in enumerate(zip(sx, shx)) if i not in only_x}
+    dy = {c: n for i, (c, n) in enumerate(zip(sy, shy)) if i not in only_y}
+    sx, sy = "".join(dx), "".join(dy)
     batch = [c for c in out if c in dx and c in dy]
     con = [c for c in sx if c in dy and c not in out]
     fx = [c for c in out if c in dx and c not in dy]
@@ -304,19 +280,92 @@ def _einsum_pair(sx, x, sy, y, out):
     if any(dx[c] != dy[c] for c in con) or any(
             dx[c] != dy[c] and 1 not in (dx[c], dy[c]) for c in batch):
         return None
-    if not con:
-        return _align(x, sx, out) * _align(y, sy, out)
+    if not con:   # x and y in out's axis order, size 1 where they lack a letter
+        steps = tuple((_axes_of(spec, [c for c in out if c in d]),
+                       tuple(d[c] if c in d else 1 for c in out))
+                      for spec, d in ((sx, dx), (sy, dy)))
+        return only_x, only_y, "product", steps, None
     if not batch:
-        r = _contract(x, y, [sx.index(c) for c in con], [sy.index(c) for c in con])
         letters = [c for c in sx if c not in con] + [c for c in sy if c not in con]
+        steps = ([sx.index(c) for c in con], [sy.index(c) for c in con])
+        kind = "contract"
     else:
-        r = np.matmul(_grouped(x, sx, batch, fx, con), _grouped(y, sy, batch, con, fy))
-        r = np.reshape(r, tuple(max(dx[c], dy[c]) for c in batch) + tuple(
-            dx[c] for c in fx) + tuple(dy[c] for c in fy))
+        def grouped(spec, d, first, second):
+            return (_axes_of(spec, batch + first + second), tuple(d[c] for c in batch) + (
+                _prod([d[c] for c in first]), _prod([d[c] for c in second])))
         letters = batch + fx + fy
-    if letters != list(out):
-        r = np.transpose(r, tuple(letters.index(c) for c in out))
-    return r
+        steps = (grouped(sx, dx, fx, con), grouped(sy, dy, con, fy),
+                 tuple(max(dx[c], dy[c]) for c in batch) + tuple(dx[c] for c in fx)
+                 + tuple(dy[c] for c in fy))
+        kind = "batched"
+    perm = None if letters == list(out) else tuple(letters.index(c) for c in out)
+    return only_x, only_y, kind, steps, perm
+
+
+def _axes_of(spec, letters):
+    """The transpose of an array with axes ``spec`` that puts ``letters`` in order
+    (``None``: already in order)."""
+    perm = tuple(spec.index(c) for c in letters)
+    return None if perm == tuple(range(len(spec))) else perm
+
+
+def _arranged(x, perm, shape):
+    return np.reshape(x if perm is None else np.transpose(x, perm), shape)
+
+
+def _run_pair(plan, x, y):
+    """The einsum of :func:`_pair_plan` on ``x`` and ``y``."""
+    only_x, only_y, kind, steps, perm = plan
+    if only_x:
+        x = np.sum(x, axis=only_x)
+    if only_y:
+        y = np.sum(y, axis=only_y)
+    if kind == "product":
+        (px, shx), (py, shy) = steps
+        return _arranged(x, px, shx) * _arranged(y, py, shy)
+    if kind == "contract":
+        r = _contract(x, y, *steps)
+    else:
+        (px, shx), (py, shy), shape = steps
+        r = np.reshape(np.matmul(_arranged(x, px, shx), _arranged(y, py, shy)), shape)
+    return r if perm is None else np.transpose(r, perm)
+
+
+@functools.lru_cache(maxsize=512)
+def _einsum_plan(subscripts, shapes, k):
+    """What einsum's rule for operand ``k`` does, fixed by the subscripts and shapes
+    (parsed once per distinct call, not once per operand and backward pass)."""
+    ins, out, spare = _parse_einsum(subscripts, shapes)
+    mine, shape = ins[k], shapes[k]
+    others = [s for i, s in enumerate(ins) if i != k]
+    present = set(out) | set("".join(others))
+    sizes = dict(zip(mine, shape))
+    # The cotangent for the distinct letters of this operand that appear elsewhere,
+    # then spread: a repeated letter (a diagonal) through identity matrices, a letter
+    # summed only here by broadcasting.
+    target = "".join(dict.fromkeys(c for c in mine if c in present))
+    spread, seen, extras, new_mine = [], set(), [], ""
+    for c in mine:
+        if c in seen:
+            d = spare.pop(0)
+            spread.append((c + d, sizes[c]))
+            new_mine += d
+            continue
+        seen.add(c)
+        new_mine += c
+        if c not in present:
+            extras.append((c, sizes[c]))
+    pair = None
+    if len(others) == 1:
+        letter_sizes = {}
+        for spec, sh in zip(ins, shapes):
+            for c, n in zip(spec, sh):
+                letter_sizes[c] = max(n, letter_sizes.get(c, 1))
+        gshape = tuple(letter_sizes[c] for c in out)
+        pair = _pair_plan(out, gshape, others[0], shapes[1 - k], target)
+    kept = tuple(sizes[c] if c in target else 1 for c in mine)
+    return (out, tuple(others), target, pair, tuple(spread), tuple(extras), new_mine,
+            kept, tuple(shape))
 
 
 def _einsum_maker(argnum):
@@ -326,38 +375,20 @@ def _einsum_maker(argnum):
         else:
             subscripts, operands = _interleaved_to_str(args)
             k = argnum // 2
-        shapes = [shape_of(o) for o in operands]
-        ins, out, spare = _parse_einsum(subscripts, shapes)
-        mine, shape = ins[k], shapes[k]
-        others = [s for i, s in enumerate(ins) if i != k]
+        shapes = tuple(tuple(shape_of(o)) for o in operands)
+        (out, others, target, pair, spread, extras, new_mine, kept,
+         shape) = _einsum_plan(subscripts, shapes, k)
         ops = [o for i, o in enumerate(operands) if i != k]
-        present = set(out) | set("".join(others))
-        sizes = dict(zip(mine, shape))
-        # The cotangent for the distinct letters of this operand that appear elsewhere,
-        # then spread: a repeated letter (a diagonal) through identity matrices, a letter
-        # summed only here through a vector of ones.
-        target = "".join(dict.fromkeys(c for c in mine if c in present))
-        spread, seen, extras, new_mine = [], set(), [], ""
-        for c in mine:
-            if c in seen:
-                d = spare.pop(0)
-                spread.append((c + d, sizes[c]))
-                new_mine += d
-                continue
-            seen.add(c)
-            new_mine += c
-            if c not in present:
-                extras.append((c, sizes[c]))
 
         def vjp(g):
-            r = _einsum_pair(out, g, others[0], ops[0], target) if len(ops) == 1 else None
-            if r is None:
-                r = np.einsum(",".join([out] + others) + "->" + target, g, *ops)
+            if pair is not None:
+                r = _run_pair(pair, g, ops[0])
+            else:
+                r = np.einsum(",".join((out,) + others) + "->" + target, g, *ops)
             if new_mine == target:
                 return r
             if not spread:  # letters summed only here: a broadcast view of r
-                kept = tuple(sizes[c] if c in target else 1 for c in mine)
-                return np.broadcast_to(np.reshape(r, kept), tuple(shape))
+                return np.broadcast_to(np.reshape(r, kept), shape)
             parts = [(target, r)] + [(p, np.eye(n, dtype=r.dtype)) for p, n in spread] + [
                 (c, np.ones(n, dtype=r.dtype)) for c, n in extras]
             eq = ",".join(p for p, _ in parts) + "->" + new_mine

@@ -72,7 +72,9 @@ for _name in ("max", "min", "amax", "amin", "nanmax", "nanmin"):
 
 def _moments(x, axis, ddof, keepdims):
     n = _count(x.shape, axis) - ddof
-    centered = x - np.mean(x, axis=axis, keepdims=True)
+    # the mean kept as a 0-d value when every axis is reduced (see keep_reduced)
+    full = len(normalize_axes(axis, len(x.shape))) == len(x.shape)
+    centered = x - np.mean(x, axis=None if full else axis, keepdims=not full)
     return n, centered
 
 
