@@ -70,37 +70,34 @@ for _name in ("max", "min", "amax", "amin", "nanmax", "nanmin"):
     defvjp(_name, _extremum)
 
 
-def _moments(x, axis, ddof, keepdims):
-    n = _count(x.shape, axis) - ddof
-    # the mean kept as a 0-d value when every axis is reduced (see keep_reduced)
+def _centered_conj(x, axis):
+    """``conj(x - mean(x))`` over ``axis``: the mean kept as a 0-d value when every axis
+    is reduced (see :func:`keep_reduced`). Returned unnamed, so that NumPy can reuse it
+    as the output of the product it goes into (a named temporary costs a new array)."""
     full = len(normalize_axes(axis, len(x.shape))) == len(x.shape)
-    centered = x - np.mean(x, axis=None if full else axis, keepdims=not full)
-    return n, centered
-
-
-def _conj_if_complex(x):
-    return np.conj(x) if x.dtype.kind == "c" else x
+    if x.dtype.kind == "c":
+        return np.conj(x - np.mean(x, axis=None if full else axis, keepdims=not full))
+    return x - np.mean(x, axis=None if full else axis, keepdims=not full)
 
 
 @rule("var")
 def _var(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     # var = mean |x - mean|^2: d/dx - i d/dy = 2 conj(x - mean) / n (the constant
     # folded into the small cotangent: one full-size product).
-    def vjp(g):
-        n, centered = _moments(x, axis, ddof, keepdims)
-        return _conj_if_complex(centered) * keep_reduced(g * (2.0 / n), x.shape, axis,
-                                                         keepdims)
-    return vjp
+    n = _count(x.shape, axis) - ddof
+    return lambda g: _centered_conj(x, axis) * keep_reduced(g * (2.0 / n), x.shape, axis,
+                                                            keepdims)
 
 
 @rule("std")
 def _std(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     # d std = d var / (2 std); where std is 0 (all values equal) every direction has
     # the same one-sided slope magnitude and no derivative exists: 0, the subgradient.
+    n = _count(x.shape, axis) - ddof
+
     def vjp(g):
-        n, centered = _moments(x, axis, ddof, keepdims)
         scale = np.where(ans == 0, 0.0, g / np.where(ans == 0, 1.0, ans)) * (1.0 / n)
-        return _conj_if_complex(centered) * keep_reduced(scale, x.shape, axis, keepdims)
+        return _centered_conj(x, axis) * keep_reduced(scale, x.shape, axis, keepdims)
     return vjp
 
 
