@@ -43,9 +43,9 @@ def unbroadcast(g, x):
         axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape)
                                            if s == 1 and gshape[extra + i] != 1)
         if axes:
-            g = np.sum(g, axis=axes)
+            g = g.sum(axis=axes)
         if g.shape != shape:
-            g = np.reshape(g, shape)
+            g = g.reshape(shape)
     if g.dtype != dt and dt.kind in "fc":
         if dt.kind == "f" and g.dtype.kind == "c":
             g = np.real(g)
@@ -114,7 +114,7 @@ def keep_reduced(g, shape, axis, keepdims):
         # NumPy can reuse a temporary full-size operand for the result)
         return g if len(shape_of(g)) == 0 else np.reshape(g, ())
     if not keepdims:
-        g = np.reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
+        g = g.reshape(tuple(1 if i in axes else s for i, s in enumerate(shape)))
     return g
 
 

@@ -11,6 +11,7 @@ read a symmetric matrix, and their rules give the gradient for symmetric perturb
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as _onp
 
@@ -26,7 +27,7 @@ def _T(a):
 
 # -- products as BLAS calls on the operands' own layout ------------------------------------
 def _prod(shape):
-    return int(_onp.prod(shape, dtype=_onp.int64))
+    return math.prod(shape)
 
 
 def _as_matrix(x, contracted, first):
@@ -37,8 +38,10 @@ def _as_matrix(x, contracted, first):
     ``(free, k)``), it is a reshape: a view of a C-contiguous x. Where they sit at the
     other end, it is the transpose of such a reshape, also a view, which BLAS reads
     transposed (``x.T @ g``, not a transposed copy). Only other layouts are copied.
+    (Array methods, not namespace calls: on the NumPy arrays of a first-order pass they
+    are NumPy's own, with no dispatch.)
     """
-    shape = shape_of(x)
+    shape = x.shape
     n = len(shape)
     c = list(contracted)
     free = [i for i in range(n) if i not in c]
@@ -46,30 +49,30 @@ def _as_matrix(x, contracted, first):
     lead, trail = c == list(range(len(c))), c == list(range(n - len(c), n))
     if first:
         if lead:
-            return np.reshape(x, (k, f))
+            return x.reshape((k, f))
         if trail:
-            return _T(np.reshape(x, (f, k)))
-        return np.reshape(np.transpose(x, c + free), (k, f))
+            return x.reshape((f, k)).T
+        return x.transpose(c + free).reshape((k, f))
     if trail:
-        return np.reshape(x, (f, k))
+        return x.reshape((f, k))
     if lead:
-        return _T(np.reshape(x, (k, f)))
-    return np.reshape(np.transpose(x, free + c), (f, k))
+        return x.reshape((k, f)).T
+    return x.transpose(free + c).reshape((f, k))
 
 
 def _contract(x, y, cx, cy):
     """``numpy.tensordot(x, y, (cx, cy))`` as one matrix product of views of ``x`` and
     ``y`` where their layouts allow (``numpy.tensordot`` transposes into copies); a
     broadcast product when nothing is summed (an outer product)."""
-    sx, sy = shape_of(x), shape_of(y)
+    sx, sy = x.shape, y.shape
     out = tuple(s for i, s in enumerate(sx) if i not in cx) + tuple(
         s for j, s in enumerate(sy) if j not in cy)
     if not cx:
-        return np.reshape(x, tuple(sx) + (1,) * len(sy)) * y
+        return x.reshape(tuple(sx) + (1,) * len(sy)) * y
     # a vector summed whole stays a vector: a matrix-vector product (gemv)
     xm = x if len(sx) == 1 else _as_matrix(x, cx, False)
     ym = y if len(sy) == 1 else _as_matrix(y, cy, True)
-    return np.reshape(np.matmul(xm, ym), out)
+    return (xm @ ym).reshape(out)
 
 
 # -- tensordot (and dot, inner, which are special cases) ----------------------------
