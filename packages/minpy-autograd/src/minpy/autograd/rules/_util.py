@@ -13,7 +13,7 @@ from ..tracer import defvjp, defvjp_joint
 
 __all__ = ["np", "defvjp", "defvjp_joint", "shape_of", "dtype_of", "unbroadcast", "zeros_of",
            "zero_rule", "expand_reduced", "normalize_axes", "identity_rule", "rule",
-           "select", "size_of", "keep_reduced", "onto_diagonal"]
+           "select", "size_of", "keep_reduced", "onto_diagonal", "broadcast_view"]
 
 
 def shape_of(x):
@@ -120,7 +120,25 @@ def keep_reduced(g, shape, axis, keepdims):
 
 def expand_reduced(g, shape, axis, keepdims):
     """Broadcast the cotangent of a reduction over ``axis`` back to ``shape`` (a view)."""
-    return np.broadcast_to(keep_reduced(g, shape, axis, keepdims), shape)
+    return broadcast_view(keep_reduced(g, shape, axis, keepdims), shape)
+
+
+def broadcast_view(g, shape):
+    """``np.broadcast_to(g, shape)``: a read-only view. For a C-contiguous NumPy array
+    (the cotangents of a first-order pass) it is made directly, with zero strides on
+    the broadcast axes: ``numpy.broadcast_to`` builds an iterator to find them, 2 us of
+    the few a small rule takes."""
+    shape = tuple(shape)
+    if type(g) is _onp.ndarray and g.flags.c_contiguous and g.size and (
+            g.ndim <= len(shape)):
+        lead = len(shape) - g.ndim
+        if all(n == s or n == 1 for n, s in zip(g.shape, shape[lead:])):
+            strides = (0,) * lead + tuple(st if n == s else 0 for st, n, s in zip(
+                g.strides, g.shape, shape[lead:]))
+            view = _onp.ndarray(shape, g.dtype, g, 0, strides)
+            view.flags.writeable = False
+            return view
+    return np.broadcast_to(g, shape)
 
 
 def rule(*names, argnums=None):

@@ -130,6 +130,8 @@ def _dot_maker(which):
         na, nb = len(shape_of(a)), len(shape_of(b))
         if na == 0 or nb == 0:
             return _dot_scalar(ans, a, b, which)
+        if na == 2 and nb == 2:   # the common case, without the general bookkeeping
+            return (lambda g: g @ b.T) if which == 0 else (lambda g: a.T @ g)
         ga, gb = _tensordot_vjps(a, b, [na - 1], [max(nb - 2, 0)])
         return ga if which == 0 else gb
     return maker
