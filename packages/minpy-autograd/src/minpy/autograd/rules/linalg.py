@@ -370,7 +370,7 @@ def _einsum_plan(subscripts, shapes, k):
         pair = _pair_plan(out, gshape, others[0], shapes[1 - k], target)
     kept = tuple(sizes[c] if c in target else 1 for c in mine)
     return (out, tuple(others), target, pair, tuple(spread), tuple(extras), new_mine,
-            kept, tuple(shape))
+            kept, tuple(shape), tuple(sizes[c] for c in target))
 
 
 def _einsum_maker(argnum):
@@ -381,8 +381,8 @@ def _einsum_maker(argnum):
             subscripts, operands = _interleaved_to_str(args)
             k = argnum // 2
         shapes = tuple(tuple(shape_of(o)) for o in operands)
-        (out, others, target, pair, spread, extras, new_mine, kept,
-         shape) = _einsum_plan(subscripts, shapes, k)
+        (out, others, target, pair, spread, extras, new_mine, kept, shape,
+         tshape) = _einsum_plan(subscripts, shapes, k)
         ops = [o for i, o in enumerate(operands) if i != k]
 
         def vjp(g):
@@ -390,6 +390,9 @@ def _einsum_maker(argnum):
                 r = _run_pair(pair, g, ops[0])
             else:
                 r = np.einsum(",".join((out,) + others) + "->" + target, g, *ops)
+            if shape_of(r) != tshape:   # '...' axes of size 1 here, broadcast: summed
+                r = r.sum(axis=tuple(i for i, (n, m) in enumerate(zip(shape_of(r), tshape))
+                                     if n != m), keepdims=True)
             if new_mine == target:
                 return r
             if not spread:  # letters summed only here: a broadcast view of r
