@@ -22,13 +22,19 @@ def _index_add(a, key, v):
     return wrap(out)
 
 
-def _scatter_add(v, key, shape):
+def _scatter_add(v, key, shape, unique=False):
     """Zeros of ``shape`` (``v``'s dtype) with ``v`` added at ``[key]``: ``index_add``
-    of a zero array, without copying one (the gradient of ``getitem``)."""
-    v = to_host(v)
-    v = _onp.asarray(v)
+    of a zero array, without copying one (the gradient of ``getitem``). Where ``key``
+    names no element twice (basic indices, a mask, or integer arrays the caller knows
+    to be ``unique``, a permutation) the values are assigned: the same sums with zero,
+    but for the sign of a zero."""
+    v = _onp.asarray(to_host(v))
+    key = to_host(key)
     out = _onp.zeros(shape, v.dtype)
-    _add_at(out, to_host(key), v)
+    if unique or _no_repeats(key):
+        out[key] = v
+    else:
+        _onp.add.at(out, key, v)
     return wrap(out)
 
 

@@ -16,7 +16,7 @@ import math
 import numpy as _onp
 
 from ..tracer import VJPS
-from ._util import composite, defvjp, np, rule, shape_of, unbroadcast
+from ._util import composite, defvjp, defvjp_joint, np, rule, shape_of, unbroadcast
 
 _NUMPY2 = int(_onp.__version__.split(".")[0]) >= 2
 
@@ -453,7 +453,23 @@ def _solve_b(ans, a, b):
     return vjp
 
 
+def _solve_both(argnums, ans, a, b):
+    # both gradients from one solve with A^T (each rule alone solves it again)
+    def vjp(g):
+        if _vector_rhs(a, b):
+            gb = np.linalg.solve(_T(a), np.reshape(g, shape_of(g) + (1,)))
+            ga = -gb * np.reshape(ans, shape_of(ans)[:-1] + (1, shape_of(ans)[-1]))
+            gb = unbroadcast(np.reshape(gb, shape_of(gb)[:-1]), b)
+        else:
+            gb = np.linalg.solve(_T(a), g)
+            ga = -np.matmul(gb, _T(ans))
+            gb = unbroadcast(gb, b)
+        return [ga if i == 0 else gb for i in argnums]
+    return vjp
+
+
 defvjp("linalg.solve", _solve_a, _solve_b)
+defvjp_joint("linalg.solve", _solve_both)
 
 
 def _sym(x):

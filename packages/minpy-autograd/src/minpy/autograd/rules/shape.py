@@ -89,11 +89,21 @@ def _tile(ans, a, reps):
     d = max(len(shape), len(reps))
     full = (1,) * (d - len(shape)) + tuple(shape)
     reps = (1,) * (d - len(reps)) + reps
-    interleaved = tuple(x for pair in zip(reps, full) for x in pair)
+    # g as (rep, size) pairs of axes, the repeated ones summed; axes of length 1
+    # dropped first (a sum over several axes, some of them of length 1, takes NumPy's
+    # slow path: tiling a row 1000 times cost 1.2x the plain sum over the rows)
+    dims, summed = [], []
+    for rep, size in zip(reps, full):
+        if rep != 1:
+            summed.append(len(dims))
+            dims.append(rep)
+        if size != 1:
+            dims.append(size)
+    dims, summed = tuple(dims), tuple(summed)
 
     def vjp(g):
-        r = np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * d, 2)))
-        return np.reshape(r, shape)
+        r = g.reshape(dims)
+        return (r.sum(axis=summed) if summed else r).reshape(shape)
     return vjp
 
 
