@@ -7,17 +7,21 @@ import numpy as _onp
 
 import minpy.numpy as np
 from minpy.core import Array
-from minpy.core.tracing import Box
+from minpy.core.tracing import Box, unbox_all
 
 from ..tracer import defvjp, defvjp_joint
 
 __all__ = ["np", "defvjp", "defvjp_joint", "shape_of", "dtype_of", "unbroadcast", "zeros_of",
            "zero_rule", "expand_reduced", "normalize_axes", "identity_rule", "rule",
-           "select", "size_of", "keep_reduced", "onto_diagonal", "broadcast_view"]
+           "select", "size_of", "keep_reduced", "onto_diagonal", "broadcast_view",
+           "on_host"]
 
 
 def shape_of(x):
-    return x.shape if isinstance(x, (Array, Box, _onp.ndarray)) else _onp.shape(x)
+    if isinstance(x, (Array, Box, _onp.ndarray)):
+        return x.shape
+    # a list may hold traced values (of an outer trace, in a higher-order pass)
+    return _onp.shape(unbox_all(x))
 
 
 def dtype_of(x):
@@ -51,6 +55,17 @@ def unbroadcast(g, x):
             g = np.real(g)
         g = g.astype(dt)
     return g
+
+
+def on_host(x):
+    """Whether ``x`` is a NumPy array: a value of a first-order backward pass on host
+    forms. There a rule may look at the values to skip work (a guard only where there
+    is a zero, the splitting of ties only where there are ties): the look is one pass
+    over host memory. Anywhere else (Arrays on a device, the traced values of a
+    higher-order pass, a jit capture) rules stay branch-free: a look would read device
+    memory back to the host, a synchronisation per rule, and make a captured program
+    depend on the values (a guard)."""
+    return type(x) is _onp.ndarray
 
 
 def size_of(x):

@@ -11,7 +11,17 @@ import math
 
 import numpy as _onp
 
-from ._util import defvjp, defvjp_joint, np, rule, select, shape_of, unbroadcast, zero_rule
+from ._util import (
+    defvjp,
+    defvjp_joint,
+    np,
+    on_host,
+    rule,
+    select,
+    shape_of,
+    unbroadcast,
+    zero_rule,
+)
 
 # -- unary --------------------------------------------------------------------------
 _UNARY = {
@@ -69,8 +79,9 @@ def _arccosh(ans, x):
 
 
 def _any_zero(x):
-    """Whether ``x`` has an element equal to 0 (a Python bool; one compare over x)."""
-    return bool(np.any(x == 0))
+    """Whether ``x`` may hold a 0: on the host, whether it does (one compare over x);
+    elsewhere True (the guarded form, branch-free: see ``on_host``)."""
+    return not on_host(x) or bool((x == 0).any())
 
 
 @rule("sinc")
@@ -187,7 +198,10 @@ def _power_exponent(x, y, zero=None):
     # derivative of this gradient in y (second order) at every x.
     if not (_any_zero(x) if zero is None else zero):
         return y - 1.0
-    return np.where(np.logical_and(x == 0, y == 0), 1.0, y - 1.0)
+    # (two wheres, not logical_and: MXNet has no logical_and, and would read x and y
+    # back to the host for it)
+    ym1 = y - 1.0
+    return np.where(x == 0, np.where(y == 0, 1.0, ym1), ym1)
 
 
 def _power_base(g, ans, x, y, zero=None):
@@ -220,14 +234,19 @@ def _halve_ties(shares, g, tie, any_tie):
     return [np.where(tie, half, r) for r in shares]
 
 
-# The ties are looked for right after the masks, while the arguments are still in the
-# cache, before the products read g (on 2e6 float32 that order costs a third less).
+def _ties(tie):
+    """Whether to split ties: on the host, whether there are any (looked for right
+    after the masks, while the arguments are in the cache, before the products read g:
+    on 2e6 float32 that order costs a third less); elsewhere always (branch-free)."""
+    return not on_host(tie) or bool(tie.any())
+
+
 def _split_eq(wins):
     """Cotangent share of one argument of a maximum/minimum: all of ``g`` where
     ``wins(x, y, ans)`` (ties included), half of it where ``x == y``, 0 elsewhere."""
     def share(g, ans, x, y):
         mask, tie = wins(x, y, ans), x == y
-        any_tie = bool(np.any(tie))
+        any_tie = _ties(tie)
         return _halve_ties([select(mask, g)], g, tie, any_tie)[0]
     return share
 
@@ -236,11 +255,12 @@ def _extremum_op(name, wins_x, wins_y):
     _binary(name, _split_eq(wins_x), _split_eq(wins_y))
 
     def both(g, ans, x, y):
-        # each argument's mask includes the ties: they are where both masks hold (a
-        # NaN is in neither), found without a compare of x and y of its own
+        # each argument's mask includes the ties: on the host they are where both
+        # masks hold (a NaN is in neither), found without a compare of x and y of its
+        # own (MXNet has no logical_and: there x == y)
         mx, my = wins_x(x, y, ans), wins_y(x, y, ans)
-        tie = np.logical_and(mx, my)
-        any_tie = bool(np.any(tie))
+        tie = np.logical_and(mx, my) if on_host(mx) else x == y
+        any_tie = _ties(tie)
         gx, gy = _halve_ties([select(mx, g), select(my, g)], g, tie, any_tie)
         return unbroadcast(gx, x), unbroadcast(gy, y)
     _joint(name, both)

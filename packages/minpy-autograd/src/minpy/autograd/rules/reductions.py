@@ -12,6 +12,7 @@ from ._util import (
     keep_reduced,
     normalize_axes,
     np,
+    on_host,
     onto_diagonal,
     rule,
     select,
@@ -56,9 +57,10 @@ def _extremum(ans, x, axis=None, out=None, keepdims=False, *args, **kw):
         gfull = keep_reduced(g, x.shape, axis, keepdims)
         # Without a NaN among the extrema each reduced slice holds its extremum at least
         # once, so as many matches as slices means exactly one each: no ties to share,
-        # the share is the mask itself (the same values as mask / 1).
-        if (int(np.count_nonzero(mask)) == size_of(ans)
-                and not bool(np.any(np.isnan(ans)))):
+        # the share is the mask itself (the same values as mask / 1). Looked at on the
+        # host only (see on_host).
+        if (on_host(mask) and _onp.count_nonzero(mask) == size_of(ans)
+                and not _onp.isnan(ans).any()):
             return gfull * mask
         mask = mask.astype(x.dtype)
         share = mask / np.sum(mask, axis=axis, keepdims=True)
