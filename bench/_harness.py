@@ -104,6 +104,19 @@ class Timer:
         return best
 
 
+def blas_limit(threads):
+    """Limit NumPy's BLAS to ``threads`` (threadpoolctl): ``(context, description)``;
+    a null context for ``threads`` 0 (the library's default) or without
+    threadpoolctl."""
+    if not threads:
+        return contextlib.nullcontext(), "library default"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext(), "unlimited (threadpoolctl not installed)"
+    return threadpool_limits(limits=threads, user_api="blas"), str(threads)
+
+
 def mxnet_sync():
     """``mx.nd.waitall`` when MXNet's engine is asynchronous, else ``None``."""
     if os.environ.get("MXNET_ENGINE_TYPE", "NaiveEngine") == "NaiveEngine":

@@ -28,7 +28,6 @@ missing; without HIPS ``autograd`` the HIPS rows do.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -74,15 +73,7 @@ def _load_jax(threads):
         jax, jnp, JAX_MISSING = _jax, _jnp, None
 
 
-def _blas_limit(threads):
-    """Limit NumPy's BLAS to ``threads`` (threadpoolctl), or a null context."""
-    if not threads:
-        return contextlib.nullcontext(), "library default"
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext(), "unlimited (threadpoolctl not installed)"
-    return threadpool_limits(limits=threads, user_api="blas"), str(threads)
+_blas_limit = H.blas_limit   # (bench_jit.py's name for it)
 
 
 def mlp_data(batch, n_in, n_hidden, n_out, seed=0):
@@ -100,7 +91,7 @@ def mlp_data(batch, n_in, n_hidden, n_out, seed=0):
 def section_step(timer, batch=256, sizes=(784, 512, 10), threads=1, hand_target=1.15,
                  mxnet=True):
     _load_jax(threads)
-    limit, blas_threads = _blas_limit(threads)
+    limit, blas_threads = H.blas_limit(threads)
     with limit:
         rows, us = _step_rows(timer, batch, sizes, hand_target, mxnet, threads)
     for r in rows:

@@ -29,7 +29,6 @@ products,unary,...] [--cases NAME,...] [--clock cpu|wall] [--threads N]``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -549,16 +548,6 @@ def outliers(rows):
     return out
 
 
-def _blas_limit(threads):
-    if not threads:
-        return contextlib.nullcontext(), "library default"
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext(), "unlimited (threadpoolctl not installed)"
-    return threadpool_limits(limits=threads, user_api="blas"), str(threads)
-
-
 def main(argv=None):
     p = H.parser(__doc__.split("\n")[0])
     p.add_argument("--only", default=None,
@@ -586,7 +575,7 @@ def main(argv=None):
                      else "wall (time.perf_counter)")
     families = args.only.split(",") if args.only else None
     wanted = args.cases.split(",") if args.cases else None
-    limit, blas = _blas_limit(args.threads)
+    limit, blas = H.blas_limit(args.threads)
     info["blas_threads"] = blas
     rows = []
     with limit, np.policy("auto"):
