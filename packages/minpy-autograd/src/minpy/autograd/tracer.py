@@ -673,9 +673,15 @@ def backward_many(roots, free=False):
     before = _dispatch.numpy_mode
     _dispatch.numpy_mode = mode
     try:
-        return _backward_loop(ready, cts, pending, leaves, free, mode)
+        leaves = _backward_loop(ready, cts, pending, leaves, free, mode)
     finally:
         _dispatch.numpy_mode = mode if before == mode else 0
+    # the inputs' cotangents leave as Arrays (NumPy results of this pass: wrapped
+    # without a copy, a view copy-on-write)
+    for node, ct in leaves.items():
+        if isinstance(ct, (_onp.ndarray, _onp.generic)):
+            leaves[node] = wrap(ct)
+    return leaves
 
 
 def _backward_loop(ready, cts, pending, leaves, free, mode):
