@@ -523,13 +523,20 @@ def row_of(c, t_rule, t_hand):
     targeted = c.family in TARGETED
     note = c.note
     if us_hand is not None and us_hand < VIEW_REF_US:
-        note = (note + "; " if note else "") + (
-            f"the hand-written backward does no array work ({us_hand:.1f} us): target "
-            f"the rule's own time <= {VIEW_US:g} us")
+        note = _join(note, f"the hand-written backward does no array work ({us_hand:.1f} "
+                     f"us): target the rule's own time <= {VIEW_US:g} us")
+        if us_rule > VIEW_US:
+            note = _join("OUTLIER (a full-size pass where a view does)", note)
         return H.Row(c.family, c.name, us_rule, us_hand, ref="NumPy by hand",
                      target=VIEW_US if targeted else None, cmp="value<=", note=note)
+    if us_hand is not None and us_rule > TARGET * us_hand:
+        note = _join(f"OUTLIER (ratio > {TARGET:g})", note)
     return H.Row(c.family, c.name, us_rule, us_hand, ref="NumPy by hand",
                  target=TARGET if targeted and us_hand is not None else None, note=note)
+
+
+def _join(*parts):
+    return "; ".join(p for p in parts if p)
 
 
 def outliers(rows):
