@@ -315,16 +315,17 @@ def _axes_of(spec, letters):
 
 
 def _arranged(x, perm, shape):
-    return np.reshape(x if perm is None else np.transpose(x, perm), shape)
+    return (x if perm is None else x.transpose(perm)).reshape(shape)
 
 
 def _run_pair(plan, x, y):
-    """The einsum of :func:`_pair_plan` on ``x`` and ``y``."""
+    """The einsum of :func:`_pair_plan` on ``x`` and ``y`` (array methods, not namespace
+    calls: see :func:`_as_matrix`)."""
     only_x, only_y, kind, steps, perm = plan
     if only_x:
-        x = np.sum(x, axis=only_x)
+        x = x.sum(axis=only_x)
     if only_y:
-        y = np.sum(y, axis=only_y)
+        y = y.sum(axis=only_y)
     if kind == "product":
         (px, shx), (py, shy) = steps
         return _arranged(x, px, shx) * _arranged(y, py, shy)
@@ -332,8 +333,8 @@ def _run_pair(plan, x, y):
         r = _contract(x, y, *steps)
     else:
         (px, shx), (py, shy), shape = steps
-        r = np.reshape(np.matmul(_arranged(x, px, shx), _arranged(y, py, shy)), shape)
-    return r if perm is None else np.transpose(r, perm)
+        r = (_arranged(x, px, shx) @ _arranged(y, py, shy)).reshape(shape)
+    return r if perm is None else r.transpose(perm)
 
 
 @functools.lru_cache(maxsize=512)
