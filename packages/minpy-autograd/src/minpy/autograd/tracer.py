@@ -16,12 +16,15 @@ Rules
     ``g -> gradient for argument argnum``. For an argument that is a list of arrays
     (``concatenate``) it returns the list of gradients, one per element. Makers are
     written with ``minpy.numpy`` operations, so a backward pass run inside an outer
-    trace is itself recorded and gradients differentiate again.
+    trace is itself recorded and gradients differentiate again. :data:`JOINT_VJPS`
+    holds, for a few ops, one maker that gives several arguments' gradients at once
+    where they share work.
 
 Backward
     :func:`backward` walks the nodes reachable from the output in reverse topological
     order (children before parents), pops each node's cotangent once every consumer has
-    contributed, and drops it after use.
+    contributed, and drops it after use. A second contribution to a node is added into
+    the first in place when nothing else can see the first (:func:`_accumulate`).
 """
 
 from __future__ import annotations
