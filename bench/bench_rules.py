@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,7 +66,6 @@ class Case:
     note: str = ""
     tol: float = 2e-4             # relative tolerance of the answer check
     cotangent: callable = None    # rng, ans -> g (default: standard normal like ans)
-    extra: dict = field(default_factory=dict)
 
 
 def rnd(*shape, lo=None, hi=None):
@@ -522,10 +521,9 @@ def run_case(c, timer, keep_going=False):
     if c.hand is None:
         (t_rule,) = timer.compare(rule)
         return t_rule, None
-    hargs = [a for a in host]
 
     def hand():
-        return c.hand(g, value, *hargs)
+        return c.hand(g, value, *host)
 
     try:
         check(c, got, hand())
