@@ -44,6 +44,11 @@ def unbroadcast(g, x):
         # one reduction over the leading axes and the stretched ones together (no
         # intermediate of the leading axes' sum), then the kept size-1 axes back
         extra = len(gshape) - len(shape)
+        if extra < 0:
+            # ``x`` has leading length-1 axes that NumPy's assignment drops
+            # (``y[-1] = v`` with ``v`` of shape (1, 3) into a row of shape (3,))
+            g = g.reshape((1,) * -extra + gshape)
+            gshape, extra = g.shape, 0
         axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape)
                                            if s == 1 and gshape[extra + i] != 1)
         if axes:
