@@ -196,6 +196,9 @@ case("meshgrid", np.meshgrid, c(3), c(2))
 case("full", lambda v: np.full((2, 2), v), c(2))
 case("autograd.index_add", lambda a, v: __import__("minpy.autograd").autograd.index_add(
     a, (onp.array([0, 1, 0]),), v), c(3, 2), c(3, 2))
+case("autograd.scatter_add", lambda v: __import__(
+    "minpy.autograd._indexops").autograd._indexops.scatter_add(
+    v, (onp.array([0, 1, 0]),), (2, 2)), c(3, 2))
 case("autograd.index_update", lambda a, v: __import__(
     "minpy.autograd").autograd.index_update(a, (slice(1, 3),), v), c(4, 2), c(2))
 
