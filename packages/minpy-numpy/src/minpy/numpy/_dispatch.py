@@ -26,6 +26,7 @@ import numpy as np
 
 from minpy.core import Array, _cupy, _handoff, _mxnet, _views, current_device, primitive
 from minpy.core import tracing as _tracing
+from minpy.core.backend import IndexOutOfRange
 from minpy.core.convert import to_host
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
 from minpy.core.errors import is_mxnet_error, translate
@@ -40,6 +41,8 @@ __all__ = ["make_function", "arrays_of", "result_device", "Rejected"]
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
 _new = object.__new__
 _SCALARS = (bool, int, float, complex)
+_MX = _mxnet.BACKEND
+_CP = _cupy.BACKEND
 
 
 class Rejected(Exception):
@@ -261,6 +264,16 @@ def _wait(res):
 
 
 def _run_mxnet(op, args, kwargs, arrays, device):
+    # MXNet's NumPy semantics are in force for MinPy's own calls only (the user's
+    # settings are given back on return: minpy.core._mxnet.MXNetBackend.enter).
+    _MX.enter()
+    try:
+        return _run_mxnet_scoped(op, args, kwargs, arrays, device)
+    finally:
+        _MX.exit()
+
+
+def _run_mxnet_scoped(op, args, kwargs, arrays, device):
     if kwargs and not op.kwargs.issuperset(kwargs):
         raise Rejected(f"keyword arguments {sorted(set(kwargs) - op.kwargs)}")
     reason = _validate.check(op, args, kwargs, arrays)
@@ -579,7 +592,7 @@ def make_function(op):
                         return Array._from_host(res, device)
                     return _views.adopt(res, args, kwargs, device)
             if no_mxnet and not pol.strict and ("cupy" not in op.impls
-                                                  or not _cupy.in_use):
+                                                  or not _CP.in_use):
                 # Nothing to choose: NumPy, with the arrays brought to the host.
                 if pol.wants_mxnet:
                     _policy.notify_fallback(name, "no MXNet implementation")
@@ -593,8 +606,10 @@ def make_function(op):
             try:
                 result = (_run_mxnet if backend == "mxnet" else _run_cupy)(
                     op, args, kwargs, arrays, device)
-            except TransferError:
-                raise  # the guard forbade a copy: never hide that behind a fallback
+            except (TransferError, IndexOutOfRange):
+                # the guard forbade a copy, or an index is out of range (NumPy's
+                # IndexError, found on the device): never hidden behind a fallback
+                raise
             except Exception as exc:
                 if pol.strict:
                     if isinstance(exc, Rejected) and not isinstance(exc, Invalid):
@@ -690,7 +705,7 @@ def make_function(op):
                             out._set(res, None, device)
                             return out
                         return _views.adopt(res, args, kwargs, device)
-                elif no_mxnet and ("cupy" not in op.impls or not _cupy.in_use):
+                elif no_mxnet and ("cupy" not in op.impls or not _CP.in_use):
                     # A NumPy fallback: through the one door, without the primitive's
                     # frame (the first branch of ``call`` that ``traced`` would reach).
                     return door(numpy_fn, args, kwargs, _first_device(args), trusted=trusted,
