@@ -635,3 +635,21 @@ def assert_judged(tally, min_share, known_mx_errors=False):
         assert tally.share() >= min_share, (
             f"only {tally.on_mxnet} of {tally.accepted} accepted examples ran on MXNet "
             f"(< {min_share:.0%}): {tally.line()}")
+
+
+def stale_known_errors(known, tallies):
+    """The ops of ``known`` (the KNOWN_MX_ERRORS list) that ran under 'only_mxnet' in
+    ``tallies`` and never met an MXNet error there: their entries are stale. An op
+    the session did not run under 'only_mxnet' (a ``-k`` selection) is not judged; an
+    entry that is no op with an MXNet kernel is always stale (it can never raise)."""
+    stale = []
+    for name in sorted(known):
+        if not has_mxnet_kernel(name):
+            stale.append(name)
+            continue
+        seen = [t for t in tallies if t.name == name and t.policy == "only_mxnet"]
+        raised = sum(n for t in seen for k, n in t.outcomes.items()
+                     if k.startswith("MXNet raised"))
+        if seen and not raised:
+            stale.append(name)
+    return stale

@@ -61,8 +61,10 @@ def test_dropout_modes_and_seed():
     assert set(onp.unique(out)) <= {0.0, 1 / 0.7}
     assert abs((out == 0).mean() - 0.3) < 0.02
     onp.testing.assert_array_equal(out, host(L.dropout(x, 0.3, mode="train", seed=1)))
-    assert host(L.dropout(x, 0.3, mode="test")) is not None
-    onp.testing.assert_array_equal(host(L.dropout(x, 0.3, mode="test")), host(x))
+    same = L.dropout(x, 0.3, mode="test")
+    assert same.dtype == x.dtype and same.shape == x.shape
+    onp.testing.assert_array_equal(host(same), host(x))
+    onp.testing.assert_array_equal(host(L.dropout(x, 0.0, mode="train")), host(x))
     with pytest.raises(ValueError, match="prob"):
         L.dropout(x, 1.0)
     # gradient flows through the kept units only
