@@ -51,7 +51,15 @@ def _fresh_sorted():
         return np.arange(6, dtype="float32") / 7 + 0.5
 
 
-OPERAND = {"choose": _fresh_indices, "searchsorted": _fresh_sorted}
+def _complex():
+    """A (2, 3) complex64 Array (on the host: MXNet holds no complex numbers)."""
+    return (np.arange(6, dtype="float32").reshape((2, 3)) + 1j).astype("complex64")
+
+
+# conj/conjugate of a real array is the array itself (as NumPy's method): no call at all
+# (test_conj_of_a_real_array_is_itself); the complex conjugate is a call.
+OPERAND = {"choose": _fresh_indices, "searchsorted": _fresh_sorted, "conj": _complex,
+           "conjugate": _complex}
 
 
 def _numpy_method(host, name):
@@ -103,3 +111,13 @@ def test_reshape_method_stays_on_mxnet():
     with np.policy("prefer_mxnet"):
         out = a.reshape((3, 2), order="F")
     assert out.tolist() == a.asnumpy().reshape((3, 2), order="F").tolist()
+
+
+def test_conj_of_a_real_array_is_itself():
+    for name in ("conj", "conjugate"):
+        for a in (_fresh(), np.array(onp.array([True, False]))):
+            fallbacks, calls, out = _fallbacks(lambda: getattr(a, name)())
+            assert out is a and not fallbacks and not calls, (name, calls)
+            assert out is a and getattr(a.asnumpy(), name)().dtype == out.dtype
+    with pytest.raises(TypeError, match="non-numeric"):
+        np.array(onp.array(["x"])).conj()
