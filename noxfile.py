@@ -22,12 +22,15 @@ from packaging.requirements import Requirement
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "conformance", "conformance_numpy1", "conformance_numpy126",
-                        "lint", "docs", "dlpack"]
+                        "gpu_standin", "lint", "docs", "dlpack"]
 
 ROOT = Path(__file__).resolve().parent
 # Sessions run on the interpreter that runs nox (the project targets Python 3.11).
 PYTHON = None
 MXNET = "mxnet==1.9.1"
+# The CuPy the stand-in is built from (conformance/cupy_standin.py): its CUDA 13 wheel
+# imports on a machine without a GPU.
+CUPY = "cupy-cuda13x==14.2.0"
 # The examples and the demo train on scikit-learn's bundled digits data set.
 EXAMPLE_DEPS = ("scikit-learn",)
 # nox passes the caller's environment through untouched: MINPY_TEST_DEVICE,
@@ -178,6 +181,28 @@ def conformance_numpy126(session: nox.Session) -> None:
     _conformance(session, "numpy==1.26.4")
 
 
+#: The package tests that run against the CuPy stand-in (they skip without CuPy 14).
+STANDIN_TESTS = [f"packages/minpy-numpy/tests/{name}.py" for name in (
+    "test_cupy_standin", "test_cupy_backend", "test_cupy_defects")]
+
+
+@nox.session(python=PYTHON)
+def gpu_standin(session: nox.Session) -> None:
+    """The conformance suite's GPU leg (every op-table entry with a CuPy implementation,
+    on gpu(0) under 'auto' and 'only_cupy') and the CuPy tests, against the CuPy
+    STAND-IN: NumPy on the host behind the real CuPy 14's names, signatures, indexing,
+    promotion, random streams and DLPack devices (conformance/cupy_standin.py). A
+    stand-in run, NOT a GPU run: its report says so."""
+    # setuptools: test_cupy_defects reads the packages' declared extras through it.
+    install_minpy(session, "pytest", "hypothesis", "setuptools", CUPY)
+    session.env.update({"MINPY_CUPY_STANDIN": "1", "MINPY_TEST_DEVICE": "gpu",
+                        "MINPY_TEST_POLICIES": "auto,only_cupy"})
+    try:
+        _pytest(session, "conformance/test_ops.py", name="gpu-standin-conformance")
+    finally:
+        _pytest(session, *STANDIN_TESTS, name="gpu-standin-tests")
+
+
 # DLPack peers: the PyTorch CPU wheel (pip finds it on this kind of machine's disk; from
 # PyPI a plain 'torch' is a CUDA build of several GB) and JAX on the CPU.
 DLPACK_PEERS = ("torch==2.13.0", "jax==0.10.2", "jaxlib==0.10.2")
@@ -208,6 +233,13 @@ def lint(session: nox.Session) -> None:
     targets = [t for t in ("packages", "conformance", "bench", "examples", "noxfile.py")
                if (ROOT / t).exists()]
     session.run("ruff", "check", *targets)
+    # bench/gpu_deps/ holds third-party wheels for the offline GPU machine: not ignored
+    # (they must travel with the working tree), never committed (bench/README.md).
+    if shutil.which("git") and (ROOT / ".git").exists():
+        tracked = session.run("git", "ls-files", "--", "bench/gpu_deps", silent=True,
+                              external=True)
+        if tracked and tracked.strip():
+            session.error(f"bench/gpu_deps/ must not be committed: {tracked.split()}")
 
 
 @nox.session(python=PYTHON)
