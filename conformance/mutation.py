@@ -99,10 +99,20 @@ MUTATIONS = [
              "    _binary(_name, _split_eq(lambda x, y: x > y, lambda x, y: x == y),",
              "    _binary(_name, _split_eq(lambda x, y: x < y, lambda x, y: x == y),",
              _grads_k("maximum or fmax")),
-    Mutation("tape-fan-out", "backward overwrites instead of adding a second cotangent",
+    Mutation("tape-fan-out", "backward overwrites instead of adding a second cotangent "
+             "(an op with one value as several arguments)",
              AUTOGRAD_PKG + "tracer.py",
-             "cts[p] = pg if old is None else _add(old, pg)",
-             "cts[p] = pg",
+             "                            cts[p] = pg if old is None else _add(old, pg)",
+             "                            cts[p] = pg",
+             ("packages/minpy-autograd/tests/test_engine.py",
+              "packages/minpy-autograd/tests/test_api.py")),
+    Mutation("tape-fan-out-unary", "backward overwrites instead of adding a second "
+             "cotangent (one value used by two ops)", AUTOGRAD_PKG + "tracer.py",
+             "                        p = parents[0]\n"
+             "                        old = cts.get(p)\n"
+             "                        cts[p] = pg if old is None else _add(old, pg)",
+             "                        p = parents[0]\n"
+             "                        cts[p] = pg",
              ("packages/minpy-autograd/tests/test_engine.py",
               "packages/minpy-autograd/tests/test_api.py")),
     # -- MXNet kernels -------------------------------------------------------------------
@@ -191,7 +201,7 @@ MUTATIONS = [
              _ops_k("(add or multiply or true_divide or greater or where) and mxnet")),
     Mutation("policy-prefer-never-mxnet", "prefer_mxnet always picks NumPy",
              NUMPY_PKG + "policy.py",
-             '        return "mxnet" if "mxnet" in op.impls else "numpy"\n\n\nclass OnlyNumPy',
+             '        return backend if backend in op.impls else "numpy"\n\n\nclass OnlyNumPy',
              '        return "numpy"\n\n\nclass OnlyNumPy',
              _ops_k("(add or exp or sum or matmul) and prefer_mxnet")),
     # -- arrays and views ----------------------------------------------------------------
