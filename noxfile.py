@@ -128,7 +128,7 @@ def tests(session: nox.Session) -> None:
     """Every package's own tests (packages/*/tests) and the examples' (examples/tests)."""
     # minpy-nn's optional extras (progress bar, plot_history) are tested too.
     install_minpy(session, "pytest", "pytest-xdist", "hypothesis", "tqdm", "matplotlib",
-                  *EXAMPLE_DEPS)
+                  "scipy", *EXAMPLE_DEPS)
     dirs = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/tests"))
     dirs.append("examples/tests")
     if not dirs:
@@ -217,21 +217,39 @@ def dlpack(session: nox.Session) -> None:
     _pytest(session, "packages/minpy-core/tests/test_dlpack.py", name="dlpack")
 
 
+# The documentation: Sphinx with the PyData theme, sphinx-design's cards and tabs,
+# myst-nb executing the front page and the tutorials (ipykernel runs them; matplotlib
+# draws, scikit-learn's bundled digits are their data), and Playwright driving Debian's
+# Chromium for the browser check (it never downloads a browser of its own here).
+DOCS_DEPS = ("sphinx", "pydata-sphinx-theme", "sphinx-design", "myst-nb", "ipykernel",
+             "matplotlib", "playwright", "pytest", *EXAMPLE_DEPS)
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the documentation with warnings as errors (autodoc needs the packages)."""
-    install_minpy(session, "sphinx")
+    """Test the documentation's machinery (docs/tests), build the documentation with
+    warnings as errors, executing every notebook (a failing cell fails the build),
+    then open every page in headless Chromium
+    (docs/browser_check.py: console errors, images, anchors, search; screenshots in
+    docs/_build/browser). Without Chromium the check says so and passes, except in CI
+    or with MINPY_REQUIRE_BROWSER=1."""
+    install_minpy(session, *DOCS_DEPS)
+    # The machinery first: the browser check fails on planted defects, the gallery and
+    # the benchmarks page render from their inputs (docs/tests).
+    _pytest(session, "docs/tests", name="docs")
     # A fresh build, so that -W sees the warnings of every page, not only changed ones.
     shutil.rmtree(ROOT / "docs" / "_build", ignore_errors=True)
-    session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html")
+    # -j auto: the notebooks execute while other pages are read, one process per core.
+    session.run("sphinx-build", "-W", "-j", "auto", "-b", "html", "docs", "docs/_build/html")
+    session.run("python", "docs/browser_check.py", "docs/_build/html")
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over all Python in the repository."""
     session.install("ruff")
-    targets = [t for t in ("packages", "conformance", "bench", "examples", "noxfile.py")
-               if (ROOT / t).exists()]
+    targets = [t for t in ("packages", "conformance", "bench", "examples", "docs",
+                           "noxfile.py") if (ROOT / t).exists()]
     session.run("ruff", "check", *targets)
     # bench/gpu_deps/ holds third-party wheels for the offline GPU machine: not ignored
     # (they must travel with the working tree), never committed (bench/README.md).
@@ -244,7 +262,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The benchmarks (bench/run_all.py)."""
+    """The benchmarks (bench/run_all.py). A full run (no arguments) publishes itself
+    into docs/benchmarks/ (results.json and the plots the benchmarks page shows: commit
+    them); ``nox -s bench -- --quick`` is a smoke run (~1 minute) that publishes
+    nothing unless given ``--publish DIR``."""
     if not (ROOT / "bench" / "run_all.py").exists():
         session.skip("bench/run_all.py does not exist yet")
     install_minpy(session, "autograd", "matplotlib")
@@ -256,6 +277,16 @@ def demo(session: nox.Session) -> None:
     """The user's-view demo (examples/demo.py)."""
     install_minpy(session, *EXAMPLE_DEPS)
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def hips_suite(session: nox.Session) -> None:
+    """HIPS Autograd's own tests (from PyPI's autograd sdist, never committed) on HIPS
+    Autograd and retargeted at MinPy by rewriting their imports; MinPy must pass 98% of
+    what HIPS Autograd passes (conformance/hips_suite.py; not a default session)."""
+    install_minpy(session, "autograd==1.9.1", "scipy", "pytest", "pytest-xdist")
+    session.run("python", "conformance/hips_suite.py", "--version", "1.9.1",
+                *session.posargs)
 
 
 @nox.session(python=PYTHON)
