@@ -37,6 +37,8 @@ CORE_PKG = "packages/minpy-core/src/minpy/core/"
 AUTOGRAD_PKG = "packages/minpy-autograd/src/minpy/autograd/"
 NN_PKG = "packages/minpy-nn/src/minpy/nn/"
 SYMBOL_PKG = "packages/minpy-symbol/src/minpy/symbol/"
+SCIPY_PKG = "packages/minpy-scipy/src/minpy/scipy/"
+JIT_PKG = "packages/minpy-jit/src/minpy/jit/"
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,21 @@ MUTATIONS = [
              "dtype", SYMBOL_PKG + "_function.py",
              "                key.append((v.shape, v.dtype))",
              "                key.append((v.shape,))", _package("minpy-symbol")),
+    # -- minpy-scipy, minpy-jit ------------------------------------------------------------
+    Mutation("scipy-gamma-grad", "gamma's derivative without the factor gamma(x)",
+             SCIPY_PKG + "special.py", "_unary(gamma, lambda ans, x: ans * psi(x))",
+             "_unary(gamma, lambda ans, x: psi(x))",
+             _package("minpy-scipy", "test_special.py")),
+    Mutation("scipy-sqrtm-no-transpose", "sqrtm's gradient without its transposes (exact "
+             "on symmetric matrices)", SCIPY_PKG + "linalg.py",
+             "    return lambda g: unbroadcast(solve_sylvester(_t(ans), _t(ans), g), a)",
+             "    return lambda g: unbroadcast(solve_sylvester(ans, ans, g), a)",
+             _package("minpy-scipy", "test_linalg.py")),
+    Mutation("jit-signature-no-dtype", "a jitted program captured for one dtype replays "
+             "for another", JIT_PKG + "_api.py",
+             "        key.append((x.shape, x.dtype, x._device,",
+             "        key.append((x.shape, x._device,",
+             _package("minpy-jit", "test_signature_dtypes.py", "test_semantics.py")),
     # -- minpy-nn: optimizer state -------------------------------------------------------
     Mutation("nn-nesterov-velocity-lost", "Nesterov momentum's velocity is never stored",
              NN_PKG + "optim.py",
