@@ -209,11 +209,11 @@ MUTATIONS = [
     # -- arrays and views ----------------------------------------------------------------
     Mutation("view-write-lost", "a write through a view does not stale the family's "
              "MXNet forms", CORE_PKG + "_views.py",
-             "    vi.fam.version += 1\n", "", _CORE),
+             "    vi = array._view\n    vi.fam.version += 1\n", "    vi = array._view\n",
+             _CORE),
     Mutation("cache-mx-never-stale", "a cached MXNet form is reused after a write",
              CORE_PKG + "array.py",
-             'if mxv is None or (vi is not None and vi.stamps.get("mxnet") != '
-             'vi.fam.version):',
+             'if mxv is None or (vi is not None and not _views.current(vi, "mxnet")):',
              "if mxv is None:", _CORE),
     Mutation("view-inplace-rebinds", "an in-place operator on a view rebinds the view "
              "instead of writing the shared buffer", CORE_PKG + "array.py",
