@@ -152,11 +152,13 @@ SNIPPETS = "packages/minpy-core/tests/test_import_order.py"
 
 
 def _conformance(session: nox.Session, numpy: str | None = None) -> None:
-    install_minpy(session, "pytest", "hypothesis", **({"numpy": numpy} if numpy else {}))
+    install_minpy(session, "pytest", "pytest-xdist", "hypothesis",
+                  **({"numpy": numpy} if numpy else {}))
     leg = numpy.replace("numpy==", "numpy") if numpy else "numpy2"
-    # The conformance report is gathered in-process (conformance/conftest.py): no xdist.
+    # Whole files per worker (the tests that read the op tests' tallies run in the worker
+    # that ran them); the workers' tallies reach the report through conformance/conftest.py.
     try:
-        _pytest(session, "conformance", name=f"conformance-{leg}")
+        _pytest(session, "conformance", name=f"conformance-{leg}", workers=_workers())
     finally:
         if numpy:
             _pytest(session, SNIPPETS, name=f"snippets-{leg}")
