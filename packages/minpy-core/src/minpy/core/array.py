@@ -197,6 +197,26 @@ class Array(HostSurface, ArrayMethods):
             vi.stamps[backend] = vi.fam.version
         return form
 
+    def _holds(self, backend) -> bool:
+        """Whether a form of ``backend`` is cached (current or not: see :attr:`forms`)."""
+        forms = self._forms
+        return forms is not None and backend in forms
+
+    def _is_view_of(self, parent):
+        """Whether this Array's device form is a view of ``parent``'s, as the backend
+        holding both tells from its own metadata (no data read); ``None`` when it cannot
+        tell (a backend without NumPy's views, or forms of different backends)."""
+        forms, pforms = self._forms, parent._forms
+        if not forms or not pforms or len(forms) != 1:
+            return None
+        (be, form), = forms.items()
+        pform = pforms.get(be)
+        vi = parent._view
+        if pform is None or not be.has_views or (vi is not None
+                                                 and not _views.current(vi, be)):
+            return None
+        return be.result_is_view(form, pform)
+
     def _resident(self):
         """The backend holding the data now: the host's when the host form is present,
         else the first device backend with a form (``None`` for none)."""

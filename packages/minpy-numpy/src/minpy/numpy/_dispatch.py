@@ -375,6 +375,10 @@ def _link_mx_view(op, view_rule, args, kwargs, result):
     if not isinstance(parent, Array):
         return result
     is_view = view_rule(args, kwargs)
+    if is_view is None and type(result) is Array and parent._host is None:
+        # Only the memory layout knows (reshape of a view): the device backend can tell
+        # from its arrays' metadata (CuPy's), with no copy to the host.
+        is_view = result._is_view_of(parent)
     if is_view is None and type(result) is Array:
         # Only the memory layout knows (reshape of a view): ask NumPy on the host forms.
         host = parent._host_value()
