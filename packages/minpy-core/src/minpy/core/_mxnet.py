@@ -51,7 +51,7 @@ import warnings
 
 import numpy as _np
 
-from .backend import Backend, nesting, register
+from .backend import Backend, register
 
 __all__ = ["load", "available", "unavailable_reason", "require", "MXNetBackend",
            "BACKEND", "MX_DTYPES", "mx_holdable", "MXNET_MAX_SM", "scoped"]
@@ -420,8 +420,21 @@ def mx_holdable(dtype) -> bool:
     return dtype in MX_DTYPES
 
 
-_scopes = nesting()
+class _Scopes(threading.local):
+    """Per thread: how deep MinPy's MXNet calls nest, and the user's settings to give
+    back (the C ints are made once per thread: ctypes objects cost ~1 us to make)."""
+
+    def __init__(self):
+        self.depth = 0
+        self.old = None
+        self.prev = ctypes.c_int()
+        self.prev_ref = ctypes.byref(self.prev)
+        self.scratch_ref = ctypes.byref(ctypes.c_int())
+
+
+_scopes = _Scopes()
 _NP_SHAPE_ON = ctypes.c_int(1)  # MXSetIsNumpyShape: 1 = on for the calling thread
+_NP_SHAPE_OFF = ctypes.c_int(0)
 
 
 class MXNetBackend(Backend):
@@ -593,40 +606,42 @@ class MXNetBackend(Backend):
         st.depth = depth + 1
         if depth:
             return
-        mx = _module or require()
-        prev = ctypes.c_int()
-        mx.base._LIB.MXSetIsNumpyShape(_NP_SHAPE_ON, ctypes.byref(prev))
-        current = mx.util._NumpyArrayScope._current
-        old = getattr(current, "value", None)
-        current.value = _np_array_on(mx)
-        st.saved = (prev.value, old)
+        hooks = _HOOKS or _bind_hooks()
+        hooks[0](_NP_SHAPE_ON, st.prev_ref)  # on for this thread; the previous value back
+        # MXNet's is_np_array() reads a threading.local's ``value``: its per-thread dict
+        # directly (getattr of a missing attribute raises inside, ~1 us)
+        scope = hooks[1].__dict__
+        st.old = scope.get("value")
+        scope["value"] = hooks[2]
 
     def exit(self):
         st = _scopes
-        st.depth -= 1
-        if st.depth:
+        depth = st.depth = st.depth - 1
+        if depth:
             return
-        mx = _module
-        prev, old = st.saved
-        st.saved = None
+        hooks = _HOOKS
+        prev = st.prev.value
         if prev != 1:  # the user had NumPy shapes off in this thread: off again
-            mx.base._LIB.MXSetIsNumpyShape(ctypes.c_int(prev), ctypes.byref(ctypes.c_int()))
-        current = mx.util._NumpyArrayScope._current
+            hooks[0](_NP_SHAPE_OFF if prev == 0 else ctypes.c_int(prev), st.scratch_ref)
+        old = st.old
+        scope = hooks[1].__dict__
         if old is None:
-            with contextlib.suppress(AttributeError):
-                del current.value
+            scope.pop("value", None)
         else:
-            current.value = old
+            scope["value"] = old
+            st.old = None
 
 
-_NP_ARRAY = []
+_HOOKS: list = []
 
 
-def _np_array_on(mx):
-    """MXNet's scope object that makes ``is_np_array()`` true (made once)."""
-    if not _NP_ARRAY:
-        _NP_ARRAY.append(mx.util._NumpyArrayScope(True))
-    return _NP_ARRAY[0]
+def _bind_hooks() -> list:
+    """``[MXSetIsNumpyShape, MXNet's thread-local NumPy-array scope, the scope object
+    that makes is_np_array() true]``, looked up once (the hot path reads a list)."""
+    mx = _module or require()
+    _HOOKS[:] = [mx.base._LIB.MXSetIsNumpyShape, mx.util._NumpyArrayScope._current,
+                 mx.util._NumpyArrayScope(True)]
+    return _HOOKS
 
 
 #: The MXNet backend (its name is ``'mxnet'``).

@@ -22,7 +22,6 @@ entries); see the backends page of the documentation.
 from __future__ import annotations
 
 import contextlib
-import threading
 
 import numpy as np
 
@@ -310,17 +309,4 @@ def owner_of(obj):
     return None
 
 
-class _ThreadScopes(threading.local):
-    def __init__(self):
-        self.depth = 0
-        self.saved = None
-
-
-def nesting():
-    """Per-thread bookkeeping for a backend's :meth:`Backend.enter`/:meth:`exit`
-    (``depth``, ``saved``)."""
-    return _ThreadScopes()
-
-
-from . import _cupy, _mxnet  # noqa: E402,F401,I001
 from ._host import HOST  # noqa: E402  (the built-in backends register themselves)
