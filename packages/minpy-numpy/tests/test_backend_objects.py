@@ -172,3 +172,4 @@ def _sites():
 
 def test_only_backend_modules_name_a_backend():
     assert _sites() == PINNED
+

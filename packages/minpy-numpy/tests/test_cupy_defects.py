@@ -363,6 +363,16 @@ def test_gluon_code_works_after_minpy_ran_mxnet_ops():
             r = np.exp(np.ones(3))
         assert abs(float(r.sum()) - 3 * 2.718281828459045) < 1e-9
         assert not mx.util.is_np_array()
+        # NumPy-style Gluon (the user's npx.set_np) on both sides of MinPy's MXNet ops
+        mx.npx.set_np()
+        e = gluon.nn.Dense(4); e.initialize()
+        assert e(mx.np.ones((2, 3))).shape == (2, 4)
+        with np.policy("prefer_mxnet"):
+            assert "mxnet" in np.exp(np.ones(3)).sum().forms
+        assert mx.util.is_np_array() and mx.util.is_np_shape()
+        assert e(mx.np.ones((2, 3))).shape == (2, 4)
+        mx.npx.reset_np()
+        assert d(nd.ones((2, 3))).shape == (2, 4)  # and legacy Gluon again
         print("ok")
         """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -681,6 +681,7 @@ def install_form_methods() -> None:
 
 
 install_form_methods()
+_backend._listeners.append(lambda backend: install_form_methods())
 
 
 def array(obj, dtype=None, device: Device | None = None) -> Array:

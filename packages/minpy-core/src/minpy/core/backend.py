@@ -271,7 +271,13 @@ def register(backend: Backend) -> Backend:
     _registry[backend.name] = backend
     _order.append(backend)
     _order.sort(key=lambda b: b.priority)
+    for listener in _listeners:
+        listener(backend)
     return backend
+
+
+#: Called with each backend registered from now on (the Array adds its ``as<name>()``).
+_listeners: list = []
 
 
 def unregister(backend: Backend) -> None:
@@ -309,4 +315,6 @@ def owner_of(obj):
     return None
 
 
-from ._host import HOST  # noqa: E402  (the built-in backends register themselves)
+# The built-in backends register themselves (the host first).
+from ._host import HOST  # noqa: E402,I001
+from . import _cupy, _mxnet  # noqa: E402,F401,I001
