@@ -151,7 +151,6 @@ BACKEND_MODULES = {
 PINNED = {
     "core/array.py": 4,       # _mx_value/_cp_value/_from_mx/_from_cupy: the original
                               # spellings that minpy-symbol/jit/nn still call
-    "numpy/_dispatch.py": 3,  # the shortcut for ops with no MXNet implementation
     "numpy/_support.py": 2,   # the operator-support page's MXNet and CuPy columns
     "numpy/policy.py": 4,     # 'only_mxnet', 'only_cupy' and explain()
 }

@@ -23,7 +23,7 @@ from threading import get_ident
 
 import numpy as np
 
-from minpy.core import Array, _cupy, _handoff, _views, current_device, primitive
+from minpy.core import Array, _handoff, _views, current_device, primitive
 from minpy.core import backend as _backend
 from minpy.core import tracing as _tracing
 from minpy.core.backend import IndexOutOfRange
@@ -38,7 +38,6 @@ __all__ = ["make_function", "arrays_of", "result_device", "Rejected"]
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
 _new = object.__new__
 _SCALARS = (bool, int, float, complex)
-_CP = _cupy.BACKEND
 _HOST = _backend.HOST
 #: Registered backends by name (policies may name them: 'mxnet', 'cupy').
 _backends = _backend._registry
@@ -352,7 +351,10 @@ def make_function(op):
     name = op.name
 
     numpy_fn = op.numpy
-    no_mxnet = "mxnet" not in op.impls
+    # No device backend that serves the CPU too implements it (no MXNet kernel): a
+    # policy that wants one is told of the fallback.
+    no_cpu_impl = not any(be in op.impls and be.serves_cpu
+                          for be in _backend.device_backends())
     # Ufuncs never return their inputs or views of them: their results skip adopt().
     fresh = isinstance(numpy_fn, np.ufunc)
     view_rule = getattr(op, "view", None)
@@ -393,8 +395,7 @@ def make_function(op):
                     if type(res) is np.ndarray and fresh:
                         return Array._from_host(res, device)
                     return _views.adopt(res, args, kwargs, device)
-            if no_mxnet and not pol.strict and ("cupy" not in op.impls
-                                                  or not _CP.in_use):
+            if not pol.strict and _nothing_to_choose(op):
                 # Nothing to choose: NumPy, with the arrays brought to the host.
                 if pol.wants_mxnet:
                     _policy.notify_fallback(name, "no MXNet implementation")
@@ -429,7 +430,7 @@ def make_function(op):
                 if view_rule is not None:
                     return _link_mx_view(op, view_rule, args, kwargs, result)
                 return result
-        elif no_mxnet and pol.wants_mxnet:
+        elif no_cpu_impl and pol.wants_mxnet:
             _policy.notify_fallback(name, "no MXNet implementation")
         result = _run_numpy(op, args, kwargs, device)
         if timing:
@@ -507,7 +508,7 @@ def make_function(op):
                             out._set(res, None, device)
                             return out
                         return _views.adopt(res, args, kwargs, device)
-                elif no_mxnet and ("cupy" not in op.impls or not _CP.in_use):
+                elif _nothing_to_choose(op):
                     # A NumPy fallback: through the one door, without the primitive's
                     # frame (the first branch of ``call`` that ``traced`` would reach).
                     return door(numpy_fn, args, kwargs, _first_device(args), trusted=trusted,
@@ -523,6 +524,19 @@ def make_function(op):
     if isinstance(op.numpy, np.ufunc):
         _attach_ufunc_methods(fn, op.numpy)
     return fn
+
+
+_ORDER = _backend._order  # the registered backends, kept current by the registry
+
+
+def _nothing_to_choose(op) -> bool:
+    """Whether no device backend can run ``op`` now: none implements it that serves the
+    CPU too (MXNet) or holds data already (CuPy once a GPU it serves was handed out)."""
+    impls = op.impls
+    for be in _ORDER:
+        if be in impls and not be.is_host and (be.serves_cpu or be.in_use):
+            return False
+    return True
 
 
 def _strict_error(op, args, kwargs, device, exc, backend, policy):
