@@ -207,8 +207,10 @@ def gpu_standin(session: nox.Session) -> None:
 # myst-nb executing the front page and the tutorials (ipykernel runs them; matplotlib
 # draws, scikit-learn's bundled digits are their data), and Playwright driving Debian's
 # Chromium for the browser check (it never downloads a browser of its own here).
+# autograd: HIPS Autograd, which the tutorial on porting from it runs beside MinPy (a
+# 50 KB pure-Python wheel, about 1.6 s of pip alone; the release hips_suite measures).
 DOCS_DEPS = ("sphinx", "pydata-sphinx-theme", "sphinx-design", "myst-nb", "ipykernel",
-             "matplotlib", "playwright", "pytest", *EXAMPLE_DEPS)
+             "matplotlib", "playwright", "pytest", "autograd==1.9.1", *EXAMPLE_DEPS)
 
 
 @nox.session(python=PYTHON)
