@@ -324,7 +324,9 @@ def bench(session: nox.Session) -> None:
     nothing unless given ``--publish DIR``."""
     if not (ROOT / "bench" / "run_all.py").exists():
         session.skip("bench/run_all.py does not exist yet")
-    install_minpy(session, "autograd", "matplotlib")
+    # JAX: bench_autograd's and bench_jit's rows against JAX's jit (without it they say
+    # "JAX missing" and compare nothing).
+    install_minpy(session, "autograd", "matplotlib", "jax==0.10.2", "jaxlib==0.10.2")
     session.run("python", "bench/run_all.py", *session.posargs)
 
 
