@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from packaging.requirements import Requirement
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "conformance", "conformance_numpy1", "conformance_numpy126",
-                        "gpu_standin", "lint", "docs"]
+                        "gpu_standin", "lint", "docs", "dlpack"]
 
 ROOT = Path(__file__).resolve().parent
 # Sessions run on the interpreter that runs nox (the project targets Python 3.11).
@@ -109,18 +110,64 @@ def _workers() -> int:
     return int(os.environ.get("MINPY_TEST_WORKERS", min(4, os.cpu_count() or 1)))
 
 
-def _pytest(session: nox.Session, *paths: str, name: str, workers: int = 0) -> None:
-    """pytest, briefly: ``-q``, one line per skip reason with its count
-    (``.ci/pytest_skips.py``); every test's record in ``build/test-reports/<name>.xml``
-    and every skip reason in ``build/test-reports/<name>-skips.txt``."""
+def _pytest_args(*paths: str, name: str, workers: int = 0) -> tuple[list, dict]:
+    """pytest's arguments and environment for :func:`_pytest`."""
     args = ["-q", "-p", "pytest_skips", f"--junitxml={REPORTS / (name + '.xml')}"]
     if workers > 1:
         # Whole files per worker: tests of one file keep their order and shared state.
         args += ["-n", str(workers), "--dist", "loadfile"]
     path = os.pathsep.join(filter(None, [str(ROOT / ".ci"), os.environ.get("PYTHONPATH")]))
+    return ["python", "-m", "pytest", *args, *paths], {"PYTHONPATH": path,
+                                                       "MINPY_REPORT_NAME": name}
+
+
+def _pytest(session: nox.Session, *paths: str, name: str, workers: int = 0) -> None:
+    """pytest, briefly: ``-q``, one line per skip reason with its count
+    (``.ci/pytest_skips.py``); every test's record in ``build/test-reports/<name>.xml``
+    and every skip reason in ``build/test-reports/<name>-skips.txt``."""
+    cmd, env = _pytest_args(*paths, name=name, workers=workers)
     # pytest exits with 5 when it collects nothing; nox reports that as a failure.
-    session.run("python", "-m", "pytest", *args, *paths, *session.posargs,
-                env={"PYTHONPATH": path, "MINPY_REPORT_NAME": name})
+    session.run(*cmd, *session.posargs, env=env)
+
+
+class _Background:
+    """A pytest run in the session's environment, in the background: its output is
+    printed, and its failure reported, by :meth:`finish`."""
+
+    def __init__(self, session: nox.Session, *paths: str, name: str):
+        cmd, env = _pytest_args(*paths, name=name)
+        cmd[0] = str(Path(session.bin) / "python")
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        self.session, self.name, self.log = session, name, REPORTS / (name + ".log")
+        session.log(f"(in the background) {' '.join(cmd[1:])}")
+        self.out = self.log.open("w")
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT,
+            env=self._env(session, env))
+
+    @staticmethod
+    def _env(session: nox.Session, env: dict) -> dict:
+        """What ``session.run`` would give the command (nox's None values unset)."""
+        out = {**os.environ, **env, "VIRTUAL_ENV": session.virtualenv.location,
+               "PATH": os.pathsep.join([session.bin, os.environ.get("PATH", "")])}
+        for key, value in session.env.items():
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = value
+        return {**out, **env}
+
+    def finish(self) -> bool:
+        code = self.proc.wait()
+        self.out.close()
+        self.session.log(f"{self.name} (ran in the background):")
+        print(self.log.read_text(), end="", flush=True)
+        return code == 0
+
+
+#: One test takes two minutes of mostly pip (it builds and installs each distribution
+#: into a fresh venv): it runs beside the other packages' tests, not after them.
+ISOLATION = "packages/minpy-core/tests/test_isolation.py"
 
 
 @nox.session(python=PYTHON)
@@ -136,11 +183,18 @@ def tests(session: nox.Session) -> None:
     # One pytest per package: each package's own rootdir and configuration, and each
     # one fails on its own when it collects nothing. All run before the session fails.
     failed = []
-    for d in dirs:
-        try:
-            _pytest(session, d, name="tests-" + d.split("/")[-2], workers=_workers())
-        except nox.command.CommandFailed:
-            failed.append(d)
+    isolation = _Background(session, ISOLATION, name="tests-isolation")
+    try:
+        for d in dirs:
+            ignore = [f"--ignore={ISOLATION}"] if ISOLATION.startswith(d + "/") else []
+            try:
+                _pytest(session, d, *ignore, name="tests-" + d.split("/")[-2],
+                        workers=_workers())
+            except nox.command.CommandFailed:
+                failed.append(d)
+    finally:
+        if not isolation.finish():
+            failed.append(ISOLATION)
     if failed:
         session.error(f"tests failed in: {', '.join(failed)}")
 
@@ -152,11 +206,13 @@ SNIPPETS = "packages/minpy-core/tests/test_import_order.py"
 
 
 def _conformance(session: nox.Session, numpy: str | None = None) -> None:
-    install_minpy(session, "pytest", "hypothesis", **({"numpy": numpy} if numpy else {}))
+    install_minpy(session, "pytest", "pytest-xdist", "hypothesis",
+                  **({"numpy": numpy} if numpy else {}))
     leg = numpy.replace("numpy==", "numpy") if numpy else "numpy2"
-    # The conformance report is gathered in-process (conformance/conftest.py): no xdist.
+    # Whole files per worker (the tests that read the op tests' tallies run in the worker
+    # that ran them); the workers' tallies reach the report through conformance/conftest.py.
     try:
-        _pytest(session, "conformance", name=f"conformance-{leg}")
+        _pytest(session, "conformance", name=f"conformance-{leg}", workers=_workers())
     finally:
         if numpy:
             _pytest(session, SNIPPETS, name=f"snippets-{leg}")
@@ -201,6 +257,20 @@ def gpu_standin(session: nox.Session) -> None:
         _pytest(session, "conformance/test_ops.py", name="gpu-standin-conformance")
     finally:
         _pytest(session, *STANDIN_TESTS, name="gpu-standin-tests")
+
+
+# DLPack peers: the PyTorch CPU wheel (pip finds it on this kind of machine's disk; from
+# PyPI a plain 'torch' is a CUDA build of several GB) and JAX on the CPU.
+DLPACK_PEERS = ("torch==2.13.0", "jax==0.10.2", "jaxlib==0.10.2")
+
+
+@nox.session(python=PYTHON)
+def dlpack(session: nox.Session) -> None:
+    """DLPack round trips with PyTorch and JAX (test_dlpack.py, where nothing may skip:
+    the 'tests' session has neither installed)."""
+    install_minpy(session, "pytest", *DLPACK_PEERS)
+    session.env["MINPY_REQUIRE_DLPACK_PEERS"] = "1"
+    _pytest(session, "packages/minpy-core/tests/test_dlpack.py", name="dlpack")
 
 
 # The documentation: Sphinx with the PyData theme, sphinx-design's cards and tabs,
@@ -256,7 +326,9 @@ def bench(session: nox.Session) -> None:
     nothing unless given ``--publish DIR``."""
     if not (ROOT / "bench" / "run_all.py").exists():
         session.skip("bench/run_all.py does not exist yet")
-    install_minpy(session, "autograd", "matplotlib")
+    # JAX: bench_autograd's and bench_jit's rows against JAX's jit (without it they say
+    # "JAX missing" and compare nothing).
+    install_minpy(session, "autograd", "matplotlib", "jax==0.10.2", "jaxlib==0.10.2")
     session.run("python", "bench/run_all.py", *session.posargs)
 
 
@@ -279,7 +351,8 @@ def hips_suite(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def mutation(session: nox.Session) -> None:
-    """Plant the known bug list in a copy of the tree; every one must be caught
-    (conformance/mutation.py; slow, not a default session)."""
-    install_minpy(session, "pytest", "hypothesis")
+    """Plant the known bug list (every package) in a copy of the tree; every one must be
+    caught (conformance/mutation.py; slow, not a default session)."""
+    # scikit-learn: minpy-nn's solver and distributed tests train on its digits.
+    install_minpy(session, "pytest", "hypothesis", *EXAMPLE_DEPS)
     session.run("python", "conformance/mutation.py", *session.posargs)

@@ -603,8 +603,9 @@ def _mx_bool_as_uint8(fn, result_bool):
     return run
 
 
-register("sort", _nan_free(lambda mx: _mx_bool_as_uint8(mx.np.sort, True)), numpy=_sort, arrays=(0,), dtype="same",
-         cast=None, kind="sort", kwargs=("axis",), doc=_DESCENDING,
+register("sort", _nan_free(lambda mx: _mx_bool_as_uint8(mx.np.sort, True)),
+         numpy=_sort, arrays=(0,), dtype="same", cast=None, kind="sort", kwargs=("axis",),
+         doc=_DESCENDING,
          accepts=lambda args, kw: args[0].ndim >= 1)
 register("argsort", _nan_free(lambda mx: _mx_bool_as_uint8(mx.np.argsort, False)),
          numpy=_argsort, arrays=(0,),

@@ -425,7 +425,18 @@ def _det(ans, a):
 
 
 def _slogdet(ans, a):
-    return lambda g: _expand2(g[1]) * _T(np.linalg.inv(a))
+    sign = ans[0]
+
+    def vjp(g):
+        gs, gl = g
+        coef = gl
+        if gs is not None and sign.dtype.kind == "c":
+            # A complex determinant's sign is its phase, exp(i Im log det): it moves
+            # with Im tr(A^-1 dA) (a real sign, +-1, does not move at all).
+            phase = 1j * np.imag(gs * sign)
+            coef = phase if coef is None else coef + phase
+        return _expand2(coef) * _T(np.linalg.inv(a))
+    return vjp
 
 
 defvjp("linalg.slogdet", _slogdet)
