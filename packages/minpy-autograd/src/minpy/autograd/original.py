@@ -154,19 +154,10 @@ def grad(fun, argnum=0):
     """The gradient of ``fun`` with respect to argument(s) ``argnum``, with the original
     MinPy's semantics (see :func:`grad_and_loss`)."""
     gl = grad_and_loss(fun, argnum)
-
-    @functools.wraps(fun)
-    def wrapped(*args, **kwargs):
-        return gl(*args, **kwargs)[0]
-    return wrapped
+    return functools.wraps(fun)(lambda *args, **kwargs: gl(*args, **kwargs)[0])
 
 
 def value_and_grad(fun, argnum=0):
     """``(loss, gradient(s))``: :func:`grad_and_loss` in the order of HIPS Autograd."""
     gl = grad_and_loss(fun, argnum)
-
-    @functools.wraps(fun)
-    def wrapped(*args, **kwargs):
-        g, loss = gl(*args, **kwargs)
-        return loss, g
-    return wrapped
+    return functools.wraps(fun)(lambda *args, **kwargs: gl(*args, **kwargs)[::-1])

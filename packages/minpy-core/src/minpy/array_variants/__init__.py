@@ -1,11 +1,11 @@
 """The original MinPy's ``minpy.array_variants``: the kinds of data an array can hold.
 
 The original held each array as NumPy or MXNet data and named the two with
-``ArrayType``. MinPy's backends are NumPy (host), MXNet and CuPy
-(:func:`minpy.core.backend_of` says which one an Array's current data lives in);
-``ArrayType`` numbers them as the original did (``NUMPY = 0``, ``MXNET = 1``) and adds
-``CUPY = 2``; :func:`type_of` says which kind of data an Array holds now. ``variants``, ``variants_repr`` and :func:`array_type` map between these
-numbers, their names and the classes that hold the data.
+``ArrayType``. MinPy's backends are NumPy (host), MXNet and CuPy; ``ArrayType``
+numbers them as the original did (``NUMPY = 0``, ``MXNET = 1``) and adds ``CUPY = 2``.
+:func:`type_of` says which kind of data an Array holds now; ``variants``,
+``variants_repr`` and :func:`array_type` map between these numbers, their names and the
+classes that hold the data.
 """
 
 from __future__ import annotations

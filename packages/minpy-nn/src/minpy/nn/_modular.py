@@ -2,24 +2,8 @@
 ``minpy.nn.modules``): modules that own named parameters, created lazily from the
 shapes of their first inputs, a ``Model`` that records a forward pass and gives the
 gradients of every parameter, and an ``Updater`` that applies per-parameter update
-rules. Exposed through :mod:`minpy.nn.model_builder`; see :mod:`minpy.nn.modules` for
-the layers.
-
-::
-
-    class Net(Model):
-        def __init__(self):
-            super().__init__(loss='softmax_loss')
-            self._body = Sequential(FullyConnected(num_hidden=64), ReLU(),
-                                    FullyConnected(num_hidden=10))
-
-        def forward(self, data, mode='training'):
-            return self._body(data)
-
-    model = Net()
-    updater = Updater(model, update_rule='sgd', learning_rate=0.1)
-    loss = model(data, labels=labels)          # records the forward pass and the loss
-    updater(model.backward())                  # {parameter name: gradient}
+rules. Exposed through :mod:`minpy.nn.model_builder` (an example is there); the layers
+are in :mod:`minpy.nn.modules`.
 """
 
 from __future__ import annotations
@@ -392,8 +376,8 @@ class ModularModel(ModelBase):
         :meth:`backward`. Returns the loss (the predictions without a loss); with
         ``reduce_array`` a one-element result comes back as a number.
         ``attach_all=False`` differentiates only the arrays given to :meth:`attach`."""
-        from minpy.autograd import make_vjp
         import minpy.numpy as np
+        from minpy.autograd import make_vjp
 
         if forward_args is None:
             forward_args = ()

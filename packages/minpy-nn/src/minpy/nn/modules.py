@@ -26,20 +26,12 @@ import numpy as _onp
 import minpy.numpy as np
 
 from . import layers
+from ._conv import _pair
 from ._modular import Layer, ModuleError
 
 __all__ = ["Variable", "Identity", "ReLU", "Dropout", "Logistic", "Tanh", "Reshape",
            "BatchReshape", "Flatten", "BatchFlatten", "Symbolic", "FullyConnected",
            "Embedding", "Convolution", "Pooling", "BatchNorm", "RNN", "LSTM"]
-
-
-def _pair(v, name):
-    if isinstance(v, int):
-        return (v, v)
-    v = tuple(int(d) for d in v)
-    if len(v) != 2:
-        raise ValueError(f"{name} must be an int or a pair for 2-d layers, got {v}")
-    return v
 
 
 def _mode(layer):
