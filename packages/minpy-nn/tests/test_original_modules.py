@@ -93,6 +93,7 @@ def test_resnet_example():
                 ResNet._convolution(num_filter=f),
             ) + ResNet._convolution(num_filter=f, kernel=(1, 1), stride=(2, 2), pad=(0, 0))
 
+    numpy.random.seed(0)   # the initializers draw from NumPy's global generator
     x_train, y_train, x_test, y_test = digits()
     model = ResNet(1, (4, 8))
     updater = Updater(model, update_rule='sgd_momentum', learning_rate=0.1, momentem=0.9)
