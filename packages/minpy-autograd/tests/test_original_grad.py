@@ -187,3 +187,51 @@ grad_array, result = grad_and_loss(bar, [0, 1, 2])(2, 3, 4)
         onp.testing.assert_allclose(got, want)
     assert ns["ints"].tolist() == [2.0, 4.0, 6.0, 8.0]
     assert ns["grad_array"] == (3.0, 6.0, -1.0) and ns["result"] == 11
+
+
+def test_small_unit_tests_of_the_original():
+    """tests/unittest: test_zero_input_grad, test_autograd_hanging_var, test_slice (a
+    strided slice of the weights inside the loss), test_lr_grad, multiple_derivative."""
+    ns = _run('''
+import numpy
+import minpy.numpy as np
+import minpy.numpy.random as random
+from minpy.core import grad, grad_and_loss
+from minpy.utils import gradient_checker
+
+zero = grad(lambda x: 1)(0)
+
+def func(x):
+    y = x + 1
+    return x
+hanging = grad(func)(1)
+
+def sigmoid(x):
+    return 0.5 * (np.tanh(x / 2) + 1)
+
+def training_loss(weights, inputs):
+    preds = sigmoid(np.dot(inputs, weights[:, ::2]))
+    label_probabilities = preds * targets + (1 - preds) * (1 - targets)
+    return -np.sum(np.log(label_probabilities))
+
+random.seed(0)
+inputs = random.rand(32, 20) - 0.5
+targets = np.zeros((32, 5))
+targets[np.arange(32), random.randint(0, 5, 32)] = 1
+weights = random.rand(20, 10) - 0.5
+before = training_loss(weights, inputs)
+for i in range(10):
+    gr = grad(training_loss)(weights, inputs)
+    weights -= gr * 0.01
+after = training_loss(weights, inputs)
+both, loss = grad_and_loss(training_loss, [0, 1])(weights, inputs)
+
+rng = numpy.random.RandomState(42)
+ok = gradient_checker.quick_grad_check(lambda w: training_loss(w, inputs), rng.rand(20, 10),
+                                       rs=rng)
+''')
+    assert ns["zero"] == 0.0 and ns["hanging"] == 1.0
+    assert float(ns["after"]) < float(ns["before"]) and ns["ok"] is True
+    g = ns["gr"].asnumpy()
+    assert g.shape == (20, 10) and onp.all(g[:, 1::2] == 0) and onp.any(g[:, ::2] != 0)
+    assert [b.shape for b in ns["both"]] == [(20, 10), (32, 20)]

@@ -119,3 +119,49 @@ def test_minprof_unit_test_with_op_statistics(capsys, tmp_path):
     out = io.StringIO()
     prof.print_stats(out)
     assert "exp on mxnet" in out.getvalue()
+
+
+def test_op_statistics_and_policy_unit_tests(capsys):
+    """tests/unittest/test_op_statistics.py and test_policy.py, smaller."""
+    ns = {"__name__": "__main__"}
+    exec('''
+import minpy
+import minpy.numpy as np
+import minpy.numpy.random as random
+from minpy.core import grad, grad_and_loss
+
+@minpy.wrap_policy("only_numpy")
+def gaussian_cluster_generator(num_samples=100, num_features=20, num_classes=5):
+    mu = np.random.rand(num_classes, num_features)
+    sigma = np.ones((num_classes, num_features)) * 0.1
+    num_cls_samples = int(num_samples / num_classes)
+    x = np.zeros((num_samples, num_features))
+    y = np.zeros((num_samples, num_classes))
+    for i in range(num_classes):
+        cls_samples = np.random.normal(mu[i,:], sigma[i,:], (num_cls_samples, num_features))
+        x[i*num_cls_samples:(i+1)*num_cls_samples] = cls_samples
+        y[i*num_cls_samples:(i+1)*num_cls_samples,i] = 1
+    return x, y
+
+def train_loss(w, x):
+    a = np.exp(np.dot(x, w))
+    prob = a / np.sum(a, axis=1, keepdims=True)
+    return -np.sum(label * np.log(prob)) / 100
+
+np.record_op_stat()
+data, label = gaussian_cluster_generator()
+weight = random.randn(20, 5)
+losses = []
+for i in range(5):
+    dw, loss = grad_and_loss(train_loss)(weight, data)
+    weight -= 0.1 * dw
+    losses.append(float(loss))
+np.show_op_stat()
+''', ns)
+    text = capsys.readouterr().out
+    assert ns["losses"][-1] < ns["losses"][0]
+    assert "dot" in text and "exp" in text and "calls" in text
+    # The program switched recording on for the process, as the original's did; off
+    # again for the tests after it (a with block's end stops it).
+    with np.record_op_stat():
+        pass
