@@ -34,7 +34,7 @@ from minpy.core.array import Array
 from minpy.core.tracing import Box
 
 from ._function import Function as _StrictFunction
-from ._function import SymbolShapeError
+from ._function import SymbolArgumentError, SymbolShapeError
 
 __all__ = ["Function", "FunctionArgumentWarning", "ORIGINAL_DTYPE"]
 
@@ -68,6 +68,9 @@ class Function(_StrictFunction):
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         names = self._args
+        if len(args) > len(names):
+            raise SymbolArgumentError(f"{self.name} takes {len(names)} arguments "
+                                      f"{list(names)}, got {len(args)} positional")
         given = dict(zip(names, args))
         unknown, aux = [], {}
         for k, v in kwargs.items():
