@@ -123,9 +123,8 @@ class Function(_StrictFunction):
             raise SymbolShapeError(
                 f"{self.name}: missing argument(s) {unknown} whose shapes cannot be "
                 f"inferred from the arguments given. Expected {self.signature()}")
-        import minpy.numpy as np
         for n in missing:
-            given[n] = np.zeros(inferred[n], dtype=self._dtype)
+            given[n] = Array._from_host(_onp.zeros(inferred[n], dtype=self._dtype))
         if not self._warned_missing:
             self._warned_missing = True
             warnings.warn(
