@@ -22,12 +22,15 @@ from packaging.requirements import Requirement
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "conformance", "conformance_numpy1", "conformance_numpy126",
-                        "lint", "docs"]
+                        "gpu_standin", "lint", "docs"]
 
 ROOT = Path(__file__).resolve().parent
 # Sessions run on the interpreter that runs nox (the project targets Python 3.11).
 PYTHON = None
 MXNET = "mxnet==1.9.1"
+# The CuPy the stand-in is built from (conformance/cupy_standin.py): its CUDA 13 wheel
+# imports on a machine without a GPU.
+CUPY = "cupy-cuda13x==14.2.0"
 # The examples and the demo train on scikit-learn's bundled digits data set.
 EXAMPLE_DEPS = ("scikit-learn",)
 # nox passes the caller's environment through untouched: MINPY_TEST_DEVICE,
@@ -125,7 +128,7 @@ def tests(session: nox.Session) -> None:
     """Every package's own tests (packages/*/tests) and the examples' (examples/tests)."""
     # minpy-nn's optional extras (progress bar, plot_history) are tested too.
     install_minpy(session, "pytest", "pytest-xdist", "hypothesis", "tqdm", "matplotlib",
-                  *EXAMPLE_DEPS)
+                  "scipy", *EXAMPLE_DEPS)
     dirs = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/tests"))
     dirs.append("examples/tests")
     if not dirs:
@@ -178,27 +181,77 @@ def conformance_numpy126(session: nox.Session) -> None:
     _conformance(session, "numpy==1.26.4")
 
 
+#: The package tests that run against the CuPy stand-in (they skip without CuPy 14).
+STANDIN_TESTS = [f"packages/minpy-numpy/tests/{name}.py" for name in (
+    "test_cupy_standin", "test_cupy_backend", "test_cupy_defects")]
+
+
+@nox.session(python=PYTHON)
+def gpu_standin(session: nox.Session) -> None:
+    """The conformance suite's GPU leg (every op-table entry with a CuPy implementation,
+    on gpu(0) under 'auto' and 'only_cupy') and the CuPy tests, against the CuPy
+    STAND-IN: NumPy on the host behind the real CuPy 14's names, signatures, indexing,
+    promotion, random streams and DLPack devices (conformance/cupy_standin.py). A
+    stand-in run, NOT a GPU run: its report says so."""
+    # setuptools: test_cupy_defects reads the packages' declared extras through it.
+    install_minpy(session, "pytest", "hypothesis", "setuptools", CUPY)
+    session.env.update({"MINPY_CUPY_STANDIN": "1", "MINPY_TEST_DEVICE": "gpu",
+                        "MINPY_TEST_POLICIES": "auto,only_cupy"})
+    try:
+        _pytest(session, "conformance/test_ops.py", name="gpu-standin-conformance")
+    finally:
+        _pytest(session, *STANDIN_TESTS, name="gpu-standin-tests")
+
+
+# The documentation: Sphinx with the PyData theme, sphinx-design's cards and tabs,
+# myst-nb executing the front page and the tutorials (ipykernel runs them; matplotlib
+# draws, scikit-learn's bundled digits are their data), and Playwright driving Debian's
+# Chromium for the browser check (it never downloads a browser of its own here).
+DOCS_DEPS = ("sphinx", "pydata-sphinx-theme", "sphinx-design", "myst-nb", "ipykernel",
+             "matplotlib", "playwright", "pytest", *EXAMPLE_DEPS)
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the documentation with warnings as errors (autodoc needs the packages)."""
-    install_minpy(session, "sphinx")
+    """Test the documentation's machinery (docs/tests), build the documentation with
+    warnings as errors, executing every notebook (a failing cell fails the build),
+    then open every page in headless Chromium
+    (docs/browser_check.py: console errors, images, anchors, search; screenshots in
+    docs/_build/browser). Without Chromium the check says so and passes, except in CI
+    or with MINPY_REQUIRE_BROWSER=1."""
+    install_minpy(session, *DOCS_DEPS)
+    # The machinery first: the browser check fails on planted defects, the gallery and
+    # the benchmarks page render from their inputs (docs/tests).
+    _pytest(session, "docs/tests", name="docs")
     # A fresh build, so that -W sees the warnings of every page, not only changed ones.
     shutil.rmtree(ROOT / "docs" / "_build", ignore_errors=True)
-    session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html")
+    # -j auto: the notebooks execute while other pages are read, one process per core.
+    session.run("sphinx-build", "-W", "-j", "auto", "-b", "html", "docs", "docs/_build/html")
+    session.run("python", "docs/browser_check.py", "docs/_build/html")
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over all Python in the repository."""
     session.install("ruff")
-    targets = [t for t in ("packages", "conformance", "bench", "examples", "noxfile.py")
-               if (ROOT / t).exists()]
+    targets = [t for t in ("packages", "conformance", "bench", "examples", "docs",
+                           "noxfile.py") if (ROOT / t).exists()]
     session.run("ruff", "check", *targets)
+    # bench/gpu_deps/ holds third-party wheels for the offline GPU machine: not ignored
+    # (they must travel with the working tree), never committed (bench/README.md).
+    if shutil.which("git") and (ROOT / ".git").exists():
+        tracked = session.run("git", "ls-files", "--", "bench/gpu_deps", silent=True,
+                              external=True)
+        if tracked and tracked.strip():
+            session.error(f"bench/gpu_deps/ must not be committed: {tracked.split()}")
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The benchmarks (bench/run_all.py)."""
+    """The benchmarks (bench/run_all.py). A full run (no arguments) publishes itself
+    into docs/benchmarks/ (results.json and the plots the benchmarks page shows: commit
+    them); ``nox -s bench -- --quick`` is a smoke run (~1 minute) that publishes
+    nothing unless given ``--publish DIR``."""
     if not (ROOT / "bench" / "run_all.py").exists():
         session.skip("bench/run_all.py does not exist yet")
     install_minpy(session, "autograd", "matplotlib")
@@ -210,6 +263,16 @@ def demo(session: nox.Session) -> None:
     """The user's-view demo (examples/demo.py)."""
     install_minpy(session, *EXAMPLE_DEPS)
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def hips_suite(session: nox.Session) -> None:
+    """HIPS Autograd's own tests (from PyPI's autograd sdist, never committed) on HIPS
+    Autograd and retargeted at MinPy by rewriting their imports; MinPy must pass 98% of
+    what HIPS Autograd passes (conformance/hips_suite.py; not a default session)."""
+    install_minpy(session, "autograd==1.9.1", "scipy", "pytest", "pytest-xdist")
+    session.run("python", "conformance/hips_suite.py", "--version", "1.9.1",
+                *session.posargs)
 
 
 @nox.session(python=PYTHON)

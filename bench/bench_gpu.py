@@ -144,8 +144,9 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
                 mp[i] = mp[i] - lr * g
             return loss
 
+        reps, inner = (3, 2) if quick else (7, 10)
         losses["minpy"] = float(minpy_step())
-        got, _ = measure(minpy_step, lambda: _sync(cp), reps=7, inner=10)
+        got, _ = measure(minpy_step, lambda: _sync(cp), reps=reps, inner=inner)
 
         # CuPy by hand: the same forward and backward, written out
         cpp = [cp.asarray(p) for p in hparams]
@@ -158,9 +159,14 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
             return loss
 
         losses["cupy"] = float(cupy_step())
-        ref, _ = measure(cupy_step, lambda: _sync(cp), reps=7, inner=10)
+        ref, _ = measure(cupy_step, lambda: _sync(cp), reps=reps, inner=inner)
         rows.add("mlp", f"784-512-10 step, batch {batch}", got, ref, "cupy",
                  note=f"first-step loss MinPy {losses['minpy']:.5f} CuPy {losses['cupy']:.5f}")
+        _mlp_jit_row(rows, cp, np, core, step, mp, mx_, my_, lr, ref, batch, reps, inner)
+        if getattr(cp, "__standin__", False):
+            print("mlp: JAX and PyTorch rows skipped: the CuPy stand-in runs on the host, "
+                  "their GPU rows would compare nothing", flush=True)
+            continue
 
         try:
             import jax
@@ -168,16 +174,7 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
             jp = [jax.device_put(p) for p in hparams]
             jx, jy = jax.device_put(hx), jax.device_put(hy)
             vg = jax.value_and_grad(H.mlp_loss(jnp), argnums=(0, 1, 2, 3))
-
-            @jax.jit
-            def jstep(w1, b1, w2, b2, x, y):
-                loss, g = vg(w1, b1, w2, b2, x, y)
-                return [p - lr * d for p, d in zip((w1, b1, w2, b2), g)], loss
-
-            def jax_step():
-                nonlocal jp
-                jp, loss = jstep(*jp, jx, jy)
-                return loss
+            jax_step, jp = _jitted_sgd(jax.jit, vg, jp, jx, jy, lr)
 
             ref_j, _ = measure(jax_step, lambda: jax.block_until_ready(jp), reps=7,
                                inner=10)
@@ -215,15 +212,53 @@ def section_mlp(rows, cp, np, core, quick, lr=0.01):
             print(f"mlp: PyTorch row skipped: {type(exc).__name__}: {exc}", flush=True)
 
 
+def _jitted_sgd(jit, value_and_grads, params, x, y, lr):
+    """``(run, params)``: ``run()`` does one SGD step of the MLP through
+    ``jit(step)`` on the list ``params`` (updated in place) and returns the loss;
+    ``value_and_grads(w1, b1, w2, b2, x, y)`` gives ``(loss, grads)``."""
+    @jit
+    def jstep(w1, b1, w2, b2, x, y):
+        loss, g = value_and_grads(w1, b1, w2, b2, x, y)
+        return [p - lr * d for p, d in zip((w1, b1, w2, b2), g)], loss
+
+    state = list(params)
+
+    def run():
+        state[:], loss = jstep(*state, x, y)
+        return loss
+    return run, state
+
+
+def _mlp_jit_row(rows, cp, np, core, step, mp, x, y, lr, ref, batch, reps, inner):
+    """MinPy's jitted step (``minpy.jit``, where this tree has it) vs the CuPy step by
+    hand (``ref`` seconds)."""
+    try:
+        from minpy.jit import jit
+    except ImportError as exc:
+        print(f"mlp: minpy.jit row skipped: {exc}", flush=True)
+        return
+    try:
+        def vg(*args):  # MinPy's grad_and_loss gives (grads, loss)
+            grads, loss = step(*args)
+            return loss, grads
+
+        run, _ = _jitted_sgd(jit, vg, mp, x, y, lr)
+        run()
+        got, _ = measure(run, lambda: _sync(cp), reps=reps, inner=inner)
+        rows.add("mlp", f"784-512-10 step, batch {batch}, minpy.jit", got, ref, "cupy")
+    except Exception as exc:  # noqa: BLE001 (reported; the other rows stand)
+        print(f"mlp: minpy.jit row failed: {type(exc).__name__}: {exc}", flush=True)
+
+
 def section_costs(cp, quick):
     """The cost model's figures on this GPU (see minpy.numpy._costs)."""
     x = cp.arange(10, dtype=F32)
     over, _ = measure(lambda: cp.add(x, x), lambda: _sync(cp), inner=2000)
-    n = 10 ** 7
+    n = 10 ** 6 if quick else 10 ** 7
     big = cp.ones(n, dtype=F32)
     ew, _ = measure(lambda: cp.exp(big), lambda: _sync(cp), reps=5)
     red, _ = measure(lambda: cp.sum(big), lambda: _sync(cp), reps=5)
-    m = 4096
+    m = 1024 if quick else 4096
     mm = cp.ones((m, m), dtype=F32)
     mat, _ = measure(lambda: mm @ mm, lambda: _sync(cp), reps=5)
     host = onp.ones(n, dtype=F32)
@@ -260,8 +295,22 @@ def main(argv=None):
     machine = {"gpu": props["name"].decode() if isinstance(props["name"], bytes)
                else str(props["name"]), "cupy": cp.__version__, "numpy": onp.__version__,
                "python": platform.python_version(), "backend": info}
+    standin = bool(getattr(cp, "__standin__", False))
+    machine["standin"] = standin
+    if standin:
+        print("CuPy STAND-IN run: NumPy on the host behind CuPy 14's names. These are NOT "
+              "GPU figures: the ratios time MinPy's overhead over the stand-in only.",
+              flush=True)
     rows, results, errors = Rows(), {"machine": machine}, {}
     wanted = args.only.split(",")
+
+    def write():  # after every section: a timeout still leaves what was measured
+        if args.json:
+            results["rows"], results["errors"] = rows.rows, errors
+            with open(args.json, "w") as fh:
+                json.dump(results, fh, indent=1, default=str)
+
+    write()
     with core.device(dev):
         for name, fn in (("tiny", section_tiny), ("matmul", section_matmul),
                          ("bandwidth", section_bandwidth), ("mlp", section_mlp)):
@@ -275,6 +324,7 @@ def main(argv=None):
             except Exception:  # noqa: BLE001  (one section's failure must not hide the rest)
                 errors[name] = traceback.format_exc()
                 print(f"section {name} FAILED:\n{errors[name]}", flush=True)
+            write()
         if "costs" in wanted:
             try:
                 results["costs"] = section_costs(cp, args.quick)

@@ -623,6 +623,21 @@ def _check_qr(call, ref, res):
     _within(np.abs(r), np.abs(rr), tol * norm_a, "linalg")
 
 
+def cupy_entries():
+    """The op-table entries with a CuPy implementation."""
+    return sorted(n for n, op in TABLE.items() if "cupy" in op.impls)
+
+
+def cupy_coverage():
+    """``(reached, unreached)`` among :func:`cupy_entries` that 'only_cupy' ran on a GPU
+    in this session: an entry is reached when at least one of its examples compared
+    values there ('only_cupy' never falls back, so the value came from CuPy)."""
+    reached = {t.name for t in TALLIES
+               if t.policy == "only_cupy" and t.device == "gpu" and t.outcomes[COMPARED]}
+    entries = cupy_entries()
+    return [n for n in entries if n in reached], [n for n in entries if n not in reached]
+
+
 def assert_judged(tally, min_share, known_mx_errors=False):
     """The test's verdict on its tally: something was compared; 'only_mxnet' met no
     MXNet kernel error on inputs NumPy accepts; enough examples ran on MXNet."""

@@ -77,6 +77,7 @@ from ._array_api import (  # noqa: E402,F401  (the array API standard's names)
     from_dlpack,
 )
 from ._arrays import array, asanyarray, asarray  # noqa: E402  (NumPy's copy= rules)
+from ._extras import make_diagonal  # noqa: E402,F401  (beyond NumPy: HIPS Autograd's)
 
 # The original MinPy's MXNet-named functions (np.slice_axis, ...).
 from ._mxnet_names import onehot_encode, sigmoid, slice_axis, softmax_output  # noqa: E402,F401
