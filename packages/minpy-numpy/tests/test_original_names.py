@@ -165,3 +165,17 @@ np.show_op_stat()
     # again for the tests after it (a with block's end stops it).
     with np.record_op_stat():
         pass
+
+
+def test_set_policy_of_the_originals_namespace():
+    """examples/demo/test.py: ``np.set_policy(ply.OnlyNumPyPolicy())``."""
+    import minpy.dispatch.policy as ply
+    before = np.get_policy()
+    try:
+        np.set_policy(ply.OnlyNumPyPolicy())
+        assert isinstance(np.get_policy(), ply.OnlyNumPyPolicy)
+        x = np.ones((2, 3))
+        assert np.allclose(np.dot(x, x.T), 3 * np.ones((2, 2)))
+    finally:
+        np.set_global_policy(before)
+    assert np.get_policy() is before
