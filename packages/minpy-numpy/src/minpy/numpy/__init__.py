@@ -81,6 +81,7 @@ from ._extras import make_diagonal  # noqa: E402,F401  (beyond NumPy: HIPS Autog
 
 # The original MinPy's MXNet-named functions (np.slice_axis, ...).
 from ._mxnet_names import onehot_encode, sigmoid, slice_axis, softmax_output  # noqa: E402,F401
+
 set_policy = set_global_policy  # the original's np.set_policy(policy)
 
 
