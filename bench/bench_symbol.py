@@ -53,14 +53,14 @@ def build(dtype, batch=8, size=32, filters=32):
     ctx = mx.cpu()
     x_nd, w_nd = mx.np.array(xh, dtype=dtype, ctx=ctx), mx.np.array(wh, dtype=dtype, ctx=ctx)
     x, w = np.array(xh), np.array(wh)
-    x._mx_value()
-    w._mx_value()                       # both forms present: no conversion is timed
+    x.asmxnet()
+    w.asmxnet()                       # both forms present: no conversion is timed
     fn = Function(sym, input_shapes={"x": xshape}, dtype=dtype)
     oshape = fn.get_output_shapes()[0]
     ones = mx.np.ones(oshape, dtype=dtype, ctx=ctx)
     ones_nd = ones.as_nd_ndarray()
     ones_minpy = np.ones(oshape, dtype=dtype)
-    ones_minpy._mx_value()
+    ones_minpy.asmxnet()
 
     ex = sym.simple_bind(ctx, x=xshape, type_dict={"x": dtype, "conv_weight": dtype},
                          grad_req="write")
@@ -81,7 +81,7 @@ def build(dtype, batch=8, size=32, filters=32):
         op(x_nd, w_nd).wait_to_read()
 
     def function():
-        fn(x=x, conv_weight=w)._mx.wait_to_read()
+        fn(x=x, conv_weight=w).asmxnet().wait_to_read()
 
     def executor_fb():
         x_legacy.copyto(xa)
@@ -114,13 +114,13 @@ def build(dtype, batch=8, size=32, filters=32):
     def function_vjp():
         vjp, _ = vjp_of(x, w)
         gx, gw = vjp(ones_minpy)
-        gw._mx_value().wait_to_read()
+        gw.asmxnet().wait_to_read()
 
     grad_of = grad(lambda x, w: np.sum(fn(x=x, conv_weight=w)), argnum=[0, 1])
 
     def function_grad():
         gx, gw = grad_of(x, w)
-        gw._mx_value().wait_to_read()
+        gw.asmxnet().wait_to_read()
 
     # Correctness of what is timed: same forward, same gradients.
     ref = op(x_nd, w_nd).asnumpy()

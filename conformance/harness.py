@@ -160,10 +160,10 @@ def to_minpy(x, device, resident):
         a = Array._from_host(x.copy(), device)
         if resident and device.kind == "gpu" and device.backend == "cupy":
             if cupy_holdable(x.dtype):
-                a._cp_value()
+                a.ascupy()
                 a._host = None
         elif resident and core.mx_holdable(x.dtype):
-            a._mx_value()
+            a.asmxnet()
             a._host = None
         return a
     if type(x) in (list, tuple):

@@ -181,9 +181,10 @@ MUTATIONS = [
              ("conformance/test_random_stats.py", "-k", "randint")),
     # -- dispatch, dtypes, caches, policy ------------------------------------------------
     Mutation("dtype-check-skipped", "MXNet's result dtype is trusted unchecked",
-             NUMPY_PKG + "_dispatch.py",
+             NUMPY_PKG + "_mxnet_ops.py",
              "            if res.dtype != dtype:\n"
-             "                return Array._from_mx(res.astype(dtype), device, dtype)\n",
+             "                return Array._from_form(_mxnet.BACKEND, res.astype(dtype), "
+             "device, dtype)\n",
              "",
              ("packages/minpy-numpy/tests/test_mxnet_result_dtype.py",)),
     Mutation("dtype-rule-no-cast", "inputs are not cast to NumPy's result dtype before "

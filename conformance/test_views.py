@@ -159,7 +159,7 @@ def test_random_view_programs(pol, shape, dtype, resident, steps):
     with mnp.policy(pol):
         start = mnp.array(base)
         if resident and core.mxnet_available():
-            start._mx_value()
+            start.asmxnet()
             start._host = None
     mine = run(mnp, start, steps)
     # MinPy and NumPy step by step, each array of the pool compared after every step.
@@ -187,7 +187,7 @@ def test_family_write_seen_in_every_form():
         a = mnp.ones((4, 4))
         views = [a[1], a.T, a.reshape(16), a[:, ::2], a[1:3, 1:3]]
         for v in views:
-            v._mx_value()
+            v.asmxnet()
         ref = np.ones((4, 4))
         ref_views = [ref[1], ref.T, ref.reshape(16), ref[:, ::2], ref[1:3, 1:3]]
         for k, (v, r) in enumerate(zip(views, ref_views)):

@@ -32,7 +32,7 @@ MX_DTYPES = ["bool", "int8", "uint8", "int32", "int64", "float16", "float32", "f
 def mx_only(host):
     """An Array whose only form is MXNet's."""
     a = array(host)
-    a._mx_value()
+    a.asmxnet()
     a._host = None
     return a
 
@@ -83,8 +83,8 @@ def test_conversion_is_lazy_cached_and_counted():
     a = array(np.arange(6.0).reshape(2, 3))
     assert a.forms == ("host",)
     assert transfer.stats().total == 0
-    a._mx_value()
-    a._mx_value()
+    a.asmxnet()
+    a.asmxnet()
     assert transfer.stats().to_mxnet == 1
     assert transfer.stats().to_mxnet_bytes == 48
     assert a.forms == ("host", "mxnet")
@@ -95,10 +95,10 @@ def test_conversion_is_lazy_cached_and_counted():
 @needs_mxnet
 def test_write_through_host_drops_mxnet_form():
     a = array(np.zeros(4))
-    a._mx_value()
+    a.asmxnet()
     a[1] = 5
     assert a.forms == ("host",)
-    assert a._mx_value().asnumpy().tolist() == [0, 5, 0, 0]
+    assert a.asmxnet().asnumpy().tolist() == [0, 5, 0, 0]
 
 
 @needs_mxnet
@@ -117,9 +117,9 @@ def test_transfer_guard_disallow_and_log(caplog):
     a = array(np.ones(3))
     with transfer_guard("disallow"):
         with pytest.raises(transfer.TransferError):
-            a._mx_value()
+            a.asmxnet()
     with transfer_guard("log"), caplog.at_level("INFO", logger="minpy.transfer"):
-        a._mx_value()
+        a.asmxnet()
     assert "to_mxnet copy" in caplog.text
     with pytest.raises(ValueError):
         with transfer_guard("sometimes"):
@@ -146,7 +146,7 @@ def test_dtypes_mxnet_cannot_hold_stay_on_host(value):
     assert a.dtype == value.dtype
     if mxnet_available():
         with pytest.raises(TypeError):
-            a._mx_value()
+            a.asmxnet()
     assert a.forms == ("host",)
     assert a.tolist() == value.tolist()
 

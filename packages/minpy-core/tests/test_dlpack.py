@@ -12,7 +12,7 @@ import os
 import numpy
 import pytest
 
-from minpy.core import Array, cpu, from_dlpack
+from minpy.core import Array, backend, cpu, from_dlpack
 
 
 def _host_array(values):
@@ -81,7 +81,7 @@ def test_minpy_consumes_mxnet(mx):
     y = mp.from_dlpack(m)
     assert float(mp.sum(y)) == 6.0
     # an Array holding only its MXNet form exports its host form
-    z = Array._from_mx(mx.np.array([1.0, 2.0]))
+    z = Array._from_form(backend.get("mxnet"), mx.np.array([1.0, 2.0]))
     numpy.testing.assert_array_equal(numpy.from_dlpack(z), [1.0, 2.0])
 
 

@@ -59,7 +59,7 @@ def _check(mine, ref, what):
         np.testing.assert_array_equal(m.asnumpy(), r, err_msg=f"{what}: member {k}")
         if mxnet_available():
             # the MXNet form (made again if the write made the cached one stale)
-            np.testing.assert_array_equal(m._mx_value().asnumpy(), r,
+            np.testing.assert_array_equal(m.asmxnet().asnumpy(), r,
                                           err_msg=f"{what}: member {k}, MXNet form")
 
 
@@ -72,12 +72,12 @@ def test_inplace_operator_on_a_view_writes_the_family(kind, op, value, dtype, re
     base = (np.arange(12).reshape(3, 4) % 7 + 1).astype(dtype)
     root = array(base.copy())
     if resident:
-        root._mx_value()
+        root.asmxnet()
         root._host = None
     mine, ref = _family(root, kind), _family(base, kind)
     if mxnet_available():
         for m in mine:   # cached MXNet forms: the write below must make them stale
-            m._mx_value()
+            m.asmxnet()
     fn = getattr(operator, op)
     target = mine[1]
     for step in range(2):

@@ -181,7 +181,7 @@ def test_cupy_engine_fuses_elementwise_chains_on_the_stand_in():
             # GPU-resident inputs: a CUDA graph is tried; the stand-in has no memory
             # pools, so the capture fails once and the program replays without one
             xg, yg = x.to(core.gpu(0)), y.to(core.gpu(0))
-            xg._cp_value(), yg._cp_value()
+            xg.ascupy(), yg.ascupy()
             xg._host = yg._host = None
             jg = jit(f)
             for _ in range(4):

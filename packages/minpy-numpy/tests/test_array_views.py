@@ -87,7 +87,7 @@ def test_mxnet_form_is_never_read_stale():
         check(x * 1, numpy.array([[1.0] * 4, [6.0] * 4, [1.0] * 4]))
         check(y, numpy.full((3, 4), 2.0))
         t = x.T
-        t._mx_value()                  # a cached MXNet form of another member...
+        t.asmxnet()                  # a cached MXNet form of another member...
         x[0, 0] = -1
         assert float((t * 1)[0, 0]) == -1.0     # ...is rebuilt after the write
         assert float(np.sum(x)) == -1 + 3 + 24 + 4

@@ -132,43 +132,73 @@ def test_the_extra_backend_is_gone_after_the_test():
 
 
 # -- nothing outside the backend modules names a backend ------------------------------
-#: A comparison against a backend's name, or a read of a backend's form.
+#: A comparison against a backend's name, a membership test of one (``'cupy' in
+#: op.impls``), or a read of a backend's form through a backend-named attribute (the
+#: Array's former ``_mx``/``_cp``/``_mx_value``/``_from_mx`` spellings).
 NAMES_A_BACKEND = re.compile(
     r"""(==|!=)\s*["'](mxnet|cupy)["']|["'](mxnet|cupy)["']\s*(==|!=)"""
     r"""|["'](mxnet|cupy)["']\s+(not\s+)?in\b"""
     r"""|\._mx\b|\._cp\b|_mx_value|_cp_value|_from_mx\b|_from_cupy\b""")
 
-#: The backend modules: each says everything MinPy knows about one backend.
+#: The backend modules, in every distribution (paths under ``src/``, ``minpy/``
+#: dropped): each says what MinPy knows about one backend.
 BACKEND_MODULES = {
     "core/_host.py", "core/_mxnet.py", "core/_cupy.py", "core/backend.py",
+    "_minpy_mxnet_hook.py",   # MXNet's import hook (the *.pth file's half of _mxnet.py)
     "numpy/_ops.py",          # the op table's MXNet implementations
     "numpy/_mxnet_ops.py",    # how a table op runs on MXNet
     "numpy/_validate.py",     # MXNet's argument limits (called by _mxnet_ops only)
     "numpy/_cupy_ops.py",     # how a table op runs on CuPy
+    "jit/_mxnet_engine.py",   # MXNet's jit engine (Backend.jit_engine)
+    "jit/_cupy_engine.py",    # CuPy's jit engine
 }
 
 #: Sites still naming a backend (file -> count), to be removed as item 1 continues.
 PINNED = {
-    "core/array.py": 4,       # _mx_value/_cp_value/_from_mx/_from_cupy: the original
-                              # spellings that minpy-symbol/jit/nn still call
     "numpy/_support.py": 2,   # the operator-support page's MXNet and CuPy columns
     "numpy/policy.py": 4,     # 'only_mxnet', 'only_cupy' and explain()
+    "nn/_conv.py": 2,         # conv/pool's implementation="mxnet" (the original's keyword)
+    "scipy/_backends.py": 2,  # which backends' kernels a SciPy function reaches
+    "scipy/_support.py": 2,   # the SciPy support page's MXNet and CuPy columns
 }
+
+
+def _sources():
+    """``(key, path)`` of every source module of every distribution."""
+    for src in sorted((ROOT / "packages").glob("*/src")):
+        for path in sorted(src.rglob("*.py")):
+            rel = path.relative_to(src).as_posix()
+            yield (rel[len("minpy/"):] if rel.startswith("minpy/") else rel), path
 
 
 def _sites():
     found = {}
-    for pkg in ("minpy-core/src/minpy/core", "minpy-numpy/src/minpy/numpy"):
-        for path in sorted((ROOT / "packages" / pkg).glob("*.py")):
-            key = f"{path.parent.name}/{path.name}"
-            if key in BACKEND_MODULES:
-                continue
-            for line in path.read_text().splitlines():
-                if NAMES_A_BACKEND.search(line.split("#")[0]):
-                    found[key] = found.get(key, 0) + 1
+    for key, path in _sources():
+        if key in BACKEND_MODULES:
+            continue
+        for line in path.read_text().splitlines():
+            if NAMES_A_BACKEND.search(line.split("#")[0]):
+                found[key] = found.get(key, 0) + 1
     return found
+
+
+def test_the_scan_reads_every_distribution():
+    keys = {key.split("/")[0] for key, _ in _sources()}
+    assert {"core", "numpy", "autograd", "symbol", "nn", "jit", "scipy"} <= keys
+    assert set(BACKEND_MODULES) <= {key for key, _ in _sources()}
+
+
+def test_the_scan_finds_a_backend_name():
+    for line in ('if be == "cupy":', "x = a._mx_value()", "'mxnet' in op.impls",
+                 "Array._from_mx(v)"):
+        assert NAMES_A_BACKEND.search(line), line
+    assert not NAMES_A_BACKEND.search("x = a._form(backend)")
 
 
 def test_only_backend_modules_name_a_backend():
     assert _sites() == PINNED
 
+
+def test_the_array_has_no_backend_named_spellings():
+    for name in ("_mx", "_cp", "_mx_value", "_cp_value", "_from_mx", "_from_cupy"):
+        assert not hasattr(Array, name), name

@@ -29,7 +29,7 @@ def test_bool_plus_python_bool_is_bool_on_mxnet(policy, scalar):
         for resident in (False, True):
             x = np.array(host)
             if resident:
-                x._mx_value()
+                x.asmxnet()
                 x._host = None      # MXNet-resident: no host form to fall back on
             # Twice: the dtype check must hold on every call, not only the first of a
             # signature (MXNet's dtype here never matches, so it is never trusted).

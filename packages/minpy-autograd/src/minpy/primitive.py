@@ -21,7 +21,7 @@ import functools
 import numpy as _np
 
 from minpy.autograd import defvjp, primitive
-from minpy.core import Array, current_device
+from minpy.core import Array, _mxnet, current_device
 
 __all__ = ["customop", "CustomOp"]
 
@@ -38,7 +38,7 @@ def _wrap(v):
     if isinstance(v, _np.ndarray):
         return Array(v)
     if hasattr(v, "as_np_ndarray"):          # an MXNet NDArray
-        return Array._from_mx(v.as_np_ndarray(), current_device())
+        return Array._from_form(_mxnet.BACKEND, v.as_np_ndarray(), current_device())
     if isinstance(v, tuple):
         return tuple(_wrap(x) for x in v)
     return v

@@ -133,13 +133,17 @@ class Array(HostSurface, ArrayMethods):
         return self
 
     @classmethod
-    def _from_form(cls, backend, form, device: Device | None = None, dtype=None) -> "Array":
+    def _from_form(cls, backend, form, device: Device | None = None, dtype=None,
+                   shape=None) -> "Array":
         """Wrap ``backend``'s array ``form`` (a result on ``device``) without copying
-        (``dtype``, if given, must be its dtype: it saves asking the library)."""
+        (``dtype`` and ``shape``, if given, must be its own: they save asking the
+        library)."""
         self = object.__new__(cls)
         if dtype is not None and not isinstance(dtype, np.dtype):
             dtype = np.dtype(dtype)
         self._set(None, {backend: form}, device or current_device(), dtype=dtype)
+        if shape is not None:
+            self._shape = shape
         return self
 
     # -- the forms ---------------------------------------------------------------------
@@ -359,35 +363,6 @@ class Array(HostSurface, ArrayMethods):
     @property
     def device(self) -> Device:
         return self._device
-
-    # -- the original spellings of two backends' forms ---------------------------------
-    # Layers above core written before backends were objects read ``_mx``/``_cp``; they
-    # are the MXNet and CuPy entries of ``_forms`` (read-only views of it).
-    @property
-    def _mx(self):
-        forms = self._forms
-        return forms.get("mxnet") if forms else None
-
-    @property
-    def _cp(self):
-        forms = self._forms
-        return forms.get("cupy") if forms else None
-
-    def _mx_value(self):
-        return self._form(_backend.get("mxnet"))
-
-    def _cp_value(self):
-        return self._form(_backend.get("cupy"))
-
-    @classmethod
-    def _from_mx(cls, value, device: Device | None = None, dtype=None) -> "Array":
-        return cls._from_form(_backend.get("mxnet"), value, device, dtype)
-
-    @classmethod
-    def _from_cupy(cls, value, device: Device, dtype=None) -> "Array":
-        self = cls._from_form(_backend.get("cupy"), value, device, dtype)
-        self._shape = tuple(value.shape)
-        return self
 
     # -- conversions -----------------------------------------------------------------
     def asnumpy(self) -> np.ndarray:

@@ -320,7 +320,7 @@ class Capture:
             if isinstance(value, Array):
                 m.device = value._device
                 if value._host is None:
-                    m.backend = "cupy" if value._cp is not None else "mxnet"
+                    m.backend = value._resident().name
         else:
             m.scalar_type = type(value)
 
@@ -503,7 +503,7 @@ class Capture:
             _tracing._capture = self.hook
         cow = isinstance(tv, Array) and host_before is not None and tv._host is not host_before
         if isinstance(tv, Array) and tv._host is None:
-            self.prog.backends.add("cupy" if tv._cp is not None else "mxnet")
+            self.prog.backends.add(tv._resident().name)
         self._wrote(s)
         self.prog.instrs.append(Instr("setitem", args=(tkey, tval),
                                       info={"target": s, "cow": cow}))

@@ -31,6 +31,11 @@ from ._program import Ref, refs_in
 __all__ = ["CuPyEngine"]
 
 
+def _from_cupy(value, device, dtype):
+    """An Array holding the CuPy array ``value`` (its shape read off it: no C call)."""
+    return Array._from_form(_cupy.BACKEND, value, device, dtype, tuple(value.shape))
+
+
 def _fusible(ins, meta):
     if ins.kind != "op" or ins.kwargs or ins.info:
         return False
@@ -72,7 +77,8 @@ class _CuPyCompiler(_DispatchCompiler):
     def __init__(self, prog, cp):
         super().__init__(prog)
         self.cp = cp
-        self.src.ns["_from_cupy"] = Array._from_cupy
+        self.src.ns["_from_cupy"] = _from_cupy
+        self.src.ns["_CP"] = _cupy.BACKEND
         self.groups = self._groups()
         self._kernel_count = 0
 
@@ -140,7 +146,7 @@ class _CuPyCompiler(_DispatchCompiler):
         self._kernel_count += 1
         kernel = self.cp.fuse(kernel_name=f"minpy_jit_{self._kernel_count}")(ns["kernel"])
         name = src.const(kernel, "K")
-        call_args = ", ".join(f"s{s}._cp_value()" for s in ins_slots)
+        call_args = ", ".join(f"s{s}._form(_CP)" for s in ins_slots)
         src.emit(f"_r = {name}({call_args})")
         for j, s in enumerate(outs):
             m = meta[s]
@@ -184,7 +190,7 @@ class _GraphRunner:
         else:
             with self.stream:
                 for dst, a in zip(self.static_in, leaves):
-                    cp.copyto(dst, a._cp_value())
+                    cp.copyto(dst, a._form(_cupy.BACKEND))
         self.graph.launch(stream=self.stream)
         self.stream.synchronize()
         return _copy_out(self.static_out)
@@ -194,8 +200,8 @@ class _GraphRunner:
         self.stream = cp.cuda.Stream(non_blocking=True)
         self.pool = cp.cuda.MemoryPool()  # the graph's addresses are its own
         with cp.cuda.using_allocator(self.pool.malloc), self.stream:
-            self.static_in = [a._cp_value().copy() for a in leaves]
-            static = [Array._from_cupy(s, a._device, a.dtype)
+            self.static_in = [a._form(_cupy.BACKEND).copy() for a in leaves]
+            static = [_from_cupy(s, a._device, a.dtype)
                       for s, a in zip(self.static_in, leaves)]
             self.compiled.run(static)  # warm the private pool
             self.stream.begin_capture()
@@ -210,7 +216,7 @@ class _GraphRunner:
 def _copy_out(x):
     """The graph's outputs (static buffers) as fresh Arrays."""
     if isinstance(x, Array):
-        return Array._from_cupy(x._cp_value().copy(), x._device, x.dtype)
+        return _from_cupy(x._form(_cupy.BACKEND).copy(), x._device, x.dtype)
     t = type(x)
     if t is list or t is tuple:
         return t(_copy_out(a) for a in x)

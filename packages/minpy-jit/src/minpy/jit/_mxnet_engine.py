@@ -83,7 +83,7 @@ class _Compiled:
             a = leaves[k] if kind == "in" else k
             if isinstance(a, onp.ndarray):
                 a = Array._from_host(a)
-            args.append(a._mx_value())
+            args.append(a._form(_mxnet.BACKEND))
         with self.lock:
             outs = self.op(*args)
         if not isinstance(outs, (list, tuple)):
@@ -104,7 +104,7 @@ class _Compiled:
                 made[s] = k
         for s, res in zip(self.outputs, outs):
             dev, dtype = self.out_meta_result[s]
-            made[s] = Array._from_mx(res.as_np_ndarray(), dev, dtype)
+            made[s] = Array._from_form(_mxnet.BACKEND, res.as_np_ndarray(), dev, dtype)
         return map_template(self.output, lambda r: made[r.slot])
 
 

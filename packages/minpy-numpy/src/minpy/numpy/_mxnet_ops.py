@@ -34,7 +34,7 @@ def _to_mx(x, device, cast):
         return x.item() if isinstance(x, np.generic) else x
     if a._device != device:
         a = a.to(device)
-    value = a._mx_value()
+    value = a._form(_mxnet.BACKEND)
     if cast is not None and a.dtype != cast:
         value = value.astype(cast)
     return value
@@ -213,9 +213,9 @@ def _run_mxnet_scoped(op, args, kwargs, arrays, device):
         # trusted: reading an NDArray's dtype is a C call.
         if not plan.mx_dtype_ok:
             if res.dtype != dtype:
-                return Array._from_mx(res.astype(dtype), device, dtype)
+                return Array._from_form(_mxnet.BACKEND, res.astype(dtype), device, dtype)
             plan.mx_dtype_ok = True
-        return Array._from_mx(res, device, dtype)
+        return Array._from_form(_mxnet.BACKEND, res, device, dtype)
     out = _wrap_mx(res, device, mx)
     container = plan.container
     if container is not None and type(out) is not container:
@@ -226,7 +226,7 @@ def _run_mxnet_scoped(op, args, kwargs, arrays, device):
 
 def _wrap_mx(res, device, mx):
     if isinstance(res, mx.np.ndarray):
-        return Array._from_mx(res, device)
+        return Array._from_form(_mxnet.BACKEND, res, device)
     if isinstance(res, (tuple, list)):
         return type(res)(_wrap_mx(r, device, mx) for r in res)
     return res

@@ -18,7 +18,7 @@ import operator
 
 import numpy as np
 
-from minpy.core import Array
+from minpy.core import Array, _mxnet
 from minpy.core.dtypes import mx_holdable
 
 __all__ = ["check", "domain_check"]
@@ -391,7 +391,8 @@ def _sort(args, kw, arrays):
 def _extrema(a):
     """(min, max) of an integer Array or ndarray, read where its data lives."""
     if isinstance(a, Array) and a._host is None and "mxnet" in a.forms:
-        v = a._mx_value()  # reduced in MXNet: two scalars leave the device, not the data
+        # reduced in MXNet: two scalars leave the device, not the data
+        v = a._form(_mxnet.BACKEND)
         return int(v.min().item()), int(v.max().item())
     h = a._host_value() if isinstance(a, Array) else a
     return int(h.min()), int(h.max())

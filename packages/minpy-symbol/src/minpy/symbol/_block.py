@@ -101,5 +101,6 @@ def from_block(block, input_shapes, name=None, train=True, dtype=None, initializ
         value = value.as_np_ndarray().as_in_context(ctx)
         (args if kind == "arg" else aux)[pname] = value
     fn.set_aux_states({n: v.asnumpy() for n, v in aux.items()})
-    out = {n: Array._from_mx(args[n], dev) for n in fn.list_arguments() if n in args}
+    out = {n: Array._from_form(_mxnet.BACKEND, args[n], dev) for n in fn.list_arguments()
+           if n in args}
     return fn, out

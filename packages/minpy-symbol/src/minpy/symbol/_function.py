@@ -172,7 +172,7 @@ class Function:
         mx = _mxnet.require()
         if not isinstance(symbol, mx.sym.Symbol):
             raise TypeError(f"Function expects an mxnet Symbol, got {type(symbol).__name__}")
-        self._mx = mx
+        self._mxnet_mod = mx
         self.symbol = symbol
         self._np_symbol = symbol.as_np_ndarray() if hasattr(symbol, "as_np_ndarray") \
             else symbol
@@ -364,7 +364,7 @@ class Function:
                 f"cannot hold; {_SUPPORTED}")
 
     def _run_locked(self, vals, state):
-        mx = self._mx
+        mx = self._mxnet_mod
         dev = current_device()
         ctx = dev.mx_context
         mxvals = []
@@ -374,14 +374,14 @@ class Function:
             if type(v) is Array:
                 if not mx_holdable(v.dtype) or v.dtype.kind not in "biuf":
                     self._check_dtype(i, v.dtype)
-                m = v._mx_value()
+                m = v._form(_mxnet.BACKEND)
                 if v._device != dev:
                     m = m.as_in_context(ctx)
                 key.append((v.shape, v.dtype))
             elif isinstance(v, _onp.ndarray) or isinstance(v, Array):
                 self._check_dtype(i, v.dtype)
                 if isinstance(v, Array):
-                    m = v._mx_value().as_in_context(ctx)
+                    m = v._form(_mxnet.BACKEND).as_in_context(ctx)
                 else:
                     m = mx.np.array(v, dtype=v.dtype, ctx=ctx)
                 key.append((tuple(v.shape), _onp.dtype(v.dtype)))
@@ -452,11 +452,11 @@ class Function:
 
     def _wrap(self, out, bound, dev):
         if bound.n_out == 1 and not isinstance(out, list):
-            return Array._from_mx(out, dev)
-        return tuple(Array._from_mx(o, dev) for o in out)
+            return Array._from_form(_mxnet.BACKEND, out, dev)
+        return tuple(Array._from_form(_mxnet.BACKEND, o, dev) for o in out)
 
     def _record(self, bound, mxvals):
-        mx = self._mx
+        mx = self._mxnet_mod
         variables = [m.detach() for m in mxvals]
         # Mark them for MXNet's autograd. The gradients come from mx.autograd.grad as
         # fresh arrays, never through these buffers, so one zero set per binding serves
@@ -493,7 +493,7 @@ class Function:
         """Training-mode call of a graph with auxiliary states, not traced: MXNet
         updates moving statistics in the backward pass, so run one (head gradients of
         zero) to update them once."""
-        mx = self._mx
+        mx = self._mxnet_mod
         out, heads, variables = self._record(bound, mxvals)
         mx.autograd.grad(heads, variables, head_grads=[mx.np.zeros_like(h) for h in heads],
                          retain_graph=False, train_mode=True)
@@ -502,7 +502,7 @@ class Function:
     # -- binding ---------------------------------------------------------------------
     def _bind(self, sig, dev):
         """Infer shapes and dtypes for signature ``sig`` and build its CachedOp."""
-        mx = self._mx
+        mx = self._mxnet_mod
         shapes = {n: s for n, (s, _) in zip(self._args, sig)}
         given = {n: d for n, (_, d) in zip(self._args, sig)}
         if self._input_shapes is not None:
@@ -572,7 +572,7 @@ class Function:
     def _ensure_aux(self, b):
         """The auxiliary arrays of device ``b.device``, created (zeros; ones for
         variances) or converted to this binding's shapes and dtypes."""
-        mx = self._mx
+        mx = self._mxnet_mod
         ctx = b.device.mx_context
         store = self._aux.setdefault(b.device, {})
         # Values held for another device carry over.
@@ -609,7 +609,7 @@ class Function:
         ``device`` (default: the current device). Empty before the first binding."""
         dev = device or current_device()
         store = self._aux.get(dev) or (next(iter(self._aux.values())) if self._aux else {})
-        return {n: Array._from_mx(store[n].copy(), dev) for n in self._aux_names
+        return {n: Array._from_form(_mxnet.BACKEND, store[n].copy(), dev) for n in self._aux_names
                 if n in store}
 
     @property
@@ -626,7 +626,7 @@ class Function:
             raise SymbolArgumentError(
                 f"{self.name}: unknown auxiliary state(s) {unknown}; the symbol's "
                 f"auxiliary states are {list(self._aux_names)}")
-        mx = self._mx
+        mx = self._mxnet_mod
         for n, v in values.items():
             host = v._host_value() if isinstance(v, Array) else _onp.asarray(v)
             self._pending_aux[n] = _onp.array(host)
@@ -711,7 +711,7 @@ class Function:
         default float dtype. Shapes come from input_shapes, the last call, or
         ``data_shapes`` given here (``fn.init_params(x=(8, 3, 10, 10))``).
         """
-        mx = self._mx
+        mx = self._mxnet_mod
         self._check_names(list(data_shapes), "init_params")
         if data_shapes:
             shapes = self._infer_from({n: tuple(s) for n, s in data_shapes.items()})[0]
@@ -738,7 +738,7 @@ class Function:
                 init(mx.init.InitDesc(n), arr)
                 if dt != _onp.float32:
                     arr = arr.astype(dt)
-                out[n] = Array._from_mx(arr, dev)
+                out[n] = Array._from_form(_mxnet.BACKEND, arr, dev)
             else:
                 value = init(n, shapes[n])
                 host = value._host_value() if isinstance(value, Array) else _onp.asarray(value)

@@ -72,7 +72,7 @@ def _head(mx, g, shape, dtype, ctx, dev):
         raise _second_order(None)
     if type(g) is Array:
         gshape, gdtype = g.shape, g.dtype
-        m = g._mx_value()
+        m = g._form(_mxnet.BACKEND)
         if g._device != dev:
             m = m.as_in_context(ctx)
     else:
@@ -93,7 +93,7 @@ def _gradients(state, g):
     if state.last_g is g and state.last_grads is not None:
         return state.last_grads
     fn = state.fn
-    mx = fn._mx
+    mx = fn._mxnet_mod
     bound = state.bound
     dev = bound.device
     ctx = dev.mx_context
@@ -122,7 +122,7 @@ def _gradients(state, g):
     for gr, dt, want in zip(grads, bound.arg_dtypes, state.in_dtypes):
         if want is not None and want != dt:
             gr = gr.astype(want)
-        out.append(Array._from_mx(gr, dev))
+        out.append(Array._from_form(_mxnet.BACKEND, gr, dev))
     state.last_g = g
     state.last_grads = out
     return out
