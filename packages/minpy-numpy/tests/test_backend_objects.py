@@ -156,7 +156,6 @@ BACKEND_MODULES = {
 #: Sites still naming a backend (file -> count), to be removed as item 1 continues.
 PINNED = {
     "numpy/_support.py": 2,   # the operator-support page's MXNet and CuPy columns
-    "numpy/policy.py": 4,     # 'only_mxnet', 'only_cupy' and explain()
     "nn/_conv.py": 2,         # conv/pool's implementation="mxnet" (the original's keyword)
     "scipy/_backends.py": 2,  # which backends' kernels a SciPy function reaches
     "scipy/_support.py": 2,   # the SciPy support page's MXNet and CuPy columns

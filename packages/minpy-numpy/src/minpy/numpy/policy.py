@@ -40,6 +40,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 
+from minpy.core import backend as _backend
 from minpy.core import transfer
 from minpy.core.device import device_backend as _core_device_backend
 
@@ -48,8 +49,8 @@ from ._costs import estimate, numpy_dominates
 
 __all__ = [
     "Policy", "AutoPolicy", "PreferMXNetPolicy", "OnlyNumPyPolicy", "OnlyMXNetPolicy",
-    "AutoBlacklistPolicy", "OnlyCuPyPolicy", "get_policy", "set_global_policy", "policy",
-    "wrap_policy",
+    "AutoBlacklistPolicy", "OnlyCuPyPolicy", "OnlyBackendPolicy", "get_policy",
+    "set_global_policy", "policy", "wrap_policy",
     "FallbackWarning", "FallbackError", "set_fallback_mode", "fallback_mode",
     "record_op_stat", "show_op_stat", "op_stats", "reset_op_stat", "explain",
 ]
@@ -121,19 +122,37 @@ class OnlyNumPyPolicy(Policy):
         return "numpy"
 
 
-class OnlyMXNetPolicy(Policy):
+class OnlyBackendPolicy(Policy):
+    """One device backend for every op; an op, argument or device it lacks raises an
+    error. A subclass names the backend (the policy ``'only_<backend>'``)."""
+
+    strict = True
+    #: The backend's registered name (:func:`minpy.core.backend.get`).
+    backend_name = ""
+    #: What the error adds when an op has no implementation on the backend.
+    hint = ""
+
+    def choose(self, op, arrays, device):
+        backend = _backend.get(self.backend_name)
+        # A backend of GPUs only (CuPy) runs on the GPUs it serves and nowhere else.
+        if not backend.serves_cpu and device_backend(device) is not backend:
+            raise NotImplementedError(
+                f"minpy.numpy.{op.name}: the policy is {self.name!r} but the call's "
+                f"device {device} is not a GPU that {backend.label} serves")
+        if backend not in op.impls:
+            raise NotImplementedError(
+                f"minpy.numpy.{op.name} has no {backend.label} implementation and the "
+                f"policy is {self.name!r}{self.hint}")
+        return backend
+
+
+class OnlyMXNetPolicy(OnlyBackendPolicy):
     """MXNet for every op; an op or argument MXNet lacks raises an error."""
 
     name = "only_mxnet"
-    strict = True
+    backend_name = "mxnet"
+    hint = "; use policy('prefer_mxnet') or 'auto' to let it run in NumPy"
     wants_mxnet = True
-
-    def choose(self, op, arrays, device):
-        if "mxnet" not in op.impls:
-            raise NotImplementedError(
-                f"minpy.numpy.{op.name} has no MXNet implementation and the policy is "
-                "'only_mxnet'; use policy('prefer_mxnet') or 'auto' to let it run in NumPy")
-        return "mxnet"
 
 
 class AutoPolicy(Policy):
@@ -174,23 +193,12 @@ _refresh_host_fast()
 _cost_listeners.append(_refresh_host_fast)
 
 
-class OnlyCuPyPolicy(Policy):
+class OnlyCuPyPolicy(OnlyBackendPolicy):
     """CuPy for every op, on a GPU CuPy serves; anything else raises an error (the
     CuPy counterpart of 'only_mxnet', for testing the CuPy backend)."""
 
     name = "only_cupy"
-    strict = True
-
-    def choose(self, op, arrays, device):
-        if device.kind != "gpu" or device.backend != "cupy":
-            raise NotImplementedError(
-                f"minpy.numpy.{op.name}: the policy is 'only_cupy' but the call's device "
-                f"{device} is not a GPU that CuPy serves")
-        if "cupy" not in op.impls:
-            raise NotImplementedError(
-                f"minpy.numpy.{op.name} has no CuPy implementation and the policy is "
-                "'only_cupy'")
-        return "cupy"
+    backend_name = "cupy"
 
 
 class AutoBlacklistPolicy(PreferMXNetPolicy):
@@ -435,11 +443,13 @@ def show_op_stat(file=None) -> str:
     no_kernel = False
     for (name, backend), (count, secs) in sorted(stats["calls"].items()):
         op = TABLE.get(name)
-        if backend == "numpy" and (op is None or "mxnet" not in op.impls):
+        if backend == _backend.HOST and (op is None or not any(
+                be in op.impls for be in _backend.device_backends())):
             backend, no_kernel = "numpy*", True
         lines.append(f"{name:<24}{backend:<16}{count:>8}{secs * 1e3:>12.3f}")
     if no_kernel:
-        lines.append("* no MXNet implementation: a NumPy fallback under every policy")
+        lines.append("* no device backend implements it: a NumPy fallback under every "
+                     "policy")
     if stats["fallbacks"]:
         lines.append("fallbacks to NumPy: " + ", ".join(
             f"{k} x{v}" for k, v in sorted(stats["fallbacks"].items())))
