@@ -4,10 +4,10 @@
   a box: MinPy knows nothing about it) runs table ops through MinPy's own dispatch, its
   forms kept in the Array keyed by the backend, its copies counted under its own
   direction, its calls counted by the op statistics.
-* A scan of minpy-core's and minpy-numpy's sources: outside the backend modules no code
-  compares against a backend's name or touches a backend's form. The places that still
-  do are pinned below (the refactor is not finished): a new one fails the test, and so
-  does removing one without updating the pin.
+* A scan of every distribution's sources (packages/*/src): outside the backend modules
+  no code compares against a backend's name or touches a backend's form. The places
+  that still do are pinned below, each with its reason: a new one fails the test, and
+  so does removing one without updating the pin.
 """
 
 from __future__ import annotations
