@@ -1244,6 +1244,42 @@ def _argfn(fn):
     return run
 
 
+def _half_in_float(np_fn, root=None):
+    """CuPy's float16 reductions: its kernels (``'e->e'`` loops with a ``float``
+    accumulator in ``cupy/_core/_routines_math.pyx``; ``var``'s kernel in
+    ``_routines_statistics.pyx``) reduce float16 in float32 and round once, where NumPy
+    rounds to float16 between its inner loops. With ``root`` (NumPy's ``std``) the
+    float16 case is the square root of that float16 variance (CuPy's ``_std``). Other
+    dtypes, and calls with ``dtype=`` or ``out=``, are NumPy's."""
+    def run(a, *args, **kwargs):
+        if not (isinstance(a, numpy.ndarray) and a.dtype == numpy.float16 and len(args) < 2
+                and kwargs.get("dtype") is None and kwargs.get("out") is None):
+            return (root or np_fn)(a, *args, **kwargs)
+        res = numpy.asarray(np_fn(a.astype(numpy.float32), *args, **kwargs))
+        return numpy.sqrt(res.astype(numpy.float16)) if root else res.astype(numpy.float16)
+    return run
+
+
+def _half_norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 (NumPy's name)
+    """``cupy.linalg.norm`` of float16 along axes: ``sqrt(sum(x * x))`` with CuPy's sum
+    (above); without ``axis`` CuPy's ``dot`` adds in float32 as NumPy's does."""
+    if x.dtype != numpy.float16 or ord is not None or axis is None:
+        return numpy.linalg.norm(x, ord, axis, keepdims)
+    sq = _half_in_float(numpy.sum)(x * x, axis=axis, keepdims=keepdims)
+    return numpy.sqrt(sq)
+
+
+#: CuPy functions whose float16 arithmetic differs from NumPy's (see :func:`_half_in_float`).
+HALF_REDUCTIONS = {
+    "sum": (_half_in_float(numpy.sum), "numpy"),
+    "prod": (_half_in_float(numpy.prod), "numpy"),
+    "nansum": (_half_in_float(numpy.nansum), "numpy"),
+    "nanprod": (_half_in_float(numpy.nanprod), "numpy"),
+    "var": (_half_in_float(numpy.var), "numpy"),
+    "std": (_half_in_float(numpy.var, root=numpy.std), "numpy"),
+}
+
+
 def _module_functions():
     """CuPy module-level names the stand-in implements itself (CuPy's semantics), as
     ``name -> (implementation, mode)`` (see :class:`_Function`)."""
@@ -1260,7 +1296,7 @@ def _module_functions():
         "argmax": _argfn(numpy.argmax), "argmin": _argfn(numpy.argmin),
         "from_dlpack": from_dlpack, "fromDlpack": fromDlpack, "fuse": _fuse,
     }
-    return {name: (fn, "raw") for name, fn in raw.items()}
+    return {**{name: (fn, "raw") for name, fn in raw.items()}, **HALF_REDUCTIONS}
 
 
 # -- random ------------------------------------------------------------------------------
@@ -1624,7 +1660,8 @@ def build():
     mod.ndarray = ndarray
     mod.ufunc = _Ufunc
     linalg = types.ModuleType("cupy.linalg")
-    _fill(linalg, real.linalg, "linalg.", {"pinv": (_pinv, "numpy")}, keywords, real)
+    _fill(linalg, real.linalg, "linalg.", {"pinv": (_pinv, "numpy"),
+                                           "norm": (_half_norm, "numpy")}, keywords, real)
     linalg.LinAlgError = numpy.linalg.LinAlgError
     fft = types.ModuleType("cupy.fft")
     _fill(fft, real.fft, "fft.", {}, keywords, real)

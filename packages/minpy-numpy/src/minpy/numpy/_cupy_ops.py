@@ -30,7 +30,7 @@ import numpy as np
 from minpy.core import Array, _cupy
 from minpy.core.dtypes import get_default_float_dtype
 
-from . import _validate
+from . import _float16, _validate
 from ._table import TABLE
 
 __all__ = ["run", "ACCEPTS", "ALIASES", "attach", "cupy_holdable"]
@@ -88,9 +88,14 @@ _SPECIAL = {
 
 
 def attach() -> None:
-    """Give every table entry its CuPy loader (run at import; imports nothing)."""
+    """Give every table entry its CuPy loader (run at import; imports nothing). CuPy
+    reduces float16 in float32: the reductions of :data:`._float16.GUARDED` leave the
+    edges of float16's range to NumPy."""
     for name, op in TABLE.items():
-        op.impls.setdefault("cupy", _SPECIAL.get(name) or _loader(name))
+        load = _SPECIAL.get(name) or _loader(name)
+        if name in _float16.GUARDED:
+            load = _float16.checked(name, load, lambda cp: cp)
+        op.impls.setdefault("cupy", load)
 
 
 
