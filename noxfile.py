@@ -198,7 +198,8 @@ def gpu_standin(session: nox.Session) -> None:
     session.env.update({"MINPY_CUPY_STANDIN": "1", "MINPY_TEST_DEVICE": "gpu",
                         "MINPY_TEST_POLICIES": "auto,only_cupy"})
     try:
-        _pytest(session, "conformance/test_ops.py", name="gpu-standin-conformance")
+        _pytest(session, "conformance/test_ops.py", "conformance/test_float16.py",
+                name="gpu-standin-conformance")
     finally:
         _pytest(session, *STANDIN_TESTS, name="gpu-standin-tests")
 

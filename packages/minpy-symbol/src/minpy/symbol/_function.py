@@ -42,7 +42,7 @@ from collections import OrderedDict
 
 import numpy as _onp
 
-from minpy.core import _mxnet, tracing
+from minpy.core import _mxnet, release_memory, tracing
 from minpy.core.array import Array
 from minpy.core.device import current_device
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
@@ -557,11 +557,17 @@ class Function:
             aux = self._ensure_aux(b)
             b.template = [aux.get(n) for n in self._inputs]
         self._cache[b.key] = b
+        evicted = False
         while len(self._cache) > self.cache_size:
             _, old = self._cache.popitem(last=False)
             # Drop what holds MXNet memory (the CachedOp's handle and buffers); a call
             # recorded on it keeps its own references until its gradient is taken.
             old.op = old.grad_bufs = old.template = None
+            evicted = True
+        if evicted:
+            # ... and hand it back: freed buffers of sizes never seen again stay in the
+            # C heap (or MXNet's GPU pool) otherwise (minpy.core._memory).
+            release_memory([dev])
         self.bind_count += 1
         self._last_key, self._last_bound = b.key, b
         return b
