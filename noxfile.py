@@ -128,7 +128,7 @@ def tests(session: nox.Session) -> None:
     """Every package's own tests (packages/*/tests) and the examples' (examples/tests)."""
     # minpy-nn's optional extras (progress bar, plot_history) are tested too.
     install_minpy(session, "pytest", "pytest-xdist", "hypothesis", "tqdm", "matplotlib",
-                  *EXAMPLE_DEPS)
+                  "scipy", *EXAMPLE_DEPS)
     dirs = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/tests"))
     dirs.append("examples/tests")
     if not dirs:
@@ -243,6 +243,16 @@ def demo(session: nox.Session) -> None:
     """The user's-view demo (examples/demo.py)."""
     install_minpy(session, *EXAMPLE_DEPS)
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def hips_suite(session: nox.Session) -> None:
+    """HIPS Autograd's own tests (from PyPI's autograd sdist, never committed) on HIPS
+    Autograd and retargeted at MinPy by rewriting their imports; MinPy must pass 98% of
+    what HIPS Autograd passes (conformance/hips_suite.py; not a default session)."""
+    install_minpy(session, "autograd==1.9.1", "scipy", "pytest", "pytest-xdist")
+    session.run("python", "conformance/hips_suite.py", "--version", "1.9.1",
+                *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -20,4 +20,5 @@ setup(install_requires=local([
     "minpy-autograd==0.1.0",
     "minpy-symbol==0.1.0",
     "minpy-nn==0.1.0",
+    "minpy-scipy==0.1.0",
 ], HERE))

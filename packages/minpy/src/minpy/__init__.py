@@ -1,9 +1,9 @@
 """MinPy (the meta distribution): the ``minpy`` namespace shared by every MinPy
 distribution, and the original MinPy's top-level names.
 
-Each distribution (minpy-core, minpy-numpy, minpy-autograd, minpy-symbol, minpy-nn)
-installs its own subpackage of ``minpy``; installed alone they share ``minpy`` as a
-PEP 420 namespace package. This file, shipped by the meta distribution only, makes
+Each distribution (minpy-core, minpy-numpy, minpy-autograd, minpy-symbol, minpy-nn,
+minpy-scipy) installs its own subpackage of ``minpy``; installed alone they share
+``minpy`` as a PEP 420 namespace package. This file, shipped by the meta distribution only, makes
 ``minpy`` a regular package whose ``__path__`` is extended (``pkgutil.extend_path``) with
 every ``minpy`` directory on ``sys.path``, so the subpackages are found wherever each
 distribution put them (one site-packages, or separate editable checkouts).

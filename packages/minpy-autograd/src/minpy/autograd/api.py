@@ -12,7 +12,6 @@ operators nest: ``grad(grad(f))`` is the second derivative, and so on to any ord
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as _onp
@@ -21,6 +20,7 @@ from minpy.core import Array
 from minpy.core.tracing import Box, trace_scope
 
 from .tracer import ArrayBox, Node, backward, backward_many
+from .wrap_util import wrap_nary_f
 
 __all__ = ["grad", "grad_and_loss", "value_and_grad", "elementwise_grad", "jacobian",
            "hessian", "make_vjp"]
@@ -233,9 +233,24 @@ def _scalar_seed(ans, name):
             f"{name}: the function must return a scalar, but it returned an array of "
             f"shape {shape}; reduce it (e.g. with .sum()), or use elementwise_grad or "
             "jacobian for non-scalar outputs")
-    if dtype.kind not in "fc":
-        dtype = _np().get_default_float_dtype()
+    if dtype.kind != "f":
+        # HIPS Autograd's rule: a complex output has no gradient (use holomorphic_grad
+        # or take its real part), and neither has a boolean or integer one.
+        raise TypeError(
+            f"{name}: the function must return a real floating-point scalar, but it "
+            f"returned one of dtype {dtype}; {name} applies to real scalar-output "
+            "functions (try jacobian, elementwise_grad or holomorphic_grad, or np.real)")
     return _np().ones(shape, dtype)
+
+
+def _named(fun, op, argnum):
+    """A decorator naming an operator's result as HIPS Autograd does
+    (``grad_of_f_wrt_argnum_0``), with ``fun`` as its ``__wrapped__``."""
+    def deco(f):
+        f = wrap_nary_f(fun, op, argnum)(f)
+        f.__wrapped__ = fun
+        return f
+    return deco
 
 
 # -- the operators ------------------------------------------------------------------------
@@ -244,7 +259,7 @@ def grad_and_loss(fun, argnum=0):
 
     ``argnum`` is an int (one gradient) or a tuple/list of ints (a tuple of gradients).
     """
-    @functools.wraps(fun)
+    @_named(fun, grad_and_loss, argnum)
     def wrapped(*args, **kwargs):
         t = _Traced(fun, args, kwargs, argnum, "grad")
         return t.gradients(_scalar_seed(t.ans, "grad"), free=True), t.value()
@@ -252,10 +267,14 @@ def grad_and_loss(fun, argnum=0):
 
 
 def grad(fun, argnum=0):
-    """The gradient of scalar-valued ``fun`` with respect to argument(s) ``argnum``."""
+    """
+    Returns a function which computes the gradient of ``fun`` with respect to
+    positional argument(s) ``argnum``. The returned function takes the same arguments as
+    ``fun`` and returns the gradient, with the structure of the argument(s). ``fun``
+    must return a real floating-point scalar (TypeError otherwise)."""
     gl = grad_and_loss(fun, argnum)
 
-    @functools.wraps(fun)
+    @_named(fun, grad, argnum)
     def wrapped(*args, **kwargs):
         return gl(*args, **kwargs)[0]
     return wrapped
@@ -265,7 +284,7 @@ def value_and_grad(fun, argnum=0):
     """``(loss, grads)``: ``fun``'s value and its gradient, from one evaluation."""
     gl = grad_and_loss(fun, argnum)
 
-    @functools.wraps(fun)
+    @_named(fun, value_and_grad, argnum)
     def wrapped(*args, **kwargs):
         g, loss = gl(*args, **kwargs)
         return loss, g
@@ -275,7 +294,7 @@ def value_and_grad(fun, argnum=0):
 def make_vjp(fun, argnum=0):
     """``make_vjp(fun)(*args) -> (vjp, ans)``: ``vjp(g)`` is ``g`` pulled back through
     ``fun`` at ``args`` (it may be called many times)."""
-    @functools.wraps(fun)
+    @_named(fun, make_vjp, argnum)
     def wrapped(*args, **kwargs):
         t = _Traced(fun, args, kwargs, argnum, "make_vjp")
 
@@ -288,10 +307,12 @@ def make_vjp(fun, argnum=0):
 def elementwise_grad(fun, argnum=0):
     """The gradient of ``sum(fun(x))``: for elementwise ``fun``, the derivative at each
     element."""
-    @functools.wraps(fun)
+    @_named(fun, elementwise_grad, argnum)
     def wrapped(*args, **kwargs):
         t = _Traced(fun, args, kwargs, argnum, "elementwise_grad")
         shape, dtype = _shape_dtype(t.ans, "elementwise_grad")
+        if dtype.kind == "c":
+            raise TypeError("elementwise_grad applies to real-output functions")
         return t.gradients(_np().ones(shape, dtype), free=True)
     return wrapped
 
@@ -302,7 +323,7 @@ def jacobian(fun, argnum=0):
     if not isinstance(argnum, int):
         raise TypeError("jacobian: argnum must be one int")
 
-    @functools.wraps(fun)
+    @_named(fun, jacobian, argnum)
     def wrapped(*args, **kwargs):
         np = _np()
         t = _Traced(fun, args, kwargs, argnum, "jacobian")

@@ -27,6 +27,7 @@ Backward
 from __future__ import annotations
 
 import dis
+import functools
 import sys
 from threading import get_ident
 
@@ -39,7 +40,8 @@ from minpy.core.tracing import Box, is_live, tracing_active, unbox_all, unbox_de
 from minpy.core.tracing import primitive as _core_primitive
 
 __all__ = ["Node", "ArrayBox", "VJPS", "SEQUENCE_OPS", "defvjp", "primitive", "stop_gradient",
-           "backward", "backward_many", "is_traced"]
+           "backward", "backward_many", "is_traced", "Box", "isbox", "getval",
+           "notrace_primitive"]
 
 #: primitive_name -> {argnum: maker}
 VJPS: dict = {}
@@ -397,6 +399,8 @@ def _add(a, b):
 def _zeros_of(value):
     if isinstance(value, (float, complex, _onp.number)):
         return type(value)(0) if isinstance(value, (float, complex)) else value * 0
+    if not hasattr(value, "shape"):
+        return value  # a non-array output (a flag): no cotangent, the rule ignores it
     return lookup("zeros")(value.shape, value.dtype)
 
 
@@ -643,3 +647,24 @@ def _backward_loop(ready, cts, pending, leaves, free, mode):
             if c == 0:
                 ready.append(p)
     return leaves
+
+
+# -- HIPS Autograd's names for the same things (``autograd.tracer``) ----------------------
+def isbox(x) -> bool:
+    """Whether ``x`` is a traced value (HIPS Autograd's spelling of :func:`is_traced`)."""
+    return isinstance(x, Box)
+
+
+def getval(x):
+    """``x`` with every level of tracing removed (HIPS Autograd's spelling)."""
+    return unbox_all(x)
+
+
+def notrace_primitive(f_raw):
+    """``f_raw`` run on the values of its traced arguments and never recorded: for
+    functions whose result carries no derivative (shapes, types, flags)."""
+    @functools.wraps(f_raw)
+    def f_wrapped(*args, **kwargs):
+        return f_raw(*[unbox_all(a) for a in args], **kwargs)
+    f_wrapped._is_primitive = True
+    return f_wrapped

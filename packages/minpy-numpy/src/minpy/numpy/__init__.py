@@ -75,6 +75,7 @@ from ._array_api import (  # noqa: E402,F401  (the array API standard's names)
     from_dlpack,
 )
 from ._arrays import array, asanyarray, asarray  # noqa: E402  (NumPy's copy= rules)
+from ._extras import make_diagonal  # noqa: E402,F401  (beyond NumPy: HIPS Autograd's)
 
 
 def _resolve(name):

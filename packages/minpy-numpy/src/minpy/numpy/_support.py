@@ -7,7 +7,8 @@
 table has an MXNet implementation (which still runs in NumPy for the arguments or dtypes
 its entry does not accept, or when the policy says so), else ``'NumPy fallback'``.
 :func:`on_cupy` says which of them have a CuPy implementation (the page's *CuPy*
-column: what runs on a GPU that CuPy serves).
+column: what runs on a GPU that CuPy serves). :func:`scipy_rows` adds ``minpy.scipy``'s
+functions when minpy-scipy is installed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 from ._namespace import public_names
 from ._table import TABLE
 
-__all__ = ["support_table", "support_counts", "write_rst", "on_cupy"]
+__all__ = ["support_table", "support_counts", "write_rst", "on_cupy", "scipy_rows"]
 
 MXNET = "MXNet"
 FALLBACK = "NumPy fallback"
@@ -76,6 +77,36 @@ def gradient_classes(names):
     except ImportError:
         return None
     return {n: classify(n) for n in names}
+
+
+def scipy_rows():
+    """``(name, runs on, on CuPy, gradient)`` for ``minpy.scipy``'s functions, or
+    ``None`` when minpy-scipy is not installed (this package does not need it)."""
+    try:
+        from minpy.scipy._support import rows
+    except ImportError:
+        return None
+    return rows()
+
+
+def _scipy_section(rows):
+    title = "SciPy functions (``minpy.scipy``)"
+    lines = [
+        "", title, "-" * len(title), "",
+        "``minpy.scipy`` (the minpy-scipy distribution, :doc:`scipy`) runs SciPy's own "
+        "function on the host; *MXNet* marks the functions whose MXNet operator gives "
+        "SciPy's values (measured, in float32 and float64), *CuPy* those the installed "
+        "CuPy has in ``cupyx.scipy``. The *Gradient* column names the arguments with a "
+        "gradient rule (checked against finite differences to second order); "
+        "differentiating along another argument raises NotImplementedError.", "",
+        f"**{len(rows)}** functions, **{sum(1 for r in rows if r[3].startswith('rule'))}** "
+        "with gradient rules.", "",
+        ".. list-table::", "   :header-rows: 1", "   :widths: 32 18 10 40", "",
+        "   * - SciPy name", "     - Runs on", "     - CuPy", "     - Gradient"]
+    for name, where, cupy, grad in rows:
+        lines += [f"   * - ``{name}``", f"     - {where}", f"     - {'CuPy' if cupy else '-'}",
+                  f"     - {grad}"]
+    return lines
 
 
 def _gradient_cell(cls, note):
@@ -158,6 +189,9 @@ def write_rst(path) -> dict:
                   f"     - {'CuPy' if on_cupy(name) else '-'}"]
         if grads is not None:
             lines.append(f"     - {_gradient_cell(*grads[name])}")
+    extra = scipy_rows()
+    if extra:
+        lines += _scipy_section(extra)
     Path(path).write_text("\n".join(lines) + "\n")
     return counts
 

@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     aliases,
     creation,
     elementwise,
+    extras,
     fft,
     indexing,
     linalg,

@@ -7,7 +7,7 @@ import numpy as _onp
 
 import minpy.numpy as np
 from minpy.core import Array
-from minpy.core.tracing import Box
+from minpy.core.tracing import Box, unbox_all
 
 from ..tracer import defvjp
 
@@ -16,7 +16,10 @@ __all__ = ["np", "defvjp", "shape_of", "dtype_of", "unbroadcast", "zeros_of", "z
 
 
 def shape_of(x):
-    return x.shape if isinstance(x, (Array, Box, _onp.ndarray)) else _onp.shape(x)
+    if isinstance(x, (Array, Box, _onp.ndarray)):
+        return x.shape
+    # a list may hold traced values (of an outer trace, in a higher-order pass)
+    return _onp.shape(unbox_all(x))
 
 
 def dtype_of(x):

@@ -1,0 +1,9 @@
+"""The logistic distribution (``scipy.stats.logistic``): ``pdf``, ``logpdf``, ``cdf``, ``logcdf``,
+``sf`` and ``logsf`` differentiable in ``x``, ``loc`` and ``scale``."""
+
+from ._more import logistic as _methods
+
+pdf, logpdf, cdf, logcdf, sf, logsf, rvs = (_methods[n] for n in (
+    "pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "rvs"))
+
+__all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "rvs"]
