@@ -183,7 +183,7 @@ def conformance_numpy126(session: nox.Session) -> None:
 
 #: The package tests that run against the CuPy stand-in (they skip without CuPy 14).
 STANDIN_TESTS = [f"packages/minpy-numpy/tests/{name}.py" for name in (
-    "test_cupy_standin", "test_cupy_backend", "test_cupy_defects")]
+    "test_cupy_standin", "test_cupy_backend", "test_cupy_defects", "test_out_of_memory")]
 
 
 @nox.session(python=PYTHON)

@@ -38,8 +38,12 @@ fails there), and behaves as CuPy does where MinPy could get it wrong:
   current when they were made; an operation on an array of another device raises
   CuPy's peer-access ValueError (the stand-in has no peer access).
 
-What it cannot show: speed, kernel compilation, memory limits, CUDA errors, asynchrony,
-float rounding of CUDA's math library. Names CuPy has but NumPy cannot execute
+* **float16 reductions** in float32, rounded once (``sum``, ``prod``, ``nansum``,
+  ``nanprod``, ``var``, ``std``, ``linalg.norm`` along axes), as CuPy's kernels do;
+* **out of memory**: an allocation the host refuses is CuPy's ``OutOfMemoryError``.
+
+What it cannot show: speed, kernel compilation, the GPU's own memory limit, CUDA
+errors, asynchrony, float rounding of CUDA's math library. Names CuPy has but NumPy cannot execute
 (``ElementwiseKernel``, ``RawKernel``, memory pools, ...) exist and raise
 NotImplementedError when used.
 
@@ -1017,6 +1021,20 @@ def _ufunc_keywords(real):
     return frozenset(accepted)
 
 
+@contextlib.contextmanager
+def _device_memory():
+    """An allocation the host cannot make is CuPy's ``OutOfMemoryError`` (a MemoryError
+    whose message names the bytes asked for), as on a GPU whose memory is exhausted."""
+    try:
+        yield
+    except MemoryError as exc:
+        if isinstance(exc, _REAL.cuda.memory.OutOfMemoryError):
+            raise
+        shape, dtype = getattr(exc, "shape", None), getattr(exc, "dtype", None)
+        size = int(numpy.prod(shape)) * numpy.dtype(dtype).itemsize if shape else 0
+        raise _REAL.cuda.memory.OutOfMemoryError(size, 0) from None
+
+
 class _Ufunc:
     """``cupy.ufunc`` of the stand-in: CuPy's keywords and operand types; NumPy's kernel."""
 
@@ -1055,7 +1073,7 @@ class _Ufunc:
             kw["out"] = tuple(None if o is None else _operand(o) for o in outs)
         if where is not None:
             kw["where"] = _operand(where)
-        with numpy.errstate(all="ignore"):  # a GPU raises no floating-point warnings
+        with numpy.errstate(all="ignore"), _device_memory():  # a GPU raises no FP warnings
             res = self._np(*ins, **kw)
         if outs:
             return outs[0] if len(outs) == 1 else tuple(outs)
@@ -1160,10 +1178,11 @@ class _Function:
         if self._sig is not None:
             _bind(self.__name__, self._sig, args, kwargs)
         if self._mode == "raw":
-            return self._impl(*args, **kwargs)
+            with _device_memory():
+                return self._impl(*args, **kwargs)
         args = _host(args)
         kwargs = {self._renames.get(k, k): _host(v) for k, v in kwargs.items()}
-        with numpy.errstate(all="ignore"):  # a GPU raises no floating-point warnings
+        with numpy.errstate(all="ignore"), _device_memory():  # no FP warnings on a GPU
             res = self._impl(*args, **kwargs)
         if self._returns_array and isinstance(res, (bool, int, float, complex)):
             res = numpy.asarray(res)

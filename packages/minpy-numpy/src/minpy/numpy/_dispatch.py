@@ -29,7 +29,7 @@ from minpy.core import Array, _cupy, _mxnet, _views, current_device, primitive
 from minpy.core import tracing as _tracing
 from minpy.core.convert import to_host, wrap
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
-from minpy.core.errors import is_mxnet_error, translate
+from minpy.core.errors import is_mxnet_error, out_of_memory, translate
 from minpy.core.transfer import TransferError
 
 from . import _validate
@@ -582,6 +582,10 @@ def make_function(op):
             except TransferError:
                 raise  # the guard forbade a copy: never hide that behind a fallback
             except Exception as exc:
+                if out_of_memory(exc, name) is not None:
+                    # Out of device memory: no retry on the host (on a CPU the same
+                    # memory); the pools are emptied so that later calls can allocate.
+                    raise _out_of_memory(exc, name) from None
                 if pol.strict:
                     if isinstance(exc, Rejected) and not isinstance(exc, Invalid):
                         raise NotImplementedError(
@@ -674,6 +678,14 @@ def make_function(op):
 
 
 _LABEL = {"mxnet": "MXNet", "cupy": "CuPy"}
+
+
+def _out_of_memory(exc, name):
+    """The MemoryError for a backend's allocation failure, after giving the backends'
+    cached memory back (``minpy.core.release_memory``)."""
+    from minpy.core import release_memory
+    release_memory()
+    return out_of_memory(exc, f"minpy.numpy.{name}")
 
 
 def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_mxnet"):

@@ -46,6 +46,7 @@ from minpy.core import _mxnet, release_memory, tracing
 from minpy.core.array import Array
 from minpy.core.device import current_device
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
+from minpy.core.errors import out_of_memory
 from minpy.core.tracing import Box
 
 __all__ = ["Function", "SymbolShapeError", "SymbolArgumentError"]
@@ -352,7 +353,14 @@ class Function:
         """The primitive's body: ``vals`` unboxed, in argument order (serialised: see
         ``_lock``)."""
         with self._lock:
-            return self._run_locked(vals, state)
+            try:
+                return self._run_locked(vals, state)
+            except Exception as exc:
+                oom = out_of_memory(exc, self.name)
+                if oom is None:
+                    raise
+            release_memory()  # what the failed call left cached, so the next can allocate
+            raise oom
 
     def _check_dtype(self, i, dtype):
         dtype = _onp.dtype(dtype)
