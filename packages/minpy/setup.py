@@ -20,5 +20,6 @@ setup(install_requires=local([
     "minpy-autograd==0.1.0",
     "minpy-symbol==0.1.0",
     "minpy-nn==0.1.0",
+    "minpy-jit==0.1.0",
     "minpy-scipy==0.1.0",
 ], HERE))

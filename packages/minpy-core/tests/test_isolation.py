@@ -39,19 +39,21 @@ CASES = {
                      {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-symbol"}),
     "minpy-nn": (["minpy.nn"], {"minpy-core", "minpy-numpy", "minpy-autograd",
                                 "minpy-symbol", "minpy-nn"}),
+    "minpy-jit": (["minpy.jit"], {"minpy-core", "minpy-numpy", "minpy-autograd",
+                                  "minpy-symbol", "minpy-jit"}),
     # SciPy is an optional extra: without it minpy.scipy imports (its functions then
     # raise ImportError when called)
     "minpy-scipy": (["minpy.scipy.special", "minpy.scipy.stats", "minpy.scipy.integrate"],
                     {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-scipy"}),
     "minpy": (["minpy.core", "minpy.numpy", "minpy.autograd", "minpy.symbol", "minpy.nn",
-               "minpy.scipy.special",
+               "minpy.jit", "minpy.scipy.special",
                # the original MinPy's paths, spread over the distributions that own them
                "minpy.context", "minpy.dispatch.policy", "minpy.primitive",
                "minpy.utils.gradient_checker",
                # top-level names from the meta package's minpy/__init__.py
                "from minpy import set_global_policy, wrap_policy"],
               {"minpy-core", "minpy-numpy", "minpy-autograd", "minpy-symbol", "minpy-nn",
-               "minpy-scipy", "minpy"}),
+               "minpy-jit", "minpy-scipy", "minpy"}),
 }
 
 pytestmark = pytest.mark.skipif(os.environ.get("MINPY_SKIP_ISOLATION") == "1",

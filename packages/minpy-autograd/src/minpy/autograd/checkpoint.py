@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 
 from minpy.core import tracing
-from minpy.core.tracing import Box, is_live
+from minpy.core.tracing import is_live
 
 from .api import _Traced
 from .tracer import VJPS, ArrayBox
@@ -75,7 +75,9 @@ def checkpoint(fun):
         if not tracing._open_traces:
             return fun(*args, **kwargs)
         flat = _flatten(args, [])
-        live = [k for k, a in enumerate(flat) if isinstance(a, Box) and is_live(a)]
+        # Values a differentiating trace follows (a capturing trace, minpy.jit's, just
+        # records the calls of ``fun``: nothing to checkpoint for it).
+        live = [k for k, a in enumerate(flat) if isinstance(a, ArrayBox) and is_live(a)]
         if not live:
             return fun(*args, **kwargs)
         top = max(flat[k]._trace_id for k in live)

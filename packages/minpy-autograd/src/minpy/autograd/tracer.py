@@ -101,7 +101,9 @@ def _differentiable(value) -> bool:
         dtype = value._dtype  # cached by the Array (the property asks when it is not)
         return (dtype if dtype is not None else value.dtype).kind in _FLOAT_KINDS
     if isinstance(value, Box):
-        return True  # an outer trace boxed it, so it is float
+        # An outer trace follows it: an outer autograd trace boxes floats only, but a
+        # capturing one (minpy.jit) boxes every value, so ask about the value itself.
+        return _differentiable(value._value)
     if t is float or t is complex:
         return True
     if isinstance(value, _onp.ndarray):

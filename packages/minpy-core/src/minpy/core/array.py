@@ -502,6 +502,10 @@ class Array(HostSurface, ArrayMethods):
     # -- indexing --------------------------------------------------------------------
     def __setitem__(self, key, value):
         if isinstance(value, Box) or _has_box(key):
+            box = value if isinstance(value, Box) else _first_box(key)
+            if box._absorbs_writes:  # a capturing tracer records the write
+                box._write_into(self, key, value)
+                return
             raise TypeError(
                 "cannot write a traced value into an Array that is not traced: build the "
                 "result with np.stack/np.concatenate/np.where, or compute the Array being "
@@ -530,10 +534,13 @@ class Array(HostSurface, ArrayMethods):
 
     # -- in place ------------------------------------------------------------------
     def _replace_with(self, result) -> None:
+        if isinstance(result, Box) and result._absorbs_writes:  # a capture records it
+            result._write_into(self, None, result)
+            return
         self._assign(result)
 
     def _check_inplace_operand(self, name, other) -> None:
-        if isinstance(other, Box):
+        if isinstance(other, Box) and not other._absorbs_writes:
             raise TypeError(
                 f"cannot apply an in-place '{name}' with a traced value to an Array that is "
                 "not traced; write 'x = x op y' instead")
@@ -580,6 +587,10 @@ def _has_box(key):
     if isinstance(key, Box):
         return True
     return type(key) is tuple and any(isinstance(k, Box) for k in key)
+
+
+def _first_box(key):
+    return key if isinstance(key, Box) else next(k for k in key if isinstance(k, Box))
 
 
 def _rebuild(host, kind, index):

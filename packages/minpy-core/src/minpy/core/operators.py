@@ -87,7 +87,7 @@ class ArrayMethods:
         """``self op= other`` with NumPy's rules: the result keeps ``self``'s shape and
         dtype, a 'same_kind' cast, and the object itself is updated."""
         self._check_inplace_operand(name, other)
-        if isinstance(self, Box):
+        if isinstance(self, Box) and not self._absorbs_writes:
             # frame 2: the code running 'self op= other' (-> method -> _inplace)
             check_traced_write(self, other, sys._getframe(2))
         result = lookup(name)(self, other)
@@ -157,7 +157,7 @@ class ArrayMethods:
 
     def sort(self, axis=-1, kind=None, order=None, *, stable=None):
         """Sort in place, as :meth:`numpy.ndarray.sort`."""
-        if isinstance(self, Box):
+        if isinstance(self, Box) and not self._absorbs_writes:
             check_traced_write(self)
         kw = {} if stable is None else {"stable": stable}
         self._replace_with(lookup("sort")(self, axis=axis, kind=kind, order=order, **kw))

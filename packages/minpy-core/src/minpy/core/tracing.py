@@ -27,6 +27,14 @@ __all__ = ["Box", "primitive", "is_primitive", "trace_scope", "tracing_active",
 
 _open_traces = 0
 _trace_ids = itertools.count(1)
+#: A capturing tracer (``minpy.jit`` while it records a program), else ``None``. While
+#: traces are open it is offered every primitive call first, as
+#: ``_capture(wrapped, fun, args, kwargs)``; it returns the call's answer, or
+#: :data:`DECLINED` to leave the call to the traces (it then sees the same call again
+#: at its own level, from the tracer that unboxes its values).
+_capture = None
+#: What a capturing tracer returns for a call it leaves to the other traces.
+DECLINED = object()
 #: ids of the traces open now. A box of any other trace is *dead*: its trace returned
 #: (a value kept with ``losses.append(loss)``), and it stands for its plain value.
 _live: set = set()
@@ -38,10 +46,22 @@ class Box:
 
     __slots__ = ("_value", "_trace_id", "_node")
 
+    #: Whether an Array that no trace follows may be written with this box's value
+    #: (``a[i] = box``, ``a += box``): a capturing tracer records such writes
+    #: (:meth:`_write_into`); a differentiating one cannot (TypeError at the write).
+    _absorbs_writes = False
+
     def __init__(self, value, trace_id, node):
         self._value = value
         self._trace_id = trace_id
         self._node = node
+
+    def _write_into(self, target, key, value):
+        """Write ``value`` (this box, or a value holding it) into the untraced Array
+        ``target``: ``target[key] = value``, or, with ``key`` ``None``, ``target``
+        taking ``value``'s data as an in-place operator does. Only for box types with
+        :attr:`_absorbs_writes`."""
+        raise NotImplementedError
 
     @classmethod
     def _record(cls, ans, fun, args, kwargs, paths, parents, trace_id):
@@ -171,6 +191,10 @@ def primitive(fun, name: str | None = None):
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
         if _open_traces:
+            if _capture is not None:
+                ans = _capture(wrapped, fun, args, kwargs)
+                if ans is not DECLINED:
+                    return ans
             if kwargs and _has_box(tuple(kwargs.values())):
                 args, kwargs = _keywords_to_positions(wrapped, args, kwargs)
             boxes = _find_boxes(args)
@@ -236,6 +260,10 @@ def is_primitive(fun) -> bool:
 
 
 def _call_traced(wrapped, fun, boxes, args, kwargs):
+    if _capture is not None:
+        ans = _capture(wrapped, fun, args, kwargs)
+        if ans is not DECLINED:
+            return ans
     if len(boxes) == 1 and type(boxes[0][0]) is int:
         # The common case (``sin(x)``, ``x * 2``), without the general bookkeeping.
         i, box = boxes[0]

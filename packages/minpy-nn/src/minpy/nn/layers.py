@@ -120,17 +120,19 @@ def dropout(x, prob, mode="train", seed=None):
         return x
     if mode != "train":
         raise ValueError(f"dropout: mode must be 'train' or 'test', not {mode!r}")
+    scale = _onp.asarray(1.0 / (1.0 - prob), dtype=x.dtype if x.dtype.kind == "f" else None)
+    dtype = x.dtype if x.dtype.kind == "f" else _onp.float64
     if seed is None:
-        rng = _onp.random
-    elif isinstance(seed, _onp.random.RandomState):
-        rng = seed
-    else:
-        rng = _onp.random.RandomState(seed)
+        # NumPy's global generator through minpy.numpy.random (a host fallback: the
+        # same draws), so that minpy.jit records the draw: a compiled step gets a
+        # fresh mask every call.
+        keep = np.random.random_sample(_shape(x)) >= prob
+        return x * (keep.astype(dtype) * scale)
+    rng = seed if isinstance(seed, _onp.random.RandomState) else _onp.random.RandomState(seed)
     # The mask is drawn on the host: the same mask on every device and under every
     # policy, so that runs and resumed checkpoints reproduce bit for bit.
     keep = rng.random_sample(_shape(x)) >= prob
-    scale = _onp.asarray(1.0 / (1.0 - prob), dtype=x.dtype if x.dtype.kind == "f" else None)
-    return x * np.array(keep.astype(x.dtype if x.dtype.kind == "f" else _onp.float64) * scale)
+    return x * np.array(keep.astype(dtype) * scale)
 
 
 def batchnorm(x, gamma, beta, mode="train", eps=1e-5, momentum=0.9, running_mean=None,

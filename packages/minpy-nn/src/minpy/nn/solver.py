@@ -37,7 +37,7 @@ _OPTIONS = {
     "lr_decay": 1.0, "lr_schedule": None, "num_epochs": 10, "train_acc_num_samples": 1000,
     "print_every": 10, "verbose": True, "progress": True, "checkpoint_dir": None,
     "checkpoint_every": 0, "resume_from": None, "early_stopping": None,
-    "restore_best": True, "task_type": "classification",
+    "restore_best": True, "task_type": "classification", "jit": False,
 }
 
 
@@ -94,6 +94,10 @@ class Solver:
         What :meth:`check_accuracy` measures: the fraction of correct argmax
         predictions, or, for regression, minus the mean squared error per example (so
         that higher is better in both).
+    jit : bool
+        Compile the step with :mod:`minpy.jit` (needs minpy-jit): gradients and the
+        update are each captured once per batch shape and replayed after, with the
+        same results (see :mod:`minpy.nn._jit`).
     kvstore : {'local', 'device', 'dist_sync', 'dist_async'}, optional
         Train data-parallel on MXNet's KVStore: the solver is then a
         :class:`~minpy.nn.distributed.solver.DistributedSolver` (also takes
@@ -143,6 +147,8 @@ class Solver:
             raise ValueError("task_type must be 'classification' or 'regression', not "
                              f"{opts['task_type']!r}")
         self.task_type = opts["task_type"]
+        self.jit = bool(opts["jit"])
+        self._jitted = None
         self._reset()
         if opts["resume_from"] is not None:
             self.resume(opts["resume_from"])
@@ -214,9 +220,18 @@ class Solver:
 
     def _step(self, batch):
         """One training step on ``batch``: gradients, aggregation, update."""
-        grads, loss = self.compute_gradients(batch)
+        if self.jit:
+            if self._jitted is None:
+                from ._jit import JittedStep
+                self._jitted = JittedStep(self)
+            grads, loss = self._jitted.compute_gradients(batch)
+        else:
+            grads, loss = self.compute_gradients(batch)
         grads = self.aggregate_gradients(grads)
-        self.update(grads)
+        if self.jit and not getattr(getattr(self, "dist", None), "update_on_kvstore", False):
+            self._jitted.update(grads)  # (a server-side update stays as it is)
+        else:
+            self.update(grads)
         self.loss_history.append(float(loss))
         self.iteration += 1
         return self.loss_history[-1]
