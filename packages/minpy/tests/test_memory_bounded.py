@@ -95,14 +95,22 @@ _PROGRAM = textwrap.dedent("""
     else:
         @jit
         def step(x, w):
-            return np.tanh(x @ w).sum(axis=0)
+            return np.tanh(x @ w * 0.5).sum(axis=0) + x[0] @ w
 
         wj = np.ones((17, 5))
+        known = np.ones((3, 17))
 
         def jitted(b):
-            step(np.ones((b, 17)), wj).asnumpy()
+            with np.policy("prefer_mxnet"):
+                step(np.ones((b, 17)), wj).asnumpy()
+                # a signature seen before: the run of new ones ends (minpy.jit turns a
+                # function that only ever sees new signatures eager)
+                step(known, wj).asnumpy()
 
         result["jit"] = passes(jitted)
+        result["jit_stats"] = {k: v for k, v in step.stats.items()
+                               if k in ("captures", "replays", "evictions", "engines",
+                                        "eager_calls")}
     print("RESULT " + json.dumps(result))
 """)
 
@@ -148,5 +156,9 @@ def test_jit_second_pass_is_flat(measured):
     marks = measured["jit"]
     if isinstance(marks, str):
         pytest.skip(marks)
+    st = measured["jit_stats"]
+    # it captured (on MXNet), evicted and replayed: the caches were exercised
+    assert st["evictions"] > SHAPES and st["replays"] >= 2 * SHAPES - 1 and not st[
+        "eager_calls"] and "mxnet" in st["engines"], st
     grew = _second_pass(marks)
-    assert grew < SECOND_PASS_MB, (grew, marks)
+    assert grew < SECOND_PASS_MB, (grew, marks, st)
