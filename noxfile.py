@@ -204,21 +204,39 @@ def gpu_standin(session: nox.Session) -> None:
         _pytest(session, *STANDIN_TESTS, name="gpu-standin-tests")
 
 
+# The documentation: Sphinx with the PyData theme, sphinx-design's cards and tabs,
+# myst-nb executing the front page and the tutorials (ipykernel runs them; matplotlib
+# draws, scikit-learn's bundled digits are their data), and Playwright driving Debian's
+# Chromium for the browser check (it never downloads a browser of its own here).
+DOCS_DEPS = ("sphinx", "pydata-sphinx-theme", "sphinx-design", "myst-nb", "ipykernel",
+             "matplotlib", "playwright", "pytest", *EXAMPLE_DEPS)
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the documentation with warnings as errors (autodoc needs the packages)."""
-    install_minpy(session, "sphinx")
+    """Test the documentation's machinery (docs/tests), build the documentation with
+    warnings as errors, executing every notebook (a failing cell fails the build),
+    then open every page in headless Chromium
+    (docs/browser_check.py: console errors, images, anchors, search; screenshots in
+    docs/_build/browser). Without Chromium the check says so and passes, except in CI
+    or with MINPY_REQUIRE_BROWSER=1."""
+    install_minpy(session, *DOCS_DEPS)
+    # The machinery first: the browser check fails on planted defects, the gallery and
+    # the benchmarks page render from their inputs (docs/tests).
+    _pytest(session, "docs/tests", name="docs")
     # A fresh build, so that -W sees the warnings of every page, not only changed ones.
     shutil.rmtree(ROOT / "docs" / "_build", ignore_errors=True)
-    session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html")
+    # -j auto: the notebooks execute while other pages are read, one process per core.
+    session.run("sphinx-build", "-W", "-j", "auto", "-b", "html", "docs", "docs/_build/html")
+    session.run("python", "docs/browser_check.py", "docs/_build/html")
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over all Python in the repository."""
     session.install("ruff")
-    targets = [t for t in ("packages", "conformance", "bench", "examples", "noxfile.py")
-               if (ROOT / t).exists()]
+    targets = [t for t in ("packages", "conformance", "bench", "examples", "docs",
+                           "noxfile.py") if (ROOT / t).exists()]
     session.run("ruff", "check", *targets)
     # bench/gpu_deps/ holds third-party wheels for the offline GPU machine: not ignored
     # (they must travel with the working tree), never committed (bench/README.md).
@@ -231,7 +249,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The benchmarks (bench/run_all.py)."""
+    """The benchmarks (bench/run_all.py). A full run (no arguments) publishes itself
+    into docs/benchmarks/ (results.json and the plots the benchmarks page shows: commit
+    them); ``nox -s bench -- --quick`` is a smoke run (~1 minute) that publishes
+    nothing unless given ``--publish DIR``."""
     if not (ROOT / "bench" / "run_all.py").exists():
         session.skip("bench/run_all.py does not exist yet")
     install_minpy(session, "autograd", "matplotlib")

@@ -1,9 +1,12 @@
 """Run every ``bench/bench_*.py``, then summarise: ``bench/results/<name>.json`` (one per
 benchmark), ``<name>.log`` (its printed output), ``summary.md`` (all tables) and, when
-matplotlib is installed, ``<name>.png`` (a bar chart of its ratios).
+matplotlib is installed, ``<name>.png`` (a chart of its ratios against their targets).
+A run of every benchmark also publishes itself for the documentation: ``results.json``
+(date, command, machine, the code measured, every row) and the plots, into
+``docs/benchmarks/`` (``--publish DIR`` elsewhere or for any run, ``--no-publish`` not).
 
-    python bench/run_all.py                 # everything, ~3-4 minutes
-    python bench/run_all.py --quick         # smoke run: seconds, numbers meaningless
+    python bench/run_all.py                 # everything, ~8-10 minutes on 2 cores
+    python bench/run_all.py --quick         # smoke run: ~1 minute, numbers meaningless
     python bench/run_all.py --only numpy    # bench_numpy.py alone
     python bench/run_all.py --only distributed  # a 2-worker KVStore job (~2 minutes)
     python bench/run_all.py --only threads  # MXNet's threads, quiet vs one busy core
@@ -28,6 +31,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import _harness as H  # noqa: E402
+import _report  # noqa: E402
+
+DOCS_FOLDER = os.path.join(os.path.dirname(HERE), "docs", "benchmarks")
+# Benchmarks that need hardware a plain run does not have; they run when named in --only
+# (bench_gpu.py: through bench/gpu_check.sh, on a machine with a GPU).
+NOT_BY_DEFAULT = {"gpu": "needs a GPU; bench/gpu_check.sh runs it"}
 
 
 def scripts(only=None):
@@ -38,7 +47,10 @@ def scripts(only=None):
         missing = [w for w in wanted if w not in names]
         if missing:
             raise SystemExit(f"no bench_{missing[0]}.py; have {sorted(names)}")
-        names = {w: names[w] for w in wanted}
+        return {w: names[w] for w in wanted}
+    for name, why in NOT_BY_DEFAULT.items():
+        if names.pop(name, None):
+            print(f"### {name}: not run ({why}; --only {name} runs it)", flush=True)
     return names
 
 
@@ -194,50 +206,37 @@ def write_summary(out_dir, runs, names):
 
 
 def plot(out_dir, name, machine):
-    """A horizontal bar chart of the ratios of one benchmark; the PNG's path or None."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
+    """The chart of one benchmark's ratios, ``<name>.png``; its path or None."""
     doc = load(os.path.join(out_dir, f"{name}.json"))
     rows = _rows(doc) if doc else None
-    rows = [r for r in rows or () if r.ratio is not None]
     if not rows:
         return None
-    labels = [f"{r.section.split()[0]}: {r.name}" for r in rows]
-    ratios = [r.ratio for r in rows]
-    colors = ["#2e7d32" if r.passed else "#c62828" if r.passed is False else "#9e9e9e"
-              for r in rows]
-    height = 1.2 + 0.32 * len(rows)
-    fig, ax = plt.subplots(figsize=(11, height))
-    ys = list(range(len(rows)))[::-1]
-    ax.barh(ys, ratios, color=colors, height=0.7)
-    log = max(ratios) / max(min(ratios), 1e-9) > 30
-    if log:
-        ax.set_xscale("log")
-    for y, r in zip(ys, rows):
-        if r.target is not None:
-            ax.plot([r.target, r.target], [y - 0.42, y + 0.42], color="black", lw=2)
-        at = max(r.ratio, r.target or 0.0) * (1.03 if log else 1.0)
-        ax.text(at, y, f" {r.ratio:.2f}", va="center", fontsize=8)
-    ax.axvline(1.0, color="#555555", lw=0.8, ls="--")
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_yticks(ys)
-    ax.set_yticklabels(labels, fontsize=8)
-    ax.set_xlabel("ratio MinPy / reference (lower is better; black tick = target; "
-                  "green pass, red fail, grey no target)" + ("; log scale" if log else ""),
-                  fontsize=8)
-    info = _machine_of(doc, machine)
-    ax.set_title(f"{doc.get('benchmark', name)}" + (" (QUICK RUN)" if doc.get("quick") else "")
-                 + "\n" + H.machine_line(info), fontsize=9)
-    ax.set_xlim(right=max(ratios) * (3 if log else 1.15))
-    fig.tight_layout()
     path = os.path.join(out_dir, f"{name}.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(
+        os.path.join(out_dir, f"{name}.json"))))
+    if not _report.plot_ratios(rows, path, doc.get("benchmark", name),
+                               _report.subtitle(_machine_of(doc, machine), when),
+                               quick=bool(doc.get("quick"))):
+        return None
     return path
+
+
+def publish(folder, out_dir, names, runs, pngs, machine, argv, elapsed, quick):
+    """The run, as the documentation's benchmarks page reads it (``_report.publish``)."""
+    benchmarks = []
+    for name, png in zip(names, pngs):
+        doc = load(os.path.join(out_dir, f"{name}.json"))
+        run = runs.get(name) or {"ok": doc is not None,
+                                 "status": "ok" if doc is not None else "no results",
+                                 "seconds": None}
+        benchmarks.append({
+            "name": name, "title": doc.get("benchmark", name) if isinstance(doc, dict) else name,
+            "ok": run["ok"], "status": run["status"], "seconds": run["seconds"],
+            "quick": bool(doc.get("quick")) if isinstance(doc, dict) else quick,
+            "machine": _machine_of(doc, None) if doc else None,
+            "rows": (_rows(doc) or []) if doc else [], "plot": png})
+    quick = quick or any(b["quick"] for b in benchmarks)
+    return _report.publish(folder, benchmarks, machine, argv, elapsed, quick)
 
 
 def main(argv=None):
@@ -248,6 +247,11 @@ def main(argv=None):
     p.add_argument("--timeout", type=float, default=600, help="seconds per script")
     p.add_argument("--summary-only", action="store_true",
                    help="do not run anything: rebuild summary.md and plots from the JSON")
+    p.add_argument("--publish", metavar="DIR", default=None,
+                   help="write results.json and the plots for the docs into DIR "
+                   f"(default for a full run of every benchmark: {DOCS_FOLDER})")
+    p.add_argument("--no-publish", action="store_true", help="publish nothing")
+    raw_argv = list(sys.argv[1:] if argv is None else argv)
     args, extra = p.parse_known_args(argv)
     if args.quick:
         extra.append("--quick")
@@ -266,8 +270,16 @@ def main(argv=None):
         print(f"wrote {png}")
     if not any(pngs):
         print("(no plots: matplotlib is not installed)")
+    elapsed = time.perf_counter() - t0
+    folder = args.publish
+    if folder is None and not (args.only or args.quick or args.summary_only):
+        folder = DOCS_FOLDER
+    if folder and not args.no_publish:
+        path = publish(folder, args.out, list(names), runs, pngs, machine, raw_argv,
+                       elapsed, args.quick)
+        print(f"published the run for the documentation: {path}")
     failed = [r["name"] for r in runs.values() if not r["ok"]]
-    print(f"all benchmarks: {time.perf_counter() - t0:.0f} s"
+    print(f"all benchmarks: {elapsed:.0f} s"
           + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
