@@ -33,6 +33,10 @@ that misses an alias or a wrong dtype shows as a large or exact difference.
 
 Every program prints as the Python it runs (``repr``), so a failure is a regression
 test to paste: :data:`REGRESSIONS` holds the programs that found bugs, replayed first.
+
+The module holds no tests (``conformance/test_fuzz.py`` runs it); its ``_test`` suffix
+keeps Hypothesis from seeding every other conformance test's examples with this
+module's literals (it does so for local modules other than test files).
 """
 
 from __future__ import annotations
@@ -40,12 +44,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import warnings
-from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
-__all__ = ["Step", "Program", "programs", "run_eager", "run_grad", "run_jit",
+__all__ = ["Step", "Program", "programs", "run_eager", "run_grad", "run_jit", "check",
            "MODES", "POLICIES", "REGRESSIONS", "compare_pools", "S"]
 
 MODES = ("eager", "grad", "jit", "jit+grad")
@@ -353,11 +356,14 @@ def same_exception(ref, got, where):
         ref.exc).__name__, f"{where}: NumPy raised {ref}, MinPy {got}"
 
 
-def compare_pools(ref_pool, pool, tainted, scale, mnp, where="end"):
-    """Every slot: values, dtype, shape, writeability; and which pairs of slots share
-    memory, as NumPy's do."""
+def compare_pools(ref_pool, pool, tainted, scale, mnp, where="end", skip=()):
+    """Every slot: values (but those of ``skip``), dtype, shape, writeability; and which
+    pairs of slots share memory, as NumPy's do."""
     assert len(pool) == len(ref_pool), f"{where}: {len(pool)} slots, NumPy {len(ref_pool)}"
     for i, (r, m) in enumerate(zip(ref_pool, pool)):
+        if i in skip:
+            assert _host(m).shape == np.shape(r), f"{where} s{i}: shape"
+            continue
         close(r, m, i in tainted, scale, f"{where} s{i}")
         if isinstance(r, np.ndarray) and hasattr(m, "flags"):
             assert bool(m.flags.writeable) == bool(r.flags.writeable), (
@@ -385,13 +391,18 @@ def _el(dtype):
 @st.composite
 def input_array(draw, dtypes=DTYPES, smooth=False):
     ndim = draw(st.integers(0, 3)) if not smooth else draw(st.integers(1, 3))
-    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim)))
+    side = 4 if not smooth else 3
+    shape = tuple(draw(st.lists(st.integers(1, side), min_size=ndim, max_size=ndim)))
     if smooth:
-        vals = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=int(np.prod(shape)),
-                             max_size=int(np.prod(shape))))
-        # away from kinks of maximum/abs at 0 and ties
-        vals = [v if abs(v) > 0.05 else 0.5 for v in vals]
-        return np.array(vals, "float64").reshape(shape)
+        # Distinct values (no ties for max/maximum to split), none near 0: a grid in
+        # [-1.8, 1.8] shuffled, each moved by less than half its spacing.
+        n = int(np.prod(shape))
+        grid = np.linspace(-1.8, 1.8, n + (n % 2 == 1))
+        grid = grid[np.abs(grid) > 1e-9][:n]
+        order = draw(st.permutations(list(range(n))))
+        jitter = draw(st.lists(st.floats(-0.04, 0.04), min_size=n, max_size=n))
+        vals = grid[list(order)] + np.array(jitter)
+        return vals.astype("float64").reshape(shape)
     dtype = draw(st.sampled_from(dtypes))
     n = int(np.prod(shape))
     vals = draw(st.lists(_el(dtype), min_size=n, max_size=n))
@@ -439,6 +450,7 @@ class _Gen:
         self.tainted = set()
         self.smooth = smooth
         self.steps = []
+        self.done = False
 
     # -- helpers
     def slot(self, pred=lambda a: True):
@@ -469,7 +481,12 @@ class _Gen:
                 if self.smooth:  # grad programs only hold steps NumPy runs
                     self._undo()
                     return False
-                self.steps.append(step)  # MinPy must raise alike (NumPy's state stays)
+                self.steps.append(step)  # MinPy must raise alike
+                if not step.makes:
+                    # NumPy may have written part of the target before raising (an
+                    # integer ``**=`` with a negative exponent writes, then raises):
+                    # what the target holds now is no contract; the program ends here.
+                    self.done = True
                 return True
             values = self.pool + ([res] if step.makes else [])
             if any(isinstance(v, np.ndarray) and v.dtype.kind in "fiu" and v.size
@@ -477,8 +494,8 @@ class _Gen:
                    for v in values):
                 self._undo()
                 return False
-            if self.smooth and any(isinstance(v, np.ndarray) and not np.all(np.isfinite(v))
-                                   for v in values):
+            if self.smooth and (any(isinstance(v, np.ndarray) and not np.all(np.isfinite(v))
+                                    for v in values) or _near_kink(step, self.pool)):
                 self._undo()
                 return False
         if step.makes:
@@ -510,6 +527,39 @@ class _Gen:
                        for j, b in enumerate(self.pool))
 
 
+#: How far a differentiated program keeps from the kinks of max/maximum (ties): finite
+#: differences across a kink measure neither side's slope.
+KINK_MARGIN = 1e-3
+
+
+def _near_kink(step, pool):
+    """Whether ``step`` (already run on ``pool``) compares values closer than
+    :data:`KINK_MARGIN`: ``maximum``/``minimum`` of nearly equal operands, ``max``/
+    ``min`` reductions whose two largest (smallest) are nearly equal, ``clip`` of values
+    near a bound."""
+    name = step.name
+    args = _resolve(step.args, pool)
+    if name in ("maximum", "minimum", "fmax"):
+        a, b = (np.asarray(x, np.float64) for x in args[:2])
+        return bool((np.abs(a - b) < KINK_MARGIN).any())
+    if name == "clip":
+        a = np.asarray(args[0], np.float64)
+        return bool(any((np.abs(a - b) < KINK_MARGIN).any() for b in args[1:3]
+                        if b is not None))
+    if name in ("max", "min"):
+        a = np.asarray(args[0], np.float64)
+        axis = dict(step.kwargs).get("axis")
+        if a.size < 2 or (axis is not None and a.shape[axis] < 2):
+            return False
+        s = np.sort(a, axis=axis)
+        if axis is None:
+            s, axis = s.ravel(), 0
+        top = np.take(s, [-1, -2] if name == "max" else [0, 1], axis=axis)
+        gap = np.abs(np.take(top, [0], axis=axis) - np.take(top, [1], axis=axis))
+        return bool((gap < KINK_MARGIN).any())
+    return False
+
+
 def _flat(args):
     out = []
     for a in args:
@@ -530,7 +580,7 @@ def _basic_key(gen, shape):
     parts = []
     for n in shape:
         c = gen.draw(st.integers(0, 5))
-        if c == 0:
+        if c == 0 and n > 0:
             parts.append(gen.draw(st.integers(-n, n - 1)))
         elif c <= 3:
             start = gen.draw(st.sampled_from([None, 0, 1, -1]))
@@ -547,7 +597,7 @@ def _basic_key(gen, shape):
 
 
 def _advanced_key(gen, a):
-    if a.ndim == 0:
+    if a.ndim == 0 or a.shape[0] == 0:
         return None
     if gen.draw(st.booleans()):
         mask = np.array(gen.draw(st.lists(st.booleans(), min_size=a.shape[0],
@@ -791,6 +841,8 @@ def _b_writer(gen):
             gen.draw(st.lists(st.booleans(), min_size=a.size, max_size=a.size)),
             bool).reshape(a.shape)
         return Step("call", name, (S(i), mask, gen.scalar(a.dtype)), makes=False), False
+    if name in ("put", "add.at") and a.size == 0:
+        return None, False
     if name == "put":
         idx = np.array(gen.draw(st.lists(st.integers(0, a.size - 1), min_size=1,
                                          max_size=3)))
@@ -857,7 +909,7 @@ def programs(draw, mode="eager", min_steps=3, max_steps=12):
     # Hypothesis favours the first entry of a sampled list: long programs first.
     n_steps = draw(st.sampled_from(range(max_steps, min_steps - 1, -1)))
     attempts = 0
-    while len(gen.steps) < n_steps and attempts < 4 * max_steps:
+    while len(gen.steps) < n_steps and attempts < 4 * max_steps and not gen.done:
         attempts += 1
         step, taint = draw(st.sampled_from(choices))(gen)
         if step is not None:
@@ -881,12 +933,14 @@ def run_eager(program, tainted, policy, mnp):
     env = MinpyEnv(mnp, policy)
     pool = minpy_inputs(program, mnp)
     slot = len(pool)
+    undefined = set()
     with _quiet():
         for k, (step, ref) in enumerate(zip(program.steps, ref_obs)):
             where = f"step {k} ({step!r})"
             got = _attempt_step(mnp, step, pool, env, ref)
             if isinstance(ref, Raised):
                 same_exception(ref, got, where)
+                undefined |= _failed_write(step, ref_pool)
                 continue
             assert not isinstance(got, Raised), (
                 f"{where}: MinPy raised {got}, NumPy gave {ref!r}")
@@ -894,8 +948,18 @@ def run_eager(program, tainted, policy, mnp):
                 close(ref, got, slot in tainted, scale, where)
                 pool.append(got)
                 slot += 1
-    compare_pools(ref_pool, pool, tainted, scale, mnp)
+    compare_pools(ref_pool, pool, tainted, scale, mnp, skip=undefined)
     return env.refused
+
+
+def _failed_write(step, ref_pool):
+    """The slots whose values a write that raised leaves unspecified: its target and
+    every slot sharing memory with it (NumPy may have written part of them)."""
+    if step.makes or not step.args or not isinstance(step.args[0], S):
+        return set()
+    target = ref_pool[int(step.args[0])]
+    return {j for j, a in enumerate(ref_pool)
+            if isinstance(a, np.ndarray) and np.shares_memory(a, target)}
 
 
 def _attempt_step(mnp, step, pool, env, ref):
@@ -957,8 +1021,10 @@ def finite_differences(program, weights, eps=1e-6):
 
 
 class GradRefused(Exception):
-    """MinPy refused a write under grad as documented (a write through a view of, or
-    to an array with live views of, a traced array): not a wrong gradient."""
+    """MinPy refused a step under grad as documented: a write through a view of, or to
+    an array with live views of, a traced array (docs/autograd.rst), or a strict
+    policy's NotImplementedError for an op (or gradient rule) its backend cannot run.
+    Not a wrong gradient: the example is counted, not compared."""
 
 
 def _minpy_loss(program, weights, policy, mnp):
@@ -972,6 +1038,10 @@ def _minpy_loss(program, weights, policy, mnp):
                         res = _execute_step(mnp, step, pool, env)
                 except ValueError as exc:
                     if "in-place write to a traced array" in str(exc):
+                        raise GradRefused(str(exc)) from None
+                    raise
+                except NotImplementedError as exc:
+                    if env.policy.startswith("only_"):
                         raise GradRefused(str(exc)) from None
                     raise
                 if step.makes:
@@ -1003,7 +1073,12 @@ def run_grad(program, policy, mnp, use_jit=False):
         inputs = minpy_inputs(program, mnp)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            value, grads = vg(*inputs)
+            try:
+                value, grads = vg(*inputs)
+            except NotImplementedError as exc:  # a rule the strict policy cannot run
+                if not policy.startswith("only_"):
+                    raise
+                raise GradRefused(str(exc)) from None
         where = f"{'jit+grad' if use_jit else 'grad'} call {call}"
         assert abs(float(value) - ref_loss) <= 1e-9 * max(1.0, abs(ref_loss)), (
             f"{where}: loss NumPy {ref_loss!r}, MinPy {float(value)!r}")
@@ -1056,9 +1131,58 @@ def run_jit(program, tainted, policy, mnp):
                 f"steps that raised: NumPy {want}, MinPy {raised}")
             for (k, exc), (_, ref) in zip(raised, want):
                 same_exception(ref, Raised(exc), f"jit step {k}")
-        compare_pools(ref_pool, list(pool), tainted, scale, mnp, where=f"jit call {call}")
+        undefined = set().union(*[_failed_write(program.steps[k], ref_pool)
+                                  for k, o in enumerate(ref_obs) if isinstance(o, Raised)])
+        compare_pools(ref_pool, list(pool), tainted, scale, mnp, where=f"jit call {call}",
+                      skip=undefined)
 
 
-#: Programs that found bugs (each with the issue or commit that fixed it), replayed in
-#: every mode and policy before the random ones.
-REGRESSIONS: list = []
+@dataclasses.dataclass
+class Regression:
+    """A program that found a bug: replayed in ``modes`` under every policy."""
+
+    name: str
+    program: Program
+    modes: tuple
+    found: str            # what was wrong, and where it was fixed
+    tainted: frozenset = frozenset()
+
+
+def _f64(*rows):
+    return np.array(rows, "float64")
+
+
+#: Programs that found bugs, replayed in their modes under every policy (besides the
+#: random ones). Each was a failing example of the fuzzer, shrunk and kept as it ran.
+REGRESSIONS = [
+    Regression(
+        "grad_of_prod_at_a_zero",
+        Program([_f64([0.5])], [
+            Step("call", "subtract", (S(0), 0.5), (("out", S(0)),), makes=False),
+            Step("call", "prod", (S(0),), (("axis", 0),)),
+            Step("call", "prod", (S(0),)),
+            Step("call", "multiply", (S(0), S(2)))], mode="grad"),
+        ("grad", "jit+grad"),
+        "grad of prod where a factor is 0 was nan (prod / x_i = 0 / 0); the rule now "
+        "multiplies the products before and after each element "
+        "(minpy/autograd/rules/reductions.py)"),
+]
+
+
+def check(program, tainted, mode, policy, mnp):
+    """Run ``program`` in ``mode`` under ``policy``; an AssertionError shows the program
+    as the Python it runs. Returns ``False`` when MinPy refused a step as documented
+    (:class:`GradRefused`), else ``True``."""
+    try:
+        if mode == "eager":
+            run_eager(program, tainted, policy, mnp)
+        elif mode == "jit":
+            run_jit(program, tainted, policy, mnp)
+        else:
+            run_grad(program, policy, mnp, use_jit=mode == "jit+grad")
+    except GradRefused:
+        return False
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n\nthe program ({mode}, policy {policy!r}; "
+                             f"tainted slots {sorted(tainted)}):\n{program!r}") from None
+    return True
