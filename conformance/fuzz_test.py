@@ -731,7 +731,7 @@ def _b_view(gen):
         return Step("call", "squeeze", (S(i),)), False
     if kind == "broadcast_to" and not gen.smooth:
         return Step("call", "broadcast_to", (S(i), (2,) + a.shape)), False
-    if kind == "view" and not gen.smooth:
+    if kind == "view":
         return Step("method", "view", (S(i),)), False
     return None, False
 
@@ -1155,6 +1155,15 @@ def _f64(*rows):
 #: Programs that found bugs, replayed in their modes under every policy (besides the
 #: random ones). Each was a failing example of the fuzzer, shrunk and kept as it ran.
 REGRESSIONS = [
+    Regression(
+        "view_of_a_traced_value",
+        Program([_f64([0.5, -1.5])], [
+            Step("method", "view", (S(0),)),
+            Step("call", "multiply", (S(1), 3.0)),
+            Step("method", "view", (S(2),))], mode="grad"),
+        ("grad", "jit", "jit+grad"),
+        "x.view() raised AttributeError on traced values (grad's and jit's boxes): "
+        "ArrayMethods.view (minpy/core/operators.py)"),
     Regression(
         "grad_of_prod_at_a_zero",
         Program([_f64([0.5])], [
