@@ -861,6 +861,70 @@ def _b_writer(gen):
     return None, False
 
 
+def _b_more(gen):
+    """NumPy fallbacks (no table entry), ufunc methods, Array methods, copies."""
+    i = gen.slot()
+    if i is None:
+        return None, False
+    a = gen.pool[i]
+    exact_ok = gen.exact_float_ok(i)
+    choice = gen.draw(st.sampled_from([
+        "nan_to_num", "diff", "round", "flatnonzero", "sort", "argsort", "outer",
+        "add.reduce", "multiply.accumulate", "take", "copy", "asarray", "flatten",
+        "method_copy", "method_cumsum", "method_clip", "method_take", "nonzero",
+        "trace", "einsum", "norm", "kron", "searchsorted"]))
+    if choice == "nan_to_num":
+        return Step("call", "nan_to_num", (S(i),)), False
+    if choice == "diff" and a.ndim:
+        return Step("call", "diff", (S(i),), (("axis", 0),)), False
+    if choice == "round" and exact_ok:
+        return Step("call", "round", (S(i), 1)), False
+    if choice == "flatnonzero" and exact_ok:
+        return Step("call", "flatnonzero", (S(i),)), False
+    if choice == "sort" and a.ndim:
+        return Step("call", "sort", (S(i),), (("axis", -1),)), False
+    if choice == "argsort" and a.ndim and exact_ok:
+        return Step("call", "argsort", (S(i),), (("axis", -1), ("kind", "stable"))), False
+    if choice == "outer":
+        j = gen.slot()
+        return Step("call", "outer", (S(i), S(j))), False
+    if choice == "add.reduce" and a.ndim:
+        return Step("call", "add.reduce", (S(i),), (("axis", 0),)), False
+    if choice == "multiply.accumulate" and a.ndim:
+        return Step("call", "multiply.accumulate", (S(i),)), False
+    if choice in ("take", "method_take") and a.ndim and a.shape[0]:
+        idx = np.array(gen.draw(st.lists(st.integers(-a.shape[0], a.shape[0] - 1),
+                                         min_size=1, max_size=3)))
+        if choice == "take":
+            return Step("call", "take", (S(i), idx), (("axis", 0),)), False
+        return Step("method", "take", (S(i), idx)), False
+    if choice == "copy":
+        return Step("call", "copy", (S(i),)), False
+    if choice == "asarray":
+        return Step("call", "asarray", (S(i),)), False
+    if choice == "flatten":
+        return Step("method", "flatten", (S(i),)), False
+    if choice == "method_copy":
+        return Step("method", "copy", (S(i),)), False
+    if choice == "method_cumsum" and a.ndim:
+        return Step("method", "cumsum", (S(i),), (("axis", 0),)), False
+    if choice == "method_clip" and a.dtype != np.bool_:
+        return Step("method", "clip", (S(i), 0, 2)), False
+    if choice == "nonzero" and exact_ok and a.ndim:
+        return Step("call", "count_nonzero", (S(i),), (("axis", 0),)), False
+    if choice == "trace" and a.ndim >= 2:
+        return Step("call", "trace", (S(i),)), False
+    if choice == "einsum" and a.ndim == 2:
+        return Step("call", "einsum", ("ij->ji", S(i))), False
+    if choice == "norm" and a.dtype.kind == "f":
+        return Step("call", "linalg.norm", (S(i),)), True
+    if choice == "kron" and a.ndim <= 2:
+        return Step("call", "kron", (S(i), S(i))), False
+    if choice == "searchsorted" and a.ndim == 1 and exact_ok:
+        return Step("call", "searchsorted", (np.array([-2, 0, 1, 3]), S(i))), False
+    return None, False
+
+
 def _b_astype(gen):
     i = gen.slot()
     if i is None:
@@ -887,7 +951,7 @@ def _b_device(gen):
 #: builder -> weight, for programs that run eagerly (and under jit).
 BUILDERS = {_b_unary: 3, _b_binary: 4, _b_reduce: 2, _b_matmul: 1, _b_view: 4,
             _b_join: 2, _b_setitem: 4, _b_iop: 3, _b_out: 2, _b_writer: 3,
-            _b_astype: 1, _b_policy: 1, _b_device: 4}
+            _b_astype: 1, _b_policy: 1, _b_device: 4, _b_more: 3}
 #: ... and for programs differentiated (float64, smooth steps, no policy of their own).
 SMOOTH_BUILDERS = {_b_unary: 3, _b_binary: 4, _b_reduce: 2, _b_matmul: 1, _b_view: 4,
                    _b_join: 1, _b_setitem: 3, _b_iop: 3, _b_out: 1, _b_device: 1}
@@ -1155,6 +1219,16 @@ def _f64(*rows):
 #: Programs that found bugs, replayed in their modes under every policy (besides the
 #: random ones). Each was a failing example of the fuzzer, shrunk and kept as it ran.
 REGRESSIONS = [
+    Regression(
+        "einsum_relabelling_is_a_view",
+        Program([_f64([0.0, 1.0, 2.0], [3.0, 4.0, 5.0])], [
+            Step("call", "einsum", ("ij->ji", S(0))),
+            Step("setitem", "", (S(1), (0, 1), 9.0), makes=False),
+            Step("device", "a + 0", (S(0),))]),
+        ("eager", "jit"),
+        "np.einsum('ij->ji', a) is a view of a in NumPy; MXNet's einsum made a copy "
+        "(writes through it were lost): relabelling einsums run in NumPy "
+        "(minpy/numpy/_ops.py einsum_view)"),
     Regression(
         "view_of_a_traced_value",
         Program([_f64([0.5, -1.5])], [

@@ -51,7 +51,14 @@ def _float_data(a) -> bool:
 #: deviations in the module docstring).
 ACCEPTS = {
     "unique": lambda args, kw: not _float_data(args[0]),
+    # NumPy's einsum returns a view for a relabelling ('ij->ji'): NumPy runs those
+    "einsum": lambda args, kw: not _einsum_view(args),
 }
+
+
+def _einsum_view(args):
+    from ._ops import einsum_view
+    return einsum_view(args)
 
 _CUPY_DTYPES = frozenset(np.dtype(t) for t in (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
