@@ -1220,6 +1220,17 @@ def _f64(*rows):
 #: random ones). Each was a failing example of the fuzzer, shrunk and kept as it ran.
 REGRESSIONS = [
     Regression(
+        "jit_view_of_an_argument_written_in_place",
+        Program([np.array([0, 0, 0, 0], "int64")], [
+            Step("iop", "+", (S(0), 1), makes=False),
+            Step("call", "negative", (S(0),)),
+            Step("attr", "T", (S(0),)),
+            Step("setitem", "", (S(2), (0,), 7), makes=False)]),
+        ("eager", "jit"),
+        "a jitted replay of 'x += 1; t = x.T' took the result's buffer over for x's "
+        "values, so t was no view of the argument x (t[0] = 7 missed x); the host "
+        "engine now writes into the argument's buffer (minpy/jit/_host.py)"),
+    Regression(
         "einsum_relabelling_is_a_view",
         Program([_f64([0.0, 1.0, 2.0], [3.0, 4.0, 5.0])], [
             Step("call", "einsum", ("ij->ji", S(0))),
