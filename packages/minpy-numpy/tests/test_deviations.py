@@ -181,3 +181,45 @@ def test_buffer_protocol_needs_python_312():
     else:
         with pytest.raises(TypeError):
             memoryview(x)
+
+
+def test_in_place_functions_under_grad():
+    grad = pytest.importorskip("minpy.autograd").grad
+
+    def recorded(x):
+        y = x * 1.0
+        np.multiply(x, x, out=y)
+        return np.sum(y)
+    assert grad(recorded)(np.array([1.0, 2.0])).tolist() == [2.0, 4.0]
+    for write in (lambda y, x: np.copyto(y, x), lambda y, x: np.add.at(y, [0], x[:1]),
+                  lambda y, x: np.multiply(x, 2.0, out=np.zeros(2))):
+        def f(x, write=write):
+            y = x * 1.0
+            write(y, x)
+            return np.sum(y)
+        with pytest.raises(TypeError):
+            grad(f)(np.array([1.0, 2.0]))
+
+
+def test_numpy_objects_see_arrays_read_only():
+    x = np.arange(4.0)
+    view = numpy.lib.stride_tricks.as_strided(x, (2,), (8,), writeable=True)
+    assert isinstance(view, numpy.ndarray) and not view.flags.writeable
+    rows = np.arange(6.0).reshape(3, 2)
+    with pytest.warns(UserWarning, match="not a subclass of 'Sequence'"):
+        numpy.random.default_rng(0).shuffle(rows)  # NumPy's own generator
+    assert len({tuple(r) for r in rows.tolist()}) < 3  # a row duplicated
+    rows = np.arange(6.0).reshape(3, 2)
+    np.random.default_rng(0).shuffle(rows)  # minpy.numpy.random's: as NumPy on ndarrays
+    ref = numpy.arange(6.0).reshape(3, 2)
+    numpy.random.default_rng(0).shuffle(ref)
+    assert rows.tolist() == ref.tolist()
+
+
+def test_dtype_and_strides_cannot_be_set():
+    x = np.zeros(4)
+    with pytest.raises(AttributeError):
+        x.dtype = numpy.int64
+    with pytest.raises(AttributeError):
+        x.strides = (16,)
+    assert x.view(numpy.int64).dtype == numpy.int64

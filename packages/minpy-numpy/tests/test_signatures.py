@@ -13,9 +13,10 @@ import minpy.numpy as mp
 from minpy.numpy._namespace import public_names
 
 # Written by hand in MinPy (their own docstrings say what MinPy adds: copy rules, both
-# generators seeded, from_dlpack of any producer); their signatures match NumPy's.
-_HAND_WRITTEN = {"array", "asarray", "asanyarray", "random.seed", "random.shuffle",
-                 "random.permutation", "from_dlpack"}
+# generators seeded, a Generator on Arrays, from_dlpack of any producer); their
+# signatures match NumPy's.
+_HAND_WRITTEN = {"array", "asarray", "asanyarray", "random.seed", "random.default_rng",
+                 "from_dlpack"}
 # MinPy's sort/argsort add the array API standard's ``descending=``.
 _EXTENDED = {"sort": ["descending"], "argsort": ["descending"]}
 

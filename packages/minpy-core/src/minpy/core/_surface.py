@@ -214,6 +214,7 @@ class HostSurface:
             raise ValueError(
                 "cannot resize an array that references or is referenced\nby another "
                 "array in this way. Use the np.resize function or refcheck=False")
+        _views.settle(self)  # views still to be derived from the old layout
         host = np.array(self._host_value(), copy=True)
         host.resize(new_shape, refcheck=False)
         self._host, self._mx, self._cp, self._shared = host, None, None, False

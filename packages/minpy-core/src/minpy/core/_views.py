@@ -28,19 +28,22 @@ import numpy as np
 
 from . import convert
 
-__all__ = ["Family", "ViewInfo", "link", "owner", "adopt", "bump", "check_traced_write"]
+__all__ = ["Family", "ViewInfo", "link", "owner", "adopt", "bump", "expose", "current",
+           "settle", "check_traced_write"]
 
 
 class Family:
-    """Arrays sharing one host buffer: a version counter and weak references to the
-    members (for :func:`check_traced_write`)."""
+    """Arrays sharing one host buffer: a version counter, weak references to the
+    members (for :func:`check_traced_write`), and whether NumPy code outside MinPy holds
+    the buffer for writing (:func:`expose`)."""
 
-    __slots__ = ("version", "members", "_pruned_at")
+    __slots__ = ("version", "members", "_pruned_at", "exposed")
 
     def __init__(self):
         self.version = 0
         self.members: list = []
         self._pruned_at = 8
+        self.exposed = False
 
     def add(self, array) -> None:
         members = self.members
@@ -106,7 +109,13 @@ def owner(host: np.ndarray) -> np.ndarray:
     """The outermost ndarray of ``host``'s ``.base`` chain: two host forms share a
     buffer family exactly when their owners are the same object."""
     base = host.base
-    while isinstance(base, np.ndarray):
+    while base is not None:
+        if not isinstance(base, np.ndarray):
+            # as_strided's results (sliding_window_view, ...) keep their array in the
+            # ``base`` of a small interface object
+            base = getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                break
         host, base = base, base.base
     return host
 
@@ -119,53 +128,76 @@ def bump(array) -> None:
     array._mx = array._cp = None
 
 
+def settle(array) -> None:
+    """``array``'s host form is about to take another layout (``a.shape = ...``,
+    ``a.resize(...)``): the members of its family still waiting to derive their host
+    views from it (:attr:`ViewInfo.recipe`) derive them now, from the layout they were
+    made from."""
+    vi = array._view
+    if vi is not None:
+        for member in vi.fam.live():
+            if member._host is None and member._view.recipe is not None:
+                member._host_value()
+
+
+def current(vi, backend: str) -> bool:
+    """Whether the cached ``backend`` form of the member ``vi`` describes may be read:
+    made at the family's present version, and no one outside MinPy may write the buffer
+    (an exposed family's forms are never trusted: they are made again at each use)."""
+    return vi.stamps.get(backend) == vi.fam.version and not vi.fam.exposed
+
+
+def expose(array) -> None:
+    """NumPy code keeps ``array``'s host buffer to write it later (an ``nditer`` with
+    'readwrite' operands): from now on no cached device form of its family is read."""
+    vi = family_of(array)
+    vi.fam.version += 1
+    vi.fam.exposed = True
+    array._mx = array._cp = None
+
+
 def _parent_of(own, result, args, kwargs):
     """The Array among the arguments (one level into lists; keyword values) whose host
-    buffer has owner ``own`` (``result`` itself or shared memory), if any."""
+    form is ``result`` itself, else the first whose host buffer has owner ``own``
+    (shared memory), if any."""
     Array = convert.Array
-    for x in args:
+    found = None
+    for x in (*args, *kwargs.values()) if kwargs else args:
         t = type(x)
-        if t is list or t is tuple:
-            for e in x:
-                if isinstance(e, Array):
-                    h = e._host
-                    if h is not None and (h is result or owner(h) is own):
-                        return e
-        elif isinstance(x, Array):
-            h = x._host
-            if h is not None and (h is result or owner(h) is own):
-                return x
-    if kwargs:
-        for x in kwargs.values():
-            if isinstance(x, Array):
-                h = x._host
-                if h is not None and (h is result or owner(h) is own):
-                    return x
-    return None
+        for e in x if (t is list or t is tuple) else (x,):
+            if isinstance(e, Array):
+                h = e._host
+                if h is result:
+                    return e
+                if found is None and h is not None and (
+                        h is own or (h.base is not None and owner(h) is own)):
+                    found = e
+    return found
 
 
-def adopt(result, args, kwargs, device):
+def adopt(result, args, kwargs, device, given=None):
     """Wrap NumPy's ``result`` of a call on ``args``/``kwargs`` (whose Arrays' host forms
     NumPy was given) as Arrays, with NumPy's sharing: an input returned as it is gives
-    that Array back, a view of an input's memory becomes a member of its family."""
+    that Array back, a view of an input's memory becomes a member of its family.
+    ``given`` maps ``id(view)`` to ``(view, Array)`` for the read-only views NumPy was
+    handed instead of host forms (:mod:`minpy.core._handoff`)."""
     Array = convert.Array
     if type(result) is np.ndarray or isinstance(result, np.ndarray):
-        base = result.base
-        if base is None:
-            parent = _parent_of(result, result, args, kwargs)
-            if parent is not None and parent._host is result:
-                return parent
-            return Array._from_host(result, device)
-        own = owner(result)
-        parent = _parent_of(own, result, args, kwargs)
+        if given:
+            entry = given.get(id(result))
+            if entry is not None and entry[0] is result:
+                return entry[1]
+        parent = _parent_of(owner(result), result, args, kwargs)
+        if parent is not None and parent._host is result:
+            return parent  # NumPy gave the argument itself back (out=, asarray)
         out = Array._from_host(result, device)
-        if parent is not None:
+        if parent is not None:  # the memory of an argument: one family
             out._shared = False
             link(out, parent)
         return out
     t = type(result)
     if t is tuple or t is list:
-        return t(adopt(r, args, kwargs, device) for r in result)
+        return t(adopt(r, args, kwargs, device, given) for r in result)
     return convert.wrap(result, device)
 
 

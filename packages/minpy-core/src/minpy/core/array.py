@@ -186,7 +186,7 @@ class Array(HostSurface, ArrayMethods):
         after a write to its view family made the cached one stale)."""
         mxv = self._mx
         vi = self._view
-        if mxv is None or (vi is not None and vi.stamps.get("mxnet") != vi.fam.version):
+        if mxv is None or (vi is not None and not _views.current(vi, "mxnet")):
             host = self._host_value()
             if not mx_holdable(host.dtype):
                 raise TypeError(f"MXNet cannot hold dtype {host.dtype}")
@@ -208,7 +208,7 @@ class Array(HostSurface, ArrayMethods):
         a write to its view family made the cached one stale)."""
         cpv = self._cp
         vi = self._view
-        if cpv is None or (vi is not None and vi.stamps.get("cupy") != vi.fam.version):
+        if cpv is None or (vi is not None and not _views.current(vi, "cupy")):
             host = self._host_value()
             transfer.note("to_cupy", host.nbytes, host.shape, host.dtype, self._device)
             cp = _cupy.require()
@@ -225,9 +225,9 @@ class Array(HostSurface, ArrayMethods):
         mxv, cpv = self._mx, self._cp
         vi = self._view
         if vi is not None:
-            if mxv is not None and vi.stamps.get("mxnet") != vi.fam.version:
+            if mxv is not None and not _views.current(vi, "mxnet"):
                 mxv = None
-            if cpv is not None and vi.stamps.get("cupy") != vi.fam.version:
+            if cpv is not None and not _views.current(vi, "cupy"):
                 cpv = None
         return tuple(n for n, v in (("host", self._host), ("mxnet", mxv), ("cupy", cpv))
                      if v is not None)
@@ -256,15 +256,19 @@ class Array(HostSurface, ArrayMethods):
             host = self._writable_host()
             host[...] = other._host_value()
             return
-        if other._view is not None:  # never adopt a family's buffer silently
+        if other._view is not None or (other._host is not None
+                                       and not other._host.flags.writeable):
+            # never adopt a family's buffer silently, nor a read-only one (a result
+            # broadcast to the shape of ``out=``): this Array stays writable
             self._host, self._mx = np.array(other._host_value(), copy=True), None
             self._cp = None
         else:
             self._host, self._mx, self._cp = other._host, other._mx, other._cp
         self._dtype, self._shape = other.dtype, other.shape
-        self._shared = True if other._host is not None and other._view is None else False
-        if other._view is None:
-            other._shared = other._host is not None
+        taken = other._host is not None and other._view is None and self._host is other._host
+        self._shared = taken
+        if taken:
+            other._shared = True
 
     # -- NumPy attributes ------------------------------------------------------------
     @property
@@ -281,6 +285,7 @@ class Array(HostSurface, ArrayMethods):
         """Reshape in place without copying, as setting ``numpy.ndarray.shape`` (NumPy's
         AttributeError where that would need a copy)."""
         host = self._host_value()
+        _views.settle(self)  # views still to be derived from this layout
         view = host.view()
         view.shape = value
         if self._view is None and not self._shared and host.base is None:
@@ -434,9 +439,9 @@ class Array(HostSurface, ArrayMethods):
             except AttributeError:
                 fn = None
             result = fn(*inputs, **kwargs) if fn is not None else None
-        else:
-            from .convert import to_host, wrap
-            result = wrap(getattr(ufunc, method)(*to_host(inputs), **to_host(kwargs)))
+        else:  # at, reduce, accumulate, reduceat, outer: NumPy's, through the one door
+            from ._handoff import ufunc_method
+            result = ufunc_method(ufunc, method, inputs, kwargs)
         if out is None:
             return result
         outs = out if isinstance(out, tuple) else (out,)
@@ -447,13 +452,22 @@ class Array(HostSurface, ArrayMethods):
 
     def __array_function__(self, func, types, args, kwargs):
         module = func.__module__ or "numpy"
-        sub = module.split(".")[1] if module.startswith("numpy.") else ""
-        name = func.__name__ if sub in ("", "core", "lib", "_core") else f"{sub}.{func.__name__}"
+        parts = module.split(".")
+        sub = parts[1] if module.startswith("numpy.") else ""
+        if sub in ("", "core", "_core") or (sub == "lib" and (
+                len(parts) < 3 or parts[2].startswith("_"))):
+            name = func.__name__  # numpy.lib._function_base_impl: a top-level name
+        elif sub == "lib":  # numpy.lib.scimath.sqrt is not numpy.sqrt
+            name = None
+        else:
+            name = f"{sub}.{func.__name__}"
         try:
+            if name is None:
+                raise AttributeError(module)
             fn = lookup(name)
-        except AttributeError:
-            from .convert import to_host, wrap
-            return wrap(func(*to_host(args), **to_host(kwargs)))
+        except AttributeError:  # NumPy's own, through the one door
+            from . import _handoff
+            return _handoff.call(func, args, kwargs, self._device, name=f"{module}.{func.__name__}")
         return fn(*args, **kwargs)
 
     # -- Python protocols ------------------------------------------------------------

@@ -11,11 +11,12 @@ of imports: ``minpy.numpy`` plugs into core, never the reverse.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 
-from . import convert
-from ._views import adopt, check_traced_write
+from . import _handoff, convert
+from ._views import check_traced_write
 from .tracing import Box
 
 __all__ = ["lookup", "set_resolver", "host_function", "ArrayMethods", "ARRAY_METHODS"]
@@ -40,11 +41,14 @@ def _numpy_attr(name: str):
 def host_function(name: str):
     """``name`` (``'add'``, ``'linalg.inv'``, ``'getitem'``) as NumPy on host forms,
     returning Arrays: core's meaning of an operator when no namespace is loaded."""
-    fn = _SPECIAL.get(name) or _numpy_attr(name)
+    special = _SPECIAL.get(name)
+    fn = special or _numpy_attr(name)
+    # MinPy's own lambdas and ufuncs write nothing but out=: their buffers go as they are
+    trusted = special is not None or isinstance(fn, np.ufunc)
 
     def on_host(*args, **kwargs):
-        # adopt: NumPy's views of an argument join its view family.
-        return adopt(fn(*convert.to_host(args), **convert.to_host(kwargs)), args, kwargs, None)
+        # NumPy's views of an argument join its view family; writers are declared.
+        return _handoff.call(fn, args, kwargs, None, trusted=trusted, name=name)
 
     on_host.__name__ = name
     return on_host
@@ -83,26 +87,53 @@ class ArrayMethods:
     def _check_inplace_operand(self, name, other) -> None:
         """Raise if ``self <name>= other`` cannot be done correctly."""
 
-    def _inplace(self, name, other):
+    def _inplace(self, name, other=None, unary=False, depth=2):
         """``self op= other`` with NumPy's rules: the result keeps ``self``'s shape and
-        dtype, a 'same_kind' cast, and the object itself is updated."""
+        dtype, a 'same_kind' cast, and the object itself is updated. ``unary``: the op
+        takes ``self`` alone (``a **= 2`` is ``square``, as in NumPy)."""
         self._check_inplace_operand(name, other)
         if isinstance(self, Box) and not self._absorbs_writes:
-            # frame 2: the code running 'self op= other' (-> method -> _inplace)
-            check_traced_write(self, other, sys._getframe(2))
-        result = lookup(name)(self, other)
+            # frame ``depth``: the code running 'self op= other' (-> method -> _inplace)
+            check_traced_write(self, other, sys._getframe(depth))
+        operands = (self,) if unary else (self, other)
+        try:
+            result = lookup(name)(*operands)
+        except (ValueError, TypeError, NotImplementedError):
+            # NumPy checks the output's cast first: its casting error wins (over a
+            # broadcasting error, and over a strict policy's "cannot run this call")
+            _casting_verdict(name, self, operands)
+            raise
+        if result.dtype != self.dtype:
+            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+                _casting_verdict(name, self, operands)
+                raise TypeError(
+                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                    f"{self.dtype!r} with casting rule 'same_kind'")
         if result.shape != self.shape:
             raise ValueError(
                 f"non-broadcastable output operand with shape {self.shape} doesn't match "
                 f"the broadcast shape {result.shape}")
         if result.dtype != self.dtype:
-            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(
-                    f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                    f"{self.dtype!r} with casting rule 'same_kind'")
             result = lookup("astype")(result, self.dtype)
         self._replace_with(result)
         return self
+
+    def __pow__(self, other):
+        """``self ** other``: NumPy's operator, which computes ``** 2`` as ``square``,
+        ``** 0.5`` as ``sqrt`` (and, by NumPy version and dtype, a few more) rather than
+        ``power``: their dtypes and special values differ (``bool ** 2`` is int8,
+        ``-inf ** 0.5`` nan)."""
+        plan = _scalar_power(self, other)
+        if plan is None:
+            return lookup("power")(self, other)
+        cast, name = plan
+        return lookup(name)(self if cast is None else lookup("astype")(self, cast))
+
+    def __ipow__(self, other):
+        plan = _scalar_power(self, other, inplace=True)
+        if plan is None:
+            return self._inplace("power", other, depth=2)
+        return self._inplace(plan[1], other, unary=True, depth=2)
 
     @property
     def T(self):
@@ -159,8 +190,11 @@ class ArrayMethods:
         """Sort in place, as :meth:`numpy.ndarray.sort`."""
         if isinstance(self, Box) and not self._absorbs_writes:
             check_traced_write(self)
-        kw = {} if stable is None else {"stable": stable}
-        self._replace_with(lookup("sort")(self, axis=axis, kind=kind, order=order, **kw))
+        # only the keywords given: MXNet's sort takes none but axis (a default
+        # kind=None sent every call, even under 'only_mxnet', to NumPy)
+        kw = {k: v for k, v in (("kind", kind), ("order", order), ("stable", stable))
+              if v is not None}
+        self._replace_with(lookup("sort")(self, axis=axis, **kw))
 
     def fill(self, value):
         self[...] = value
@@ -194,6 +228,139 @@ class ArrayMethods:
 
     def __deepcopy__(self, memo):
         return lookup("copy")(self)
+
+
+def _casting_verdict(name, target, operands) -> None:
+    """Raise NumPy's own exception if ``target <name>= ...`` fails its output cast:
+    NumPy's ufunc on one-element stand-ins of the operands' dtypes and dimensions."""
+    ufunc = getattr(np, name, None)
+    if not isinstance(ufunc, np.ufunc):
+        return
+
+    def stand_in(x):
+        from .tracing import unbox_all
+        x = unbox_all(x)
+        if isinstance(x, (convert.Array, np.ndarray)):
+            return np.ones((1,) * x.ndim, dtype=x.dtype)
+        return x
+    try:
+        probes = [stand_in(x) for x in operands]
+        out = np.ones(np.broadcast_shapes(*[np.shape(p) for p in probes]), target.dtype)
+        with np.errstate(all="ignore"):
+            ufunc(*probes, out=out)  # NumPy checks the output's cast before the values
+    except TypeError:
+        raise
+    except Exception:  # noqa: BLE001 (only the casting verdict is wanted here)
+        return
+
+
+#: (dtype, type, exponent) -> NumPy's ``**`` plan: ``None`` (``power``) or (cast, name).
+_POWER_PLANS: dict = {}
+_MISSING = object()
+
+
+def _scalar_power(x, exponent, inplace=False):
+    """How NumPy computes ``x ** exponent`` (``x **= exponent`` with ``inplace``) for a
+    Python scalar exponent NumPy's operator special-cases (-1, 0, 0.5, 1, 2): ``None``
+    for ``power``, or ``(cast, name)``: the unary ufunc ``name`` on ``x`` (cast to
+    ``cast`` first, unless None). Found once per dtype and exponent by running NumPy's
+    operator on probe values, so it follows the NumPy in use (the special cases changed
+    between versions)."""
+    t = type(exponent)
+    if (t is not int and t is not float) or exponent not in (-1, 0, 0.5, 1, 2):
+        return None
+    dtype = x.dtype
+    key = (dtype, t, exponent, inplace)
+    plan = _POWER_PLANS.get(key, _MISSING)
+    if plan is _MISSING:
+        plan = _POWER_PLANS[key] = (_probe_inplace_power if inplace else _probe_power)(
+            np.dtype(dtype), exponent)
+    return plan
+
+
+def _probe_values(dtype):
+    if dtype.kind in "fc":
+        return np.array([-np.inf, -0.0, 0.0, 2.0, -2.0, 0.5, np.nan], dtype=dtype)
+    if dtype.kind == "b":
+        return np.array([True, False])
+    if dtype.kind in "iu":
+        return np.array([2, 3, 0, 1] + ([-2] if dtype.kind == "i" else []), dtype=dtype)
+    return None
+
+
+_UNARY = ("square", "sqrt", "reciprocal", "positive", "ones_like")
+
+
+def _probe_inplace_power(dtype, exponent):
+    """:func:`_scalar_power` for ``x **= exponent``: NumPy's in-place operator writes
+    the special case's result into ``x`` (NumPy 1: ``int8 **= 2.0`` is ``square``,
+    where ``int8 ** 2.0`` is a float64 square)."""
+    probe = _probe_values(dtype)
+    if probe is None:
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = probe.copy()
+        try:
+            want **= exponent
+        except Exception:  # noqa: BLE001 (a casting error: the out-of-place op's name)
+            plan = _probe_power(dtype, exponent)
+            return plan if plan is not None and plan[0] is None else None
+        if _same(want, _try(_into, probe, np.power, exponent)):
+            return None
+        for name in _UNARY:
+            if _same(want, _try(_into, probe, getattr(np, name))):
+                return None, name
+    return None
+
+
+def _into(probe, fn, *args):
+    """``fn(copy, *args, out=copy)``: an in-place result, with NumPy's cast rule."""
+    p = probe.copy()
+    if isinstance(fn, np.ufunc):
+        fn(p, *args, out=p)
+    else:  # ones_like: not a ufunc in NumPy 2
+        np.copyto(p, fn(p, *args), casting="same_kind")
+    return p
+
+
+def _probe_power(dtype, exponent):
+    probe = _probe_values(dtype)
+    if probe is None:
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = probe ** exponent
+        except Exception:  # noqa: BLE001 (power raises the same: nothing special here)
+            return None
+        if _same(want, _try(np.power, probe, exponent)):
+            return None
+        for cast in (None, np.dtype(np.float64)):
+            p = probe if cast is None else probe.astype(cast)
+            for name in _UNARY:
+                if _same(want, _try(getattr(np, name), p)):
+                    return cast, name
+    return None
+
+
+def _try(fn, *args):
+    try:
+        return fn(*args)
+    except Exception:  # noqa: BLE001 (not this candidate)
+        return None
+
+
+def _same(a, b) -> bool:
+    """Same dtype, values, NaNs and signs of zero."""
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or (
+            a.dtype != b.dtype or a.shape != b.shape):
+        return False
+    if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+        return False
+    if a.dtype.kind == "c":
+        return _same(a.real.copy(), b.real.copy()) and _same(a.imag.copy(), b.imag.copy())
+    return a.dtype.kind != "f" or bool((np.signbit(a) == np.signbit(b)).all())
 
 
 def _shares_buffer(a, b) -> bool:
@@ -241,10 +408,12 @@ _BINARY = {
     "lshift": "left_shift", "rshift": "right_shift",
 }
 for _short, _fn in {**_BINARY, "divmod": "divmod"}.items():
-    setattr(ArrayMethods, f"__{_short}__", _binary(_fn))
+    if _short != "pow":
+        setattr(ArrayMethods, f"__{_short}__", _binary(_fn))
     setattr(ArrayMethods, f"__r{_short}__", _binary(_fn, reflected=True))
 for _short, _fn in _BINARY.items():
-    setattr(ArrayMethods, f"__i{_short}__", _inplace(_fn))
+    if _short != "pow":  # ArrayMethods.__pow__/__ipow__: NumPy's special exponents
+        setattr(ArrayMethods, f"__i{_short}__", _inplace(_fn))
 def _equality(name):
     """``==``/``!=``: like ``ndarray.__eq__``, never an error for operands the ufunc has
     no loop for (``x == 'abc'`` is all-False in NumPy 2, ``False`` in NumPy 1)."""

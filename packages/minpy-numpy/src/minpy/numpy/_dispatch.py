@@ -7,7 +7,8 @@ One call: collect the Array arguments, ask the policy which implementation runs,
   inputs to it where the op asks, run, and wrap the MXNet result;
 * CuPy (on a GPU CuPy serves): the same checks, NumPy's result dtype, the CuPy
   functions of :mod:`._cupy_ops`;
-* NumPy: hand the host forms to NumPy and wrap what comes back.
+* NumPy: hand the host forms to NumPy through :func:`minpy.core._handoff.call` (the one
+  door: writers declared, everything else read-only) and wrap what comes back.
 
 An MXNet failure re-runs the call in NumPy (a fallback), so a bad argument raises
 exactly NumPy's exception; under the only-MXNet policy the error is translated instead.
@@ -16,18 +17,16 @@ The function is a primitive (:func:`minpy.core.primitive`), so tracers see it.
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
-import sys
 import time
 from threading import get_ident
 
 import numpy as np
 
-from minpy.core import Array, _cupy, _mxnet, _views, current_device, primitive
+from minpy.core import Array, _cupy, _handoff, _mxnet, _views, current_device, primitive
 from minpy.core import tracing as _tracing
-from minpy.core.convert import to_host, wrap
+from minpy.core.convert import to_host
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
 from minpy.core.errors import is_mxnet_error, out_of_memory, translate
 from minpy.core.transfer import TransferError
@@ -191,9 +190,11 @@ class _Plan:
         if op.cast == "result":
             self.cast = dtype
         elif op.cast == "common" and arrays:
+            # NumPy scalars take part with their dtype (np.float64(-1.5) against an int8
+            # array compares in float64, not as int8 -1): NumPy's own rule, by version.
             cast = self.cast = np.result_type(*[
                 x.dtype if isinstance(x, (Array, np.ndarray)) else x for x in args
-                if isinstance(x, (Array, np.ndarray)) or type(x) in _SCALARS])
+                if isinstance(x, (Array, np.ndarray, np.generic)) or type(x) in _SCALARS])
             if not mx_holdable(cast):
                 self.rejected = f"common dtype {cast}"
                 return
@@ -332,9 +333,25 @@ def _wrap_mx(res, device, mx):
     return res
 
 
+def _access(op):
+    """``(trusted, writes)`` for ``op``'s NumPy function, worked out once: trusted (its
+    buffers go to NumPy as they are) for a ufunc or an op-table entry, whose NumPy
+    function writes nothing but ``out=``; ``writes``: its
+    :data:`~minpy.core._handoff.WRITERS` entry (``None`` for most)."""
+    access = op.__dict__.get("_access")
+    if access is None:
+        from ._table import TABLE
+        trusted = isinstance(op.numpy, np.ufunc) or TABLE.get(op.name) is op
+        access = op._access = (trusted, _handoff.writer_of(op.numpy))
+    return access
+
+
 def _run_numpy(op, args, kwargs, device):
-    # adopt: NumPy's views of an argument join its view family (NumPy's sharing).
-    return _views.adopt(op.numpy(*to_host(args), **to_host(kwargs)), args, kwargs, device)
+    # Through the one door: writers declared, other buffers read-only (unless trusted),
+    # NumPy's views of an argument joining its view family.
+    trusted, writes = _access(op)
+    return _handoff.call(op.numpy, args, kwargs, device, trusted=trusted, spec=writes,
+                         name=f"minpy.numpy.{op.name}", positional_out=False)
 
 
 def _link_mx_view(op, view_rule, args, kwargs, result):
@@ -380,14 +397,14 @@ def _with_out(op, call, out, args, kwargs):
     ufunc = op.numpy if isinstance(op.numpy, np.ufunc) else None
     nout = ufunc.nout if ufunc is not None else 1
     outs = out if type(out) is tuple else (out,)
-    if len(outs) != nout or not all(isinstance(o, (Array, np.ndarray)) for o in outs) or (
-            "where" in kwargs):
+    if len(outs) != nout or not all(isinstance(o, (Array, np.ndarray, _tracing.Box))
+                                    for o in outs) or ("where" in kwargs):
         return _numpy_into(op, args, kwargs, out)
     result = call(*args, **kwargs)
     results = result if nout > 1 else (result,)
     casting = kwargs.get("casting", "same_kind")
     for o, r in zip(outs, results):
-        if not isinstance(r, Array):
+        if not isinstance(r, (Array, _tracing.Box)):
             return _numpy_into(op, args, kwargs, out)
         if r.dtype != o.dtype and (ufunc is None or not np.can_cast(r.dtype, o.dtype, casting)):
             return _numpy_into(op, args, kwargs, out)
@@ -395,28 +412,30 @@ def _with_out(op, call, out, args, kwargs):
                 a in (1, b) for a, b in zip(r.shape[::-1], o.shape[::-1]))):
             return _numpy_into(op, args, kwargs, out)
     for o, r in zip(outs, results):
-        if r.shape != o.shape:
-            r = wrap(np.broadcast_to(to_host(r), o.shape))
-        if isinstance(o, Array):
-            o._assign(r.astype(o.dtype) if r.dtype != o.dtype else r)
+        if r.dtype != o.dtype:
+            r = r.astype(o.dtype)
+        if isinstance(o, Array) and not isinstance(r, _tracing.Box):
+            if r.shape != o.shape:
+                o._writable_host()[...] = r._host_value()  # broadcast into it
+            else:
+                o._assign(r)
+        elif isinstance(o, np.ndarray):
+            o[...] = to_host(r)  # a traced r raises here (its gradient would be lost)
         else:
-            o[...] = to_host(r)
+            # A traced out= is rebound to the result (the tape records the write, as
+            # for ``o[...] = r``); an untraced Array refuses a traced result.
+            o[...] = r
     return out if type(out) is tuple and nout > 1 else outs[0]
 
 
 def _numpy_into(op, args, kwargs, out):
-    """NumPy's ``op(*args, out=out)`` on host forms; Arrays among ``out`` get the values
-    NumPy wrote into their host copies."""
+    """NumPy's ``op(*args, out=out)``: the Arrays among ``out`` handed to NumPy as
+    written arguments (:func:`minpy.core._handoff.call`), so NumPy writes into them in
+    place."""
+    trusted, writes = _access(op)
+    _handoff.call(op.numpy, args, dict(kwargs, out=out), None, trusted=trusted,
+                  spec=writes, name=f"minpy.numpy.{op.name}", positional_out=False)
     outs = out if type(out) is tuple else (out,)
-    hosts = tuple(np.array(to_host(o), copy=True) if isinstance(o, Array) else o
-                  for o in outs)
-    res = op.numpy(*to_host(args), **to_host(kwargs),
-                   out=hosts if type(out) is tuple else hosts[0])
-    for o, h in zip(outs, hosts):
-        if isinstance(o, Array):
-            o._assign(Array._from_host(h, o._device))
-    if type(res) is tuple:
-        return tuple(o for o in outs)
     return outs[0] if len(outs) == 1 else out
 
 
@@ -501,21 +520,6 @@ def _first_device(args):
     return current_device()
 
 
-def _out_position(fn):
-    """``(index, names after it)`` of the positional ``out`` parameter of NumPy's
-    ``fn`` (a ufunc's first output follows its inputs); ``(maxsize, ())`` if none."""
-    if isinstance(fn, np.ufunc):
-        return fn.nin, ()
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return sys.maxsize, ()
-    for i, p in enumerate(params):
-        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
-            return i, tuple(q.name for q in params[i + 1:] if q.kind is q.POSITIONAL_OR_KEYWORD)
-    return sys.maxsize, ()
-
-
 def _out_to_keyword(fn, args, kwargs, pos, after):
     """A call with ``out`` (and what follows it) given positionally, as keywords."""
     kwargs = dict(kwargs)
@@ -537,9 +541,19 @@ def make_function(op):
     # Ufuncs never return their inputs or views of them: their results skip adopt().
     fresh = isinstance(numpy_fn, np.ufunc)
     view_rule = getattr(op, "view", None)
-    out_pos, after_out = _out_position(numpy_fn)
+    out_pos, after_out = _handoff.out_position(numpy_fn)
+    # Whether NumPy may get the buffers as they are, and what it writes (see _access).
+    # The short paths below run only calls that write no Array.
+    trusted, writes = _access(op)
+    raw = trusted and writes is None
     out_excludes_dtype = name in ("concatenate", "concat", "stack")
     takes_device = name in _DEVICE_KEYWORD
+    label = f"minpy.numpy.{name}"
+    targets, door = _handoff.targets, _handoff.call
+
+    def raw_ok(args, kwargs):
+        """Whether this call may hand NumPy the host forms as they are."""
+        return raw or (trusted and not targets(numpy_fn, writes, args, kwargs, False))
 
     def call(*args, **kwargs):
         if len(args) > out_pos:  # out given positionally, as NumPy allows
@@ -556,7 +570,7 @@ def make_function(op):
             return _on_device(call, args, kwargs)
         pol = _policy.get_policy()
         if not _policy._recorder.active:
-            if pol.host_fast:
+            if pol.host_fast and (raw or raw_ok(args, kwargs)):
                 # The common CPU case, kept short: NumPy would be chosen anyway.
                 hosts, device = _host_args_on_cpu(args)
                 if hosts is not None:
@@ -630,7 +644,8 @@ def make_function(op):
         # again), else ``call``.
         if not kwargs and len(args) <= out_pos:
             pol = get_policy()
-            if pol.host_fast and not _policy._recorder.active:
+            if pol.host_fast and not _policy._recorder.active and (
+                    raw or raw_ok(args, kwargs)):
                 hosts, device = _host_args_on_cpu(args)
                 if hosts is not None:
                     res = numpy_fn(*hosts)
@@ -641,11 +656,25 @@ def make_function(op):
                     return _views.adopt(res, args, kwargs, device)
         return call(*args, **kwargs)
 
+    def traced_out(args, kwargs):
+        # ``out=`` with traced values: the result computed traced, then written into
+        # ``out`` as ``out[...] = result`` (a traced ``out`` is rebound and the tape
+        # records the write; an untraced one refuses a traced result).
+        if len(args) > out_pos:
+            args, kwargs = _out_to_keyword(numpy_fn, args, kwargs, out_pos, after_out)
+        kwargs = dict(kwargs)
+        return _with_out(op, fn, kwargs.pop("out"), args, kwargs)
+
     def fn(*args, **kwargs):
         # The most common call, one frame deep: no trace open, no keywords, a policy
         # that runs NumPy on the CPU, host-resident operands (the first branch of
         # ``call``, without the primitive's frame). Everything else: ``traced``.
         if _tracing._open_traces:
+            if (kwargs and kwargs.get("out") is not None) or len(args) > out_pos:
+                if _handoff._has_box(args) or _handoff._has_box(kwargs):
+                    return traced_out(args, kwargs)
+            elif writes is not None and targets(numpy_fn, writes, args, kwargs):
+                _handoff.refuse_traced_write(label, args, kwargs)
             boxes = _tracing._find_boxes(args)
             if boxes and not kwargs:  # recorded: the primitive's work without its frame
                 return _tracing._call_traced(traced, untraced, boxes, args, kwargs)
@@ -654,16 +683,22 @@ def make_function(op):
         elif not kwargs and len(args) <= out_pos:
             pol = get_policy()
             if pol.host_fast and not _policy._recorder.active:
-                hosts, device = _host_args_on_cpu(args)
-                if hosts is not None:
-                    res = numpy_fn(*hosts)
-                    if fresh and type(res) is ndarray:
-                        # Array._from_host without its checks: a ufunc's ndarray
-                        # result owns its memory (not shared, not a view).
-                        out = _new(Array)
-                        out._set(res, None, device)
-                        return out
-                    return _views.adopt(res, args, kwargs, device)
+                if raw or raw_ok(args, kwargs):
+                    hosts, device = _host_args_on_cpu(args)
+                    if hosts is not None:
+                        res = numpy_fn(*hosts)
+                        if fresh and type(res) is ndarray:
+                            # Array._from_host without its checks: a ufunc's ndarray
+                            # result owns its memory (not shared, not a view).
+                            out = _new(Array)
+                            out._set(res, None, device)
+                            return out
+                        return _views.adopt(res, args, kwargs, device)
+                elif no_mxnet and ("cupy" not in op.impls or not _cupy.in_use):
+                    # A NumPy fallback: through the one door, without the primitive's
+                    # frame (the first branch of ``call`` that ``traced`` would reach).
+                    return door(numpy_fn, args, kwargs, _first_device(args), trusted=trusted,
+                                spec=writes, name=label, positional_out=False)
         return traced(*args, **kwargs)
 
     fn.__name__, fn.__qualname__, fn.__doc__ = call.__name__, call.__qualname__, call.__doc__
@@ -692,7 +727,13 @@ def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_m
     """Under a strict policy ('only_mxnet', 'only_cupy'), what a backend failure raises.
     NumPy arbitrates (its result is never used): if NumPy rejects the call too, the
     caller erred and gets NumPy's own exception (ValueError, AxisError, ...); if NumPy
-    accepts it, the backend cannot do this call, a NotImplementedError naming the op."""
+    accepts it, the backend cannot do this call, a NotImplementedError naming the op.
+    The arguments the call would write are given to NumPy as copies: the verdict must
+    not write."""
+    trusted, writes = _access(op)
+    written = _handoff.targets(op.numpy, writes, args, kwargs)
+    if written:
+        args, kwargs = _copies(args, written), _copies(kwargs, written)
     try:
         _run_numpy(op, args, kwargs, device)
     except TransferError:  # NumPy may not see the data: classify by MXNet's message
@@ -702,6 +743,19 @@ def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_m
     return NotImplementedError(
         f"minpy.numpy.{op.name}: {_LABEL[backend]} cannot run this call "
         f"({_reason(exc, backend)}) and the policy is '{policy}'")
+
+
+def _copies(x, arrays):
+    """``x`` (args or kwargs) with the Arrays among ``arrays`` replaced by copies."""
+    if isinstance(x, Array):
+        return Array._from_host(np.array(x._host_value()), x._device) if any(
+            x is a for a in arrays) else x
+    t = type(x)
+    if t is tuple or t is list:
+        return t([_copies(e, arrays) for e in x])
+    if t is dict:
+        return {k: _copies(v, arrays) for k, v in x.items()}
+    return x
 
 
 def _reason(exc, backend="mxnet"):
@@ -767,17 +821,13 @@ def _attach_ufunc_methods(fn, ufunc):
     """``np.add.reduce``/``outer``/``accumulate``/``at`` and ufunc attributes, in NumPy."""
     def method(m):
         def run(*args, **kwargs):
-            return wrap(getattr(ufunc, m)(*to_host(args), **to_host(kwargs)))
+            # through the one door: ``at`` writes its first argument, the others ``out``
+            return _handoff.ufunc_method(ufunc, m, args, kwargs, _first_device(args))
         run.__name__ = m
+        run.__doc__ = f"As ``numpy.{ufunc.__name__}.{m}``, on Arrays (in NumPy)."
         return run
-    for m in ("reduce", "accumulate", "outer", "reduceat"):
+    for m in ("reduce", "accumulate", "outer", "reduceat", "at"):
         setattr(fn, m, method(m))
-
-    def at(a, *args):
-        """In place, as ``numpy.<ufunc>.at``: ``a`` is updated (its MXNet form dropped)."""
-        target = a._writable_host() if isinstance(a, Array) else a
-        ufunc.at(target, *to_host(args))
-    fn.at = at
     for attr in ("nin", "nout", "nargs", "ntypes", "types", "identity", "signature"):
         setattr(fn, attr, getattr(ufunc, attr))
 

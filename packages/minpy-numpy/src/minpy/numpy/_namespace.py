@@ -2,7 +2,9 @@
 
 Names in the op table become dispatching functions; every other public callable of the
 NumPy module becomes a NumPy fallback (host forms in, Arrays out); classes, dtypes and
-constants are NumPy's own objects.
+constants are NumPy's own objects, except classes whose constructor writes into the
+arrays it is given (``nditer``, see :data:`minpy.core._handoff.WRITERS`): calling one
+runs it through the one door, ``isinstance`` still sees NumPy's class.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from minpy.core._handoff import writer_of
+
 from ._dispatch import make_fallback, make_function
 from ._table import TABLE
 
-__all__ = ["complete_namespace", "public_names"]
+__all__ = ["complete_namespace", "public_names", "WritingClass"]
 
 # Objects that are exposed as they are, never wrapped as functions.
 _AS_IS = (type, np.dtype)
@@ -57,6 +61,8 @@ def complete_namespace(module_globals: dict, numpy_module, prefix: str = "") -> 
             obj = make_fallback(prefix + name, obj)
             if prefix + name == "load":
                 obj = _loading_arrays(obj)
+        elif isinstance(obj, type) and writer_of(obj) is not None:
+            obj = WritingClass(obj, make_fallback(prefix + name, obj))
         module_globals[name] = obj
         return obj
 
@@ -65,6 +71,33 @@ def complete_namespace(module_globals: dict, numpy_module, prefix: str = "") -> 
 
     module_globals["__getattr__"] = __getattr__
     module_globals["__dir__"] = __dir__
+
+
+class WritingClass:
+    """A NumPy class whose constructor may write into its array arguments (``nditer``
+    with 'readwrite' operands): calls go through ``make``, a NumPy fallback (so the
+    arrays' buffers are handed out as :mod:`minpy.core._handoff` says); ``isinstance``,
+    ``issubclass`` and attributes are the class's."""
+
+    def __init__(self, cls, make):
+        self._cls, self._make = cls, make
+        self.__doc__, self.__name__ = cls.__doc__, cls.__name__
+        self.__qualname__, self.__module__ = cls.__qualname__, "minpy.numpy"
+
+    def __call__(self, *args, **kwargs):
+        return self._make(*args, **kwargs)
+
+    def __instancecheck__(self, obj):
+        return isinstance(obj, self._cls)
+
+    def __subclasscheck__(self, cls):
+        return issubclass(cls, self._cls)
+
+    def __getattr__(self, name):
+        return getattr(self._cls, name)
+
+    def __repr__(self):
+        return f"<MinPy's {self._cls.__module__}.{self._cls.__name__}>"
 
 
 class NpzArrays(Mapping):

@@ -15,7 +15,7 @@ import numpy as np
 from minpy.core import Array, get_default_float_dtype
 
 from . import _float16
-from ._table import TABLE, register
+from ._table import TABLE, _direct_kernel, register
 
 _AXIS = ("axis", "keepdims")
 
@@ -177,12 +177,43 @@ def _all(*conds):
         return all(c(args, kw) for c in conds)
     return accepts
 
+_SQRT_POWER: dict = {}
+
+
+def _power_is_sqrt(dtype) -> bool:
+    """Whether NumPy's ``power(x, 0.5)`` for a scalar 0.5 is ``sqrt(x)`` for ``dtype``
+    (NumPy 2's float32/float64 loops: ``power(-inf, 0.5)`` is nan and
+    ``power(-0.0, 0.5)`` -0.0; C's ``pow``, NumPy 1's and MXNet's, gives inf and 0.0).
+    Read off NumPy once per dtype."""
+    dtype = np.dtype(dtype)
+    known = _SQRT_POWER.get(dtype)
+    if known is None:
+        with np.errstate(all="ignore"):
+            r = np.power(np.array([-np.inf, -0.0], dtype=dtype), 0.5)
+        known = _SQRT_POWER[dtype] = bool(np.isnan(r[0]) and np.signbit(r[1]))
+    return known
+
+
+def _mx_power(mx):
+    """``power``: a scalar exponent 0.5 runs MXNet's ``sqrt`` where NumPy's power loop
+    does (see :func:`_power_is_sqrt`)."""
+    native = _direct_kernel(mx, mx.np.power, mx.nd.numpy._internal.power)
+
+    def power(a, b):
+        if type(b) is float and b == 0.5 and hasattr(a, "dtype") and _is_float(a) and (
+                _power_is_sqrt(a.dtype)):
+            return mx.np.sqrt(a)
+        return native(a, b)
+    return power
+
+
 # -- elementwise ---------------------------------------------------------------------
 for _name in ("add", "subtract", "multiply", "true_divide", "divide", "power", "maximum",
               "minimum", "hypot", "arctan2", "copysign", "mod", "remainder", "floor_divide",
               "fmax", "fmin", "fmod", "ldexp", "lcm", "float_power"):
     register(_name, _mx_mod if _name in ("mod", "remainder") else
              _mx_copysign if _name == "copysign" else
+             _mx_power if _name == "power" else
              # float_power: mx.np's is in mxnet.numpy.fallback (NumPy via a copy).
              "np." + _name if _name not in ("fmax", "fmin", "fmod", "floor_divide",
                                             "float_power") else None,

@@ -42,6 +42,10 @@ def unbroadcast(g, x):
         extra = len(gshape) - len(shape)
         if extra > 0:
             g = np.sum(g, axis=tuple(range(extra)))
+        elif extra < 0:
+            # ``x`` has leading length-1 axes that NumPy's assignment drops
+            # (``y[-1] = v`` with ``v`` of shape (1, 3) into a row of shape (3,))
+            g = np.reshape(g, (1,) * -extra + gshape)
         axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
         if axes:
             g = np.sum(g, axis=axes, keepdims=True)
