@@ -22,7 +22,7 @@ from packaging.requirements import Requirement
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "conformance", "conformance_numpy1", "conformance_numpy126",
-                        "gpu_standin", "lint", "docs"]
+                        "gpu_standin", "lint", "docs", "dlpack"]
 
 ROOT = Path(__file__).resolve().parent
 # Sessions run on the interpreter that runs nox (the project targets Python 3.11).
@@ -152,11 +152,13 @@ SNIPPETS = "packages/minpy-core/tests/test_import_order.py"
 
 
 def _conformance(session: nox.Session, numpy: str | None = None) -> None:
-    install_minpy(session, "pytest", "hypothesis", **({"numpy": numpy} if numpy else {}))
+    install_minpy(session, "pytest", "pytest-xdist", "hypothesis",
+                  **({"numpy": numpy} if numpy else {}))
     leg = numpy.replace("numpy==", "numpy") if numpy else "numpy2"
-    # The conformance report is gathered in-process (conformance/conftest.py): no xdist.
+    # Whole files per worker (the tests that read the op tests' tallies run in the worker
+    # that ran them); the workers' tallies reach the report through conformance/conftest.py.
     try:
-        _pytest(session, "conformance", name=f"conformance-{leg}")
+        _pytest(session, "conformance", name=f"conformance-{leg}", workers=_workers())
     finally:
         if numpy:
             _pytest(session, SNIPPETS, name=f"snippets-{leg}")
@@ -202,6 +204,20 @@ def gpu_standin(session: nox.Session) -> None:
                 name="gpu-standin-conformance")
     finally:
         _pytest(session, *STANDIN_TESTS, name="gpu-standin-tests")
+
+
+# DLPack peers: the PyTorch CPU wheel (pip finds it on this kind of machine's disk; from
+# PyPI a plain 'torch' is a CUDA build of several GB) and JAX on the CPU.
+DLPACK_PEERS = ("torch==2.13.0", "jax==0.10.2", "jaxlib==0.10.2")
+
+
+@nox.session(python=PYTHON)
+def dlpack(session: nox.Session) -> None:
+    """DLPack round trips with PyTorch and JAX (test_dlpack.py, where nothing may skip:
+    the 'tests' session has neither installed)."""
+    install_minpy(session, "pytest", *DLPACK_PEERS)
+    session.env["MINPY_REQUIRE_DLPACK_PEERS"] = "1"
+    _pytest(session, "packages/minpy-core/tests/test_dlpack.py", name="dlpack")
 
 
 # The documentation: Sphinx with the PyData theme, sphinx-design's cards and tabs,
@@ -278,7 +294,8 @@ def hips_suite(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def mutation(session: nox.Session) -> None:
-    """Plant the known bug list in a copy of the tree; every one must be caught
-    (conformance/mutation.py; slow, not a default session)."""
-    install_minpy(session, "pytest", "hypothesis")
+    """Plant the known bug list (every package) in a copy of the tree; every one must be
+    caught (conformance/mutation.py; slow, not a default session)."""
+    # scikit-learn: minpy-nn's solver and distributed tests train on its digits.
+    install_minpy(session, "pytest", "hypothesis", *EXAMPLE_DEPS)
     session.run("python", "conformance/mutation.py", *session.posargs)

@@ -49,27 +49,32 @@ class Timer:
     """Interleaved min-of-repeats timing with a time budget per comparison."""
 
     def __init__(self, budget_s=0.4, sample_s=0.001, min_repeat=5, max_repeat=500,
-                 sync=None):
+                 sync=None, clock=time.perf_counter):
         self.budget_s = budget_s
         self.sample_s = sample_s
         self.min_repeat = min_repeat
         self.max_repeat = max_repeat
         self.sync = sync  # called at the end of every sample (MXNet async engines)
+        # what a sample is measured with: wall time (default), or the CPU time of this
+        # thread (time.thread_time) for single-threaded work on a loaded machine, where
+        # waiting for a core is not the work's cost
+        self.clock = clock
 
     def _sample(self, variant, number):
         ctx = variant.context() if variant.context else contextlib.nullcontext()
         fn = variant.fn
         sync = self.sync
+        clock = self.clock
         gc_was = gc.isenabled()
         gc.disable()
         try:
             with ctx:
-                t0 = time.perf_counter()
+                t0 = clock()
                 for _ in range(number):
                     fn()
                 if sync is not None:
                     sync()
-                t1 = time.perf_counter()
+                t1 = clock()
         finally:
             if gc_was:
                 gc.enable()
@@ -97,6 +102,19 @@ class Timer:
             for i in order:
                 best[i] = min(best[i], self._sample(variants[i], numbers[i]))
         return best
+
+
+def blas_limit(threads):
+    """Limit NumPy's BLAS to ``threads`` (threadpoolctl): ``(context, description)``;
+    a null context for ``threads`` 0 (the library's default) or without
+    threadpoolctl."""
+    if not threads:
+        return contextlib.nullcontext(), "library default"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext(), "unlimited (threadpoolctl not installed)"
+    return threadpool_limits(limits=threads, user_api="blas"), str(threads)
 
 
 def mxnet_sync():

@@ -7,9 +7,13 @@ Sections
             float32, relu, softmax cross-entropy). Targets: 'auto' (NumPy on the CPU)
             vs HIPS Autograd (same backend: NumPy) < 1; 'prefer_mxnet' vs
             mxnet.autograd (same backend: MXNet) <= 1.3; 'auto' vs JAX jit <= 1.25
-            (the issue's target; a compiled whole step against MinPy's eager one).
+            (the issue's target; a compiled whole step against MinPy's eager one);
+            'auto' vs the same step written by hand in NumPy <= 1.15 (issue 25; in
+            process CPU time, which a loaded machine does not inflate).
             'auto' vs mxnet.autograd and 'prefer_mxnet' vs HIPS compare two backends
             and are reported without a target.
+  step_large  the same step at 784-2048-10, batch 1024 (issue 25): 'auto' vs NumPy by
+            hand <= 1.05 (CPU time); HIPS, JAX jit and JAX eager reported.
   tape      a chain of 100 ``sin`` on 10 float32, then ``sum``: (time of grad - time of
             the forward alone) / 100, the tape's cost per op (recording, the backward
             ops, bookkeeping). Target: <= 1.0x HIPS Autograd's (both on NumPy).
@@ -24,7 +28,6 @@ missing; without HIPS ``autograd`` the HIPS rows do.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -70,15 +73,7 @@ def _load_jax(threads):
         jax, jnp, JAX_MISSING = _jax, _jnp, None
 
 
-def _blas_limit(threads):
-    """Limit NumPy's BLAS to ``threads`` (threadpoolctl), or a null context."""
-    if not threads:
-        return contextlib.nullcontext(), "library default"
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext(), "unlimited (threadpoolctl not installed)"
-    return threadpool_limits(limits=threads, user_api="blas"), str(threads)
+_blas_limit = H.blas_limit   # (bench_jit.py's name for it)
 
 
 def mlp_data(batch, n_in, n_hidden, n_out, seed=0):
@@ -93,18 +88,19 @@ def mlp_data(batch, n_in, n_hidden, n_out, seed=0):
 
 
 # -- step: one training step of the 784-512-10 MLP ----------------------------------------
-def section_step(timer, batch=256, sizes=(784, 512, 10), threads=1):
+def section_step(timer, batch=256, sizes=(784, 512, 10), threads=1, hand_target=1.15,
+                 mxnet=True):
     _load_jax(threads)
-    limit, blas_threads = _blas_limit(threads)
+    limit, blas_threads = H.blas_limit(threads)
     with limit:
-        rows, us = _step_rows(timer, batch, sizes)
+        rows, us = _step_rows(timer, batch, sizes, hand_target, mxnet, threads)
     for r in rows:
         r.note = (r.note + "; " if r.note else "") + (
             f"BLAS threads {blas_threads}, XLA_FLAGS {os.environ.get('XLA_FLAGS')!r}")
     return rows, us
 
 
-def _step_rows(timer, batch, sizes):
+def _step_rows(timer, batch, sizes, hand_target, mxnet, threads):
     rows = []
     hparams, hx, hy = mlp_data(batch, *sizes)
 
@@ -130,9 +126,10 @@ def _step_rows(timer, batch, sizes):
         loss.backward()
         return [p.grad for p in xparams], loss
 
-    variants = {"minpy auto": H.Variant(minpy, lambda: np.policy("auto")),
-                "minpy prefer_mxnet": H.Variant(minpy, lambda: np.policy("prefer_mxnet")),
-                "mxnet.autograd": H.Variant(mxnet_step)}
+    variants = {"minpy auto": H.Variant(minpy, lambda: np.policy("auto"))}
+    if mxnet:
+        variants["minpy prefer_mxnet"] = H.Variant(minpy, lambda: np.policy("prefer_mxnet"))
+        variants["mxnet.autograd"] = H.Variant(mxnet_step)
     if hips is not None:
         hips_step = hips.value_and_grad(H.mlp_loss(anp), argnum=(0, 1, 2, 3))
         variants["HIPS autograd"] = H.Variant(lambda: hips_step(*hparams, hx, hy))
@@ -146,6 +143,10 @@ def _step_rows(timer, batch, sizes):
 
         j_loss, j_grads = jax_step()
         variants["JAX jit"] = H.Variant(jax_step)
+        if not mxnet:   # the larger step: JAX op by op too, as the issue compared
+            jax_eager = jax.value_and_grad(H.mlp_loss(jnp), argnums=(0, 1, 2, 3))
+            variants["JAX eager"] = H.Variant(
+                lambda: jax.block_until_ready(jax_eager(*jparams, jx, jy)))
 
     # hand-written NumPy forward and backward of the same step: the floor for any
     # eager NumPy implementation (MinPy 'auto' / this = MinPy's own cost on the path)
@@ -157,14 +158,16 @@ def _step_rows(timer, batch, sizes):
     # the gradients agree (a benchmark of a wrong answer is worthless)
     with np.policy("auto"):
         g_auto, l_auto = minpy()
-    with np.policy("prefer_mxnet"):
-        g_mx, l_mx = minpy()
-    g_ref, l_ref = mxnet_step()
-    for a, b, c in zip(g_auto, g_mx, g_ref):
-        onp.testing.assert_allclose(onp.asarray(a), c.asnumpy(), rtol=2e-3, atol=2e-5)
-        onp.testing.assert_allclose(onp.asarray(b), c.asnumpy(), rtol=2e-3, atol=2e-5)
-    onp.testing.assert_allclose(float(l_auto), float(l_ref), rtol=1e-4)
+    if mxnet:
+        with np.policy("prefer_mxnet"):
+            g_mx, l_mx = minpy()
+        g_ref, l_ref = mxnet_step()
+        for a, b, c in zip(g_auto, g_mx, g_ref):
+            onp.testing.assert_allclose(onp.asarray(a), c.asnumpy(), rtol=2e-3, atol=2e-5)
+            onp.testing.assert_allclose(onp.asarray(b), c.asnumpy(), rtol=2e-3, atol=2e-5)
+        onp.testing.assert_allclose(float(l_auto), float(l_ref), rtol=1e-4)
     g_hand, l_hand = numpy_step()
+    onp.testing.assert_allclose(float(l_auto), float(l_hand), rtol=1e-4)
     for a, c in zip(g_auto, g_hand):
         onp.testing.assert_allclose(onp.asarray(a), c, rtol=2e-3, atol=2e-5)
     if jax is not None:
@@ -176,6 +179,21 @@ def _step_rows(timer, batch, sizes):
     t = dict(zip(variants, slow.compare(*variants.values())))
     us = {k: v * 1e6 for k, v in t.items()}
     name = f"MLP {'-'.join(map(str, sizes))} batch {batch}"
+    section = "step" if mxnet else "step large"
+    # MinPy 'auto' against the same step by hand, both NumPy on this process's threads
+    # (BLAS on `threads`): compared in CPU time too, which a loaded machine does not
+    # inflate (the time spent waiting for a core is not the step's cost)
+    cpu = H.Timer(budget_s=slow.budget_s, sample_s=slow.sample_s, min_repeat=slow.min_repeat,
+                  sync=timer.sync, clock=time.process_time)
+    t_auto, t_hand = cpu.compare(variants["minpy auto"], variants["NumPy by hand"])
+    us["minpy auto (CPU)"], us["NumPy by hand (CPU)"] = t_auto * 1e6, t_hand * 1e6
+    rows.append(H.Row(section, f"{name}: auto vs NumPy by hand (CPU time)", t_auto * 1e6,
+                      t_hand * 1e6, ref="NumPy fwd+bwd by hand", target=hand_target,
+                      note="process CPU time (time.process_time), interleaved minima: the "
+                      "same step's forward and backward written in NumPy; what MinPy's "
+                      "tape, dispatch and gradient rules add (issue 25)"))
+    if not mxnet:
+        return _large_step_rows(rows, section, name, us), us
     rows.append(H.Row("step", f"{name}: prefer_mxnet vs mxnet.autograd",
                       us["minpy prefer_mxnet"], us["mxnet.autograd"], ref="mxnet.autograd",
                       target=1.3, note="same backend (MXNet) on both sides: the tape's price"))
@@ -194,8 +212,9 @@ def _step_rows(timer, batch, sizes):
         rows.append(H.Row("step", f"{name}: auto vs JAX jit", None, None, note=JAX_MISSING))
     rows.append(H.Row("step", f"{name}: auto vs NumPy by hand", us["minpy auto"],
                       us["NumPy by hand"], ref="NumPy fwd+bwd by hand",
-                      note="the same step's forward and backward written in NumPy: "
-                      "what MinPy's tape and dispatch add on this path"))
+                      note="wall time; the same step's forward and backward written in "
+                      "NumPy: what MinPy's tape and dispatch add on this path (the target "
+                      "is judged on the CPU-time row)"))
     # Two backends compared: reported, no target (a ratio of NumPy to MXNet says
     # nothing about MinPy).
     rows.append(H.Row("step", f"{name}: auto vs mxnet.autograd", us["minpy auto"],
@@ -206,6 +225,22 @@ def _step_rows(timer, batch, sizes):
                           us["HIPS autograd"], ref="HIPS autograd",
                           note="MXNet against NumPy: no target"))
     return rows, us
+
+
+def _large_step_rows(rows, section, name, us):
+    """The rows of the larger step (issue 25): wall-time ratios against each other
+    implementation, reported without a target (the target row is the CPU-time one)."""
+    rows.append(H.Row(section, f"{name}: auto vs NumPy by hand", us["minpy auto"],
+                      us["NumPy by hand"], ref="NumPy fwd+bwd by hand",
+                      note="wall time (the target is judged on the CPU-time row)"))
+    for ref, missing in (("HIPS autograd", HIPS_MISSING), ("JAX jit", JAX_MISSING),
+                         ("JAX eager", JAX_MISSING)):
+        if ref in us:
+            rows.append(H.Row(section, f"{name}: auto vs {ref}", us["minpy auto"], us[ref],
+                              ref=ref, note="wall time"))
+        else:
+            rows.append(H.Row(section, f"{name}: auto vs {ref}", None, None, note=missing))
+    return rows
 
 
 # -- tape: cost per recorded op -----------------------------------------------------------
@@ -338,8 +373,9 @@ def main(argv=None):
                    help="BLAS and XLA threads of the step section, the same for every "
                    "side (default 1: a shared or small machine makes multi-threaded "
                    "BLAS wait for descheduled threads); 0 = the libraries' defaults")
-    p.add_argument("--only", default="step,tape,namespace,memory",
-                   help="comma-separated sections: step, tape, namespace, memory")
+    p.add_argument("--only", default="step,step_large,tape,namespace,memory",
+                   help="comma-separated sections: step, step_large, tape, namespace, "
+                   "memory")
     args = p.parse_args(argv)
     started = time.perf_counter()
     info = H.machine()
@@ -355,6 +391,10 @@ def main(argv=None):
         t0 = time.perf_counter()
         if key == "step":
             out, extra["step_us"] = section_step(timer, threads=args.threads)
+        elif key == "step_large":
+            out, extra["step_large_us"] = section_step(
+                timer, batch=1024, sizes=(784, 2048, 10), threads=args.threads,
+                hand_target=1.05, mxnet=False)
         elif key == "tape":
             out, extra["tape"] = section_tape(timer)
         elif key == "namespace":

@@ -5,7 +5,8 @@ A run of every benchmark also publishes itself for the documentation: ``results.
 (date, command, machine, the code measured, every row) and the plots, into
 ``docs/benchmarks/`` (``--publish DIR`` elsewhere or for any run, ``--no-publish`` not).
 
-    python bench/run_all.py                 # everything, ~8-10 minutes on 2 cores
+    python bench/run_all.py                 # everything, ~10-12 minutes on 2 cores
+    python bench/run_all.py --only rules    # the gradient rules alone (~2 minutes)
     python bench/run_all.py --quick         # smoke run: ~1 minute, numbers meaningless
     python bench/run_all.py --only numpy    # bench_numpy.py alone
     python bench/run_all.py --only distributed  # a 2-worker KVStore job (~2 minutes)

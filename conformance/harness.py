@@ -220,17 +220,19 @@ def _collect_fallbacks():
         log.propagate = saved[1]
 
 
-def call_both(name, call, policy_name, device, resident=False, record=False):
+def call_both(name, call, policy_name, device, resident=False, record=False, ref_fn=None,
+              res_fn=None):
     """Run ``call`` in NumPy and in MinPy; return (ref, res, ref_exc, res_exc), and with
     ``record`` two more: whether MinPy ran ``name`` itself on MXNet, and the reasons
-    of the fallbacks it took."""
+    of the fallbacks it took. ``ref_fn``/``res_fn`` replace the functions of ``name``
+    (``test_methods.py``: the array methods of that name, on the same arguments)."""
     reasons = []
     ref = res = ref_exc = res_exc = None
     on_mxnet = False
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            ref = numpy_ref(name)(*call.args, **call.kwargs)
+            ref = (ref_fn or numpy_ref(name))(*call.args, **call.kwargs)
         except Exception as exc:  # noqa: BLE001
             ref_exc = exc
         margs = to_minpy(call.args, device, resident)
@@ -241,7 +243,7 @@ def call_both(name, call, policy_name, device, resident=False, record=False):
         collect = _collect_fallbacks() if record else contextlib.nullcontext([])
         with mnp.policy(policy_name), core.device(device), scope, collect as reasons:
             try:
-                res = minpy_fn(name)(*margs, **mkw)
+                res = (res_fn or minpy_fn(name))(*margs, **mkw)
             except Exception as exc:  # noqa: BLE001
                 res_exc = exc
             if record:
@@ -262,11 +264,13 @@ def _reason(exc):
     return "no MXNet implementation" if "no MXNet implementation" in text else text[:60]
 
 
-def check(name, call, policy_name, device, resident=False, tally=None):
+def check(name, call, policy_name, device, resident=False, tally=None, ref_fn=None,
+          res_fn=None):
     """Judge one example; return its outcome (:data:`COMPARED`, :data:`RAISED_ALIKE`
     or the reason it compared nothing) and add it to ``tally``."""
     record = tally is not None and tally.recorded
-    out = call_both(name, call, policy_name, device, resident, record=record)
+    out = call_both(name, call, policy_name, device, resident, record=record,
+                    ref_fn=ref_fn, res_fn=res_fn)
     ref, res, ref_exc, res_exc = out[:4]
     on_mxnet = out[4] if record else False
     if record and ref_exc is None and not on_mxnet:
@@ -650,3 +654,21 @@ def assert_judged(tally, min_share, known_mx_errors=False):
         assert tally.share() >= min_share, (
             f"only {tally.on_mxnet} of {tally.accepted} accepted examples ran on MXNet "
             f"(< {min_share:.0%}): {tally.line()}")
+
+
+def stale_known_errors(known, tallies):
+    """The ops of ``known`` (the KNOWN_MX_ERRORS list) that ran under 'only_mxnet' in
+    ``tallies`` and never met an MXNet error there: their entries are stale. An op
+    the session did not run under 'only_mxnet' (a ``-k`` selection) is not judged; an
+    entry that is no op with an MXNet kernel is always stale (it can never raise)."""
+    stale = []
+    for name in sorted(known):
+        if not has_mxnet_kernel(name):
+            stale.append(name)
+            continue
+        seen = [t for t in tallies if t.name == name and t.policy == "only_mxnet"]
+        raised = sum(n for t in seen for k, n in t.outcomes.items()
+                     if k.startswith("MXNet raised"))
+        if seen and not raised:
+            stale.append(name)
+    return stale

@@ -38,6 +38,7 @@ import minpy.core as core
 import minpy.numpy as mnp
 import strategies as S
 from minpy.autograd import VJPS, grad, index_add, index_update
+from minpy.autograd._indexops import scatter_add
 from minpy.autograd.testing import check_grads
 
 POLICIES = ("prefer_mxnet", "only_numpy")
@@ -880,6 +881,18 @@ GRADS["autograd.index_add"] = (index_op_args(False),
                                lambda a, v, key: sq(index_add(a, key, v)))
 GRADS["autograd.index_update"] = (index_op_args(True),
                                   lambda a, v, key: sq(index_update(a, key, v)))
+
+
+@st.composite
+def scatter_args(draw):
+    """``scatter_add``'s values and key: a slice (each element once: the in-place add)
+    or integer indices (repeats: ``numpy.add.at``)."""
+    (a, v), static = draw(index_op_args(draw(st.booleans())))
+    return (v,), {"key": static["key"], "shape": a.shape}
+
+
+GRADS["autograd.scatter_add"] = (scatter_args(),
+                                 lambda v, key, shape: sq(scatter_add(v, key, shape)))
 
 # -- the rules added with the fft, statistics and linalg families -----------------------
 #: The rules checked above, under both policies with the full example count.

@@ -161,3 +161,23 @@ def test_exact_ops_tolerate_nothing(_):
     wrong[1, 1] = np.nextafter(wrong[1, 1], np.float32(10))
     with pytest.raises(AssertionError):
         harness.compare(call, ref, wrong, name="reshape")
+
+
+def test_stale_known_errors_are_found():
+    """The staleness judgement of test_ops.py on planted tallies: an entry whose op ran
+    under 'only_mxnet' without an MXNet error is stale; one that still raises, or did
+    not run in this session, is not; an entry that names no MXNet kernel is."""
+    def tally(name, policy, **outcomes):
+        t = harness.Tally(name, policy, "cpu")
+        t.outcomes.update(outcomes)
+        return t
+
+    raised = {"MXNet raised on input NumPy accepts: x": 2, harness.COMPARED: 5}
+    tallies = [tally("exp", "only_mxnet", **{harness.COMPARED: 15}),
+               tally("exp", "prefer_mxnet", **{harness.COMPARED: 15}),
+               tally("sin", "only_mxnet", **raised),
+               tally("cos", "prefer_mxnet", **{harness.COMPARED: 15})]
+    known = {"exp": "fixed since", "sin": "still raises", "cos": "not run under only_mxnet",
+             "no_such_op": "a typo"}
+    assert harness.stale_known_errors(known, tallies) == ["exp", "no_such_op"]
+    assert harness.stale_known_errors({}, tallies) == []

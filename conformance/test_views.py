@@ -135,13 +135,14 @@ def run(xp, start, steps):
         yield pool, exc
 
 
-def _check(mine, ref):
+def _check(mine, ref, step):
     for k, (m, r) in enumerate(zip(mine, ref)):
-        assert isinstance(m, Array), k
-        assert m.shape == r.shape and m.dtype == r.dtype, (k, m.shape, r.shape)
-        np.testing.assert_array_equal(m.asnumpy(), r, err_msg=f"array {k}")
-        assert m.flags.writeable == r.flags.writeable, k
-        assert mnp.shares_memory(m, mine[0]) == np.shares_memory(r, ref[0]), k
+        where = f"step {step}, array {k}"
+        assert isinstance(m, Array), where
+        assert m.shape == r.shape and m.dtype == r.dtype, (where, m.shape, r.shape)
+        np.testing.assert_array_equal(m.asnumpy(), r, err_msg=where)
+        assert m.flags.writeable == r.flags.writeable, where
+        assert mnp.shares_memory(m, mine[0]) == np.shares_memory(r, ref[0]), where
 
 
 @pytest.fixture(params=["prefer_mxnet", "only_numpy", "auto", "only_mxnet"])
@@ -160,18 +161,21 @@ def test_random_view_programs(pol, shape, dtype, resident, steps):
         if resident and core.mxnet_available():
             start._mx_value()
             start._host = None
-        try:
-            mine = [(list(p), e) for p, e in run(mnp, start, steps)]
-        except NotImplementedError:  # 'only_mxnet': MXNet cannot run some step
-            assume(False)
-    ref = [(list(p), e) for p, e in run(np, base.copy(), steps)]
-    for (m_pool, m_exc), (r_pool, r_exc) in zip(mine, ref):
-        assert m_exc == r_exc
-    _check(mine[-1][0], ref[-1][0])  # (shares_memory has no MXNet kernel: default policy)
-    with mnp.policy(pol if pol != "only_mxnet" else "prefer_mxnet"):
-        for k, (m, r) in enumerate(zip(mine[-1][0], ref[-1][0])):
-            # read again by the policy's backend: its cached MXNet form, if any
-            np.testing.assert_array_equal((m + 0).asnumpy(), r + 0, err_msg=f"array {k}")
+    mine = run(mnp, start, steps)
+    # MinPy and NumPy step by step, each array of the pool compared after every step.
+    for step, (r_pool, r_exc) in enumerate(run(np, base.copy(), steps)):
+        with mnp.policy(pol):
+            try:
+                m_pool, m_exc = next(mine)
+            except NotImplementedError:  # 'only_mxnet': MXNet cannot run some step
+                assume(False)
+        assert m_exc == r_exc, (step, steps[step])
+        _check(m_pool, r_pool, step)  # (shares_memory has no MXNet kernel: default policy)
+        with mnp.policy(pol if pol != "only_mxnet" else "prefer_mxnet"):
+            for k, (m, r) in enumerate(zip(m_pool, r_pool)):
+                # read again by the policy's backend: its cached MXNet form, if any
+                np.testing.assert_array_equal((m + 0).asnumpy(), r + 0,
+                                              err_msg=f"step {step}, array {k}")
 
 
 def test_family_write_seen_in_every_form():

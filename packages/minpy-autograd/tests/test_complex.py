@@ -21,6 +21,12 @@ def c(*shape):
     return R.standard_normal(shape) + 1j * R.standard_normal(shape)
 
 
+def gen(n, *batch):
+    """A general complex square matrix (neither symmetric nor Hermitian), well
+    conditioned: a rule missing a transpose or a conjugate is wrong on it."""
+    return c(*batch, n, n) + 2 * n * onp.eye(n)
+
+
 def r(*shape):
     return R.standard_normal(shape)
 
@@ -113,6 +119,18 @@ case("linalg.det", np.linalg.det, herm(3))
 case("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], herm(3))
 case("linalg.solve", np.linalg.solve, herm(3), c(3, 2))
 case("linalg.matrix_power", lambda a: np.linalg.matrix_power(a, -2), herm(2))
+case("linalg.inv", np.linalg.inv, gen(3), id="inv-general")
+case("linalg.inv", np.linalg.inv, gen(2, 2), id="inv-general-batch")
+case("linalg.det", np.linalg.det, gen(3), id="det-general")
+case("linalg.det", np.linalg.det, gen(2, 2), id="det-general-batch")
+case("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], gen(3), id="slogdet-general")
+case("linalg.slogdet", lambda a: np.linalg.slogdet(a)[0], gen(3), id="slogdet-sign-general")
+case("linalg.solve", np.linalg.solve, gen(3), c(3), id="solve-general")
+case("linalg.solve", np.linalg.solve, gen(3, 2), c(2, 3, 2), id="solve-general-batch")
+for _k in (2, 3, -1, -2):
+    case("linalg.matrix_power", lambda a, k=_k: np.linalg.matrix_power(a, k), gen(2),
+         id=f"matrix_power-general-{_k}")
+case("linalg.pinv", np.linalg.pinv, gen(3), id="pinv-general-square")
 case("linalg.cholesky", np.linalg.cholesky, herm(3))
 case("linalg.eigh", lambda a: (lambda w, v: (w, np.abs(v) ** 2))(*np.linalg.eigh(a)),
      herm(3))
@@ -196,6 +214,9 @@ case("meshgrid", np.meshgrid, c(3), c(2))
 case("full", lambda v: np.full((2, 2), v), c(2))
 case("autograd.index_add", lambda a, v: __import__("minpy.autograd").autograd.index_add(
     a, (onp.array([0, 1, 0]),), v), c(3, 2), c(3, 2))
+case("autograd.scatter_add", lambda v: __import__(
+    "minpy.autograd._indexops").autograd._indexops.scatter_add(
+    v, (onp.array([0, 1, 0]),), (2, 2)), c(3, 2))
 case("autograd.index_update", lambda a, v: __import__(
     "minpy.autograd").autograd.index_update(a, (slice(1, 3),), v), c(4, 2), c(2))
 

@@ -38,6 +38,15 @@ def spd(n):
     return a @ a.T + n * onp.eye(n)
 
 
+def gen(n, *batch):
+    """A general (not symmetric) well-conditioned square matrix, or a batch of them: a
+    rule that drops a transpose (det's inv(A)^T, inv's, solve's) is exact on symmetric
+    matrices and wrong on these."""
+    a = R.standard_normal(batch + (n, n))
+    assert not onp.allclose(a, onp.swapaxes(a, -1, -2))
+    return a + n * onp.eye(n)
+
+
 def distinct(*shape):
     """Values with no ties (for max/min/sort)."""
     n = int(onp.prod(shape))
@@ -187,6 +196,20 @@ case("linalg.solve", np.linalg.solve, spd(3), rand(3))
 case("linalg.solve", np.linalg.solve, spd(3), rand(3, 2), id="solve-matrix")
 case("linalg.solve", np.linalg.solve, onp.stack([spd(3), spd(3)]), rand(2, 3, 2),
      id="solve-batch")
+# the same cases on general (non-symmetric) matrices
+case("linalg.inv", np.linalg.inv, gen(3), id="inv-general")
+case("linalg.inv", np.linalg.inv, gen(3, 2), id="inv-general-batch")
+case("linalg.det", np.linalg.det, gen(3), id="det-general")
+case("linalg.det", np.linalg.det, gen(2, 2), id="det-general-batch")
+case("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], gen(3), id="slogdet-general")
+case("linalg.slogdet", lambda a: np.linalg.slogdet(a)[1], gen(2, 3), id="slogdet-general-batch")
+case("linalg.solve", np.linalg.solve, gen(3), rand(3), id="solve-general")
+case("linalg.solve", np.linalg.solve, gen(3), rand(3, 2), id="solve-general-matrix")
+case("linalg.solve", np.linalg.solve, gen(3, 2), rand(2, 3, 2), id="solve-general-batch")
+for _k in (2, 3, -1, -2):
+    case("linalg.matrix_power", lambda a, k=_k: np.linalg.matrix_power(a, k), gen(3),
+         id=f"matrix_power-general-{_k}")
+case("linalg.pinv", np.linalg.pinv, gen(3), id="pinv-general-square")
 case("linalg.cholesky", lambda x: np.linalg.cholesky(x @ x.T + 3.0 * np.eye(3)), rand(3, 3))
 case("linalg.eigh", lambda x: _eig_loss(x), rand(3, 3))
 case("linalg.eigvalsh", lambda x: np.linalg.eigvalsh(x + x.T), rand(3, 3))

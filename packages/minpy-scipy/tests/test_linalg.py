@@ -51,6 +51,11 @@ def test_sylvester_sqrtm_expm(seed):
     spd = np.array(m @ m.T + 3 * onp.eye(3))
     assert onp.allclose(host(linalg.sqrtm(spd)), sla.sqrtm(host(spd)))
     check_grads(lambda x: linalg.sqrtm(0.5 * (x + x.T)), spd, order=2)
+    # a general (not symmetric) matrix, eigenvalues in the right half-plane: a rule
+    # that drops a transpose is exact on symmetric ones only
+    general = np.array(m + 4 * onp.eye(3))
+    assert onp.allclose(host(linalg.sqrtm(general)), sla.sqrtm(host(general)))
+    check_grads(linalg.sqrtm, general, order=1)
     assert onp.allclose(host(linalg.expm(a)), sla.expm(host(a)))
     check_grads(linalg.expm, 0.5 * a, order=2)
 

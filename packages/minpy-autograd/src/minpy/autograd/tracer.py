@@ -16,12 +16,15 @@ Rules
     ``g -> gradient for argument argnum``. For an argument that is a list of arrays
     (``concatenate``) it returns the list of gradients, one per element. Makers are
     written with ``minpy.numpy`` operations, so a backward pass run inside an outer
-    trace is itself recorded and gradients differentiate again.
+    trace is itself recorded and gradients differentiate again. :data:`JOINT_VJPS`
+    holds, for a few ops, one maker that gives several arguments' gradients at once
+    where they share work.
 
 Backward
     :func:`backward` walks the nodes reachable from the output in reverse topological
     order (children before parents), pops each node's cotangent once every consumer has
-    contributed, and drops it after use.
+    contributed, and drops it after use. A second contribution to a node is added into
+    the first in place when nothing else can see the first (:func:`_accumulate`).
 """
 
 from __future__ import annotations
@@ -42,9 +45,20 @@ from minpy.core.tracing import primitive as _core_primitive
 __all__ = ["Node", "ArrayBox", "VJPS", "SEQUENCE_OPS", "defvjp", "primitive", "stop_gradient",
            "backward", "backward_many", "is_traced", "Box", "isbox", "getval",
            "notrace_primitive"]
+__all__ += ["JOINT_VJPS", "defvjp_joint", "node_vjps"]
 
 #: primitive_name -> {argnum: maker}
 VJPS: dict = {}
+
+#: primitive_name -> ``(joint maker, {argnum: maker})``: one maker for the gradients of
+#: several arguments at once, for ops whose gradients share work (``divide``: ``g / y``
+#: is ``x``'s gradient and a factor of ``y``'s). ``maker(argnums, ans, *args, **kwargs)``
+#: returns ``g -> (gradient for each of argnums, in order)``. The backward pass uses it
+#: for a node that needs two or more of those gradients, as long as the per-argument
+#: makers in :data:`VJPS` are still the ones it was registered with (a rule redefined
+#: later is used on its own). The per-argument makers stay the rule: a joint maker only
+#: computes the same thing with less work.
+JOINT_VJPS: dict = {}
 
 #: The built-in rules (makers; filled by :mod:`minpy.autograd.rules`). They use only
 #: ``minpy.numpy`` functions that NumPy has too, so a first-order backward pass on
@@ -369,6 +383,15 @@ def defvjp(fun, *makers, argnums=None):
     return fun
 
 
+def defvjp_joint(fun, maker):
+    """Register ``maker(argnums, ans, *args, **kwargs) -> (g -> gradients for argnums)``
+    as the joint rule of primitive ``fun`` (see :data:`JOINT_VJPS`); define its
+    per-argument rules (:func:`defvjp`) first."""
+    name = _name_of(fun)
+    JOINT_VJPS[name] = (maker, dict(VJPS.get(name, {})))
+    return fun
+
+
 def stop_gradient(x):
     """``x`` with every level of tracing removed: a constant for all gradients."""
     return unbox_all(x)
@@ -398,6 +421,44 @@ def _add(a, b):
     return lookup("add")(a, b)
 
 
+def _accumulate(cts, p, pg, mode):
+    """``cts[p] += pg``: in place, into the NumPy array already there, when nothing else
+    can see that array (a pass on host forms, ``mode``; it owns its memory and holds
+    only the reference of ``cts``: a rule's fresh result, not ``g`` passed through, a
+    view or a value of the tape); else a new sum."""
+    old = cts.get(p)
+    if old is None:
+        cts[p] = pg
+    elif (mode and type(old) is _ndarray and type(pg) is _ndarray and old.base is None
+          and old.shape == pg.shape and old.dtype == pg.dtype and old.flags.writeable
+          and _refcount(old) <= _SOLE_REFS):
+        _onp.add(old, pg, out=old)
+    else:
+        cts[p] = _add(old, pg)
+
+
+_ndarray = _onp.ndarray
+_refcount = getattr(sys, "getrefcount", None)
+
+
+def _sole_refs():
+    """What :func:`_refcount` says, in :func:`_accumulate`, of an array that only a dict
+    holds: measured, not assumed (interpreters count borrowed references differently);
+    -1 (never in place) where there is no reference count to read."""
+    if _refcount is None:
+        return -1
+    seen = []
+
+    def probe(cts, p):
+        old = cts.get(p)
+        seen.append(_refcount(old))
+    probe({0: _onp.zeros(1)}, 0)
+    return seen[0]
+
+
+_SOLE_REFS = _sole_refs()
+
+
 def _zeros_of(value):
     if isinstance(value, (float, complex, _onp.number)):
         return type(value)(0) if isinstance(value, (float, complex)) else value * 0
@@ -413,10 +474,17 @@ def _node_vjps(node, g, ans, args, kwargs):
         g = type(node.ans)(*[g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans)]
                            ) if hasattr(node.ans, "_fields") else type(node.ans)(
             g[k] if k in g else _zeros_of(a) for k, a in enumerate(node.ans))
-    rule = VJPS.get(node.fun.primitive_name)
+    name = node.fun.primitive_name
+    rule = VJPS.get(name)
+    paths = node.paths
+    if len(paths) > 1 and name in JOINT_VJPS:
+        joint, makers = JOINT_VJPS[name]
+        if rule is not None and all(type(p) is int and makers.get(p) is not None
+                                    and rule.get(p) is makers[p] for p in paths):
+            return list(joint(paths, ans, *args, **kwargs)(g))
     out = []
     lists = None
-    for path in node.paths:
+    for path in paths:
         if type(path) is int:
             maker = rule.get(path) if rule is not None else None
             if maker is None:
@@ -550,6 +618,25 @@ def _builtin_rules(node):
     return True
 
 
+def node_vjps(node, g):
+    """The cotangents of ``node``'s traced arguments (aligned with ``node.parents``)
+    for its cotangent ``g``, computed as :func:`backward` computes them: its rules run on
+    the NumPy host forms of its values where a first-order pass would (see
+    :func:`_numpy_mode`), else on its Arrays. For tools that drive the rules one node at
+    a time (``bench/bench_rules.py``, a compiler of the tape)."""
+    mode = _numpy_mode()
+    if not mode or not _builtin_rules(node):
+        return _array_vjps(node, g, 0)
+    vals = _numpy_values(node, g)
+    before = _dispatch.numpy_mode
+    _dispatch.numpy_mode = mode
+    try:
+        return (_node_vjps(node, vals[3], *vals[:3]) if vals is not None
+                else _array_vjps(node, g, mode))
+    finally:
+        _dispatch.numpy_mode = before
+
+
 def backward(root, g, free=False):
     """Propagate cotangent ``g`` from node ``root``; return ``{leaf node: cotangent}``
     for the input nodes reached. ``free=True`` clears each node's saved values after
@@ -589,9 +676,15 @@ def backward_many(roots, free=False):
     before = _dispatch.numpy_mode
     _dispatch.numpy_mode = mode
     try:
-        return _backward_loop(ready, cts, pending, leaves, free, mode)
+        leaves = _backward_loop(ready, cts, pending, leaves, free, mode)
     finally:
         _dispatch.numpy_mode = mode if before == mode else 0
+    # the inputs' cotangents leave as Arrays (NumPy results of this pass: wrapped
+    # without a copy, a view copy-on-write)
+    for node, ct in leaves.items():
+        if isinstance(ct, (_onp.ndarray, _onp.generic)):
+            leaves[node] = wrap(ct)
+    return leaves
 
 
 def _backward_loop(ready, cts, pending, leaves, free, mode):
@@ -629,17 +722,14 @@ def _backward_loop(ready, cts, pending, leaves, free, mode):
                     else:
                         pg = maker(node.ans, *node.args, **node.kwargs)(g)
                     if pg is not None:
-                        p = parents[0]
-                        old = cts.get(p)
-                        cts[p] = pg if old is None else _add(old, pg)
+                        _accumulate(cts, parents[0], pg, mode)
                 else:
                     vals = _numpy_values(node, g) if mode and _builtin_rules(node) else None
                     pgs = (_node_vjps(node, vals[3], *vals[:3]) if vals is not None
                            else _array_vjps(node, g, mode))
                     for p, pg in zip(parents, pgs):
                         if pg is not None:
-                            old = cts.get(p)
-                            cts[p] = pg if old is None else _add(old, pg)
+                            _accumulate(cts, p, pg, mode)
         if free:
             node.args = node.kwargs = node.ans = None
             node.parents = ()

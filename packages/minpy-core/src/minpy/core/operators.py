@@ -450,3 +450,21 @@ ARRAY_METHODS = (
 )
 for _name in ARRAY_METHODS:
     setattr(ArrayMethods, _name, _method(_name))
+
+
+def _conjugate(name):
+    def method(self):
+        """As :meth:`numpy.ndarray.conj`: the complex conjugate of a complex array, and
+        the array itself for a real one (NumPy's method returns ``self``: its function
+        would promote bool to int8)."""
+        if self.dtype.kind == "c":
+            return lookup(name)(self)
+        if self.dtype.kind not in "biuf":
+            raise TypeError("cannot conjugate non-numeric dtype")
+        return self
+    method.__name__ = name
+    return method
+
+
+ArrayMethods.conj = _conjugate("conj")
+ArrayMethods.conjugate = _conjugate("conjugate")

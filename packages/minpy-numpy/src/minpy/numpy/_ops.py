@@ -239,8 +239,25 @@ for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_eq
               "logical_and", "logical_or", "logical_xor"):
     register(_name, _mx_compare(_name) if not _name.startswith("logical") else None,
              cast="common")
+def _mx_bitwise(name):
+    """``bitwise_and/or/xor``: MXNet 1.9.1's kernels have no bool instantiation
+    ('Operator _npi_bitwise_and does not support boolean type'); bool operands (cast to
+    their common dtype first) run on their 0/1 bytes as uint8, cast back: exact."""
+    def load(mx):
+        fn = getattr(mx.np, name)
+
+        def run(a, b):
+            dt = getattr(a, "dtype", None) or getattr(b, "dtype", None)
+            if np.dtype(dt) != np.bool_:
+                return fn(a, b)
+            a, b = (x.astype("uint8") if hasattr(x, "astype") else int(x) for x in (a, b))
+            return fn(a, b).astype("bool")
+        return run
+    return load
+
+
 for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
-    register(_name, "np." + _name, cast="common")
+    register(_name, _mx_bitwise(_name), cast="common")
 for _name in ("exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "square",
               "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
               "arcsinh", "arccosh", "arctanh", "degrees", "radians", "deg2rad", "rad2deg",
@@ -609,10 +626,23 @@ def _sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
 
 _DESCENDING = ("``descending=True`` (the array API standard's) sorts from the largest; "
                "those calls run in NumPy.")
-register("sort", _nan_free(lambda mx: mx.np.sort), numpy=_sort, arrays=(0,), dtype="same",
-         cast=None, kind="sort", kwargs=("axis",), doc=_DESCENDING,
+def _mx_bool_as_uint8(fn, result_bool):
+    """MXNet's sort/argsort have no bool kernel; bool orders as its 0/1 bytes do, so
+    sort the uint8 view's values (and cast back for ``sort``): exact."""
+    def run(a, *args, **kwargs):
+        if np.dtype(a.dtype) != np.bool_:
+            return fn(a, *args, **kwargs)
+        out = fn(a.astype("uint8"), *args, **kwargs)
+        return out.astype("bool") if result_bool else out
+    return run
+
+
+register("sort", _nan_free(lambda mx: _mx_bool_as_uint8(mx.np.sort, True)),
+         numpy=_sort, arrays=(0,), dtype="same", cast=None, kind="sort", kwargs=("axis",),
+         doc=_DESCENDING,
          accepts=lambda args, kw: args[0].ndim >= 1)
-register("argsort", _nan_free(lambda mx: mx.np.argsort), numpy=_argsort, arrays=(0,),
+register("argsort", _nan_free(lambda mx: _mx_bool_as_uint8(mx.np.argsort, False)),
+         numpy=_argsort, arrays=(0,),
          cast=None, kind="sort", kwargs=("axis",), doc=_DESCENDING,
          accepts=lambda args, kw: args[0].ndim >= 1)
 TABLE["sort"].signature, TABLE["argsort"].signature = _sort, _argsort
@@ -868,7 +898,9 @@ _limit(("abs", "absolute", "argmax", "argmin", "unique", "ceil", "floor",
         "diagflat", "diagonal", "diag", "polyval"), _NO_BOOL)
 # around/round, sort/argsort: no float16 ('This operation does not support float16') and
 # no bool kernel.
-_limit(("around", "round", "sort", "argsort"), _NO_BOOL - {np.dtype("float16")})
+# (sort/argsort take bool through uint8: _mx_bool_as_uint8.)
+_limit(("around", "round"), _NO_BOOL - {np.dtype("float16")})
+_limit(("sort", "argsort"), _MX - {np.dtype("float16")})
 # Integer mod through double: wrong beyond 2**53 (1 % -(2**53 + 1)).
 _limit(("mod", "remainder"), _MX - {np.dtype("int64")})
 # BLAS-backed (CPU): float32/float64 only; float16 only on GPU, not expressible per dtype.

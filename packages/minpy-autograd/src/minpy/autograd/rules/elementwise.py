@@ -11,7 +11,17 @@ import math
 
 import numpy as _onp
 
-from ._util import defvjp, np, rule, shape_of, unbroadcast, zero_rule
+from ._util import (
+    defvjp,
+    defvjp_joint,
+    np,
+    on_host,
+    rule,
+    select,
+    shape_of,
+    unbroadcast,
+    zero_rule,
+)
 
 # -- unary --------------------------------------------------------------------------
 _UNARY = {
@@ -33,7 +43,8 @@ _UNARY = {
     "reciprocal": lambda ans, x: lambda g: -g * ans * ans,
     "sin": lambda ans, x: lambda g: g * np.cos(x),
     "cos": lambda ans, x: lambda g: -g * np.sin(x),
-    "tan": lambda ans, x: lambda g: g / np.cos(x) ** 2,
+    # 1 + tan^2 = 1 / cos^2: three cheap passes over the answer, no cosine
+    "tan": lambda ans, x: lambda g: g * (1.0 + ans * ans),
     "arcsin": lambda ans, x: lambda g: g / np.sqrt(1.0 - x * x),
     "arccos": lambda ans, x: lambda g: -g / np.sqrt(1.0 - x * x),
     "arctan": lambda ans, x: lambda g: g / (1.0 + x * x),
@@ -41,17 +52,14 @@ _UNARY = {
     "cosh": lambda ans, x: lambda g: g * np.sinh(x),
     "tanh": lambda ans, x: lambda g: g * (1.0 - ans * ans),
     "arcsinh": lambda ans, x: lambda g: g / np.sqrt(x * x + 1.0),
-    # sqrt(x - 1) sqrt(x + 1), not sqrt(x^2 - 1): the same for real x > 1, and the right
-    # branch for complex x
-    "arccosh": lambda ans, x: lambda g: g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)),
+    # sqrt(x - 1) sqrt(x + 1), not sqrt(x^2 - 1): the right branch for complex x (for
+    # real x > 1 one square root of the product does, see _arccosh)
     "arctanh": lambda ans, x: lambda g: g / (1.0 - x * x),
     "fabs": lambda ans, x: lambda g: g * np.sign(x),
     "degrees": lambda ans, x: lambda g: g * (180.0 / math.pi),
     "rad2deg": lambda ans, x: lambda g: g * (180.0 / math.pi),
     "radians": lambda ans, x: lambda g: g * (math.pi / 180.0),
     "deg2rad": lambda ans, x: lambda g: g * (math.pi / 180.0),
-    "sinc": lambda ans, x: lambda g: g * np.where(
-        x == 0, 0.0, (np.cos(math.pi * x) - ans) / np.where(x == 0, 1.0, x)),
 }
 for _name, _maker in _UNARY.items():
     defvjp(_name, _maker)
@@ -60,6 +68,32 @@ for _name, _maker in _UNARY.items():
 def _is_complex(x):
     return getattr(x, "dtype", None) is not None and x.dtype.kind == "c" or isinstance(
         x, complex)
+
+
+@rule("arccosh")
+def _arccosh(ans, x):
+    if _is_complex(x):
+        return lambda g: g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
+    # (x - 1)(x + 1), not x^2 - 1: no cancellation near x = 1
+    return lambda g: g / np.sqrt((x - 1.0) * (x + 1.0))
+
+
+def _any_zero(x):
+    """Whether ``x`` may hold a 0: on the host, whether it does (one compare over x);
+    elsewhere True (the guarded form, branch-free: see ``on_host``)."""
+    return not on_host(x) or bool((x == 0).any())
+
+
+@rule("sinc")
+def _sinc(ans, x):
+    # d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0; the guards
+    # only where x has a zero
+    def vjp(g):
+        if not _any_zero(x):
+            return g * ((np.cos(math.pi * x) - ans) / x)
+        return g * np.where(x == 0, 0.0, (np.cos(math.pi * x) - ans) / np.where(x == 0, 1.0,
+                                                                                 x))
+    return vjp
 
 
 def _safe(d):
@@ -118,53 +152,137 @@ def _binary(name, gx, gy):
            lambda ans, x, y, *a, **k: lambda g: unbroadcast(gy(g, ans, x, y), y))
 
 
+def _joint(name, fn):
+    """Register ``fn(g, ans, x, y) -> (x's cotangent, y's cotangent)`` (unbroadcast) as
+    the joint rule of binary op ``name``, whose per-argument rules are defined already:
+    for a node that needs both, the work they share is done once."""
+    def maker(argnums, ans, x, y, *a, **k):
+        def vjp(g):
+            both = fn(g, ans, x, y)
+            return [both[i] for i in argnums]
+        return vjp
+    defvjp_joint(name, maker)
+
+
 _binary("add", lambda g, ans, x, y: g, lambda g, ans, x, y: g)
-_binary("subtract", lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
+# subtract: y's cotangent negated after unbroadcasting (a broadcast y's sum is small)
+defvjp("subtract", lambda ans, x, y, *a, **k: lambda g: unbroadcast(g, x),
+       lambda ans, x, y, *a, **k: lambda g: -unbroadcast(g, y))
 _binary("multiply", lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+
+
+def _divide_both(g, ans, x, y):
+    # d(x/y)/dy = -x / y^2 = -(g / y) (x / y): y's cotangent from x's and the answer,
+    # negated after unbroadcasting (on the small sum when y was broadcast)
+    gx = g / y
+    return unbroadcast(gx, x), -unbroadcast(gx * ans, y)
+
+
 for _name in ("true_divide", "divide"):
-    _binary(_name, lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y))
+    defvjp(_name, lambda ans, x, y, *a, **k: lambda g: unbroadcast(g / y, x),
+           lambda ans, x, y, *a, **k: lambda g: -unbroadcast((g / y) * ans, y))
+    _joint(_name, _divide_both)
 
 
-def _log_base(x):
+# The guards of power's rules only where x has a zero (the same values; one compare over
+# x tells, once for both arguments when both are traced).
+def _log_base(x, zero=None):
     # log(x) where it is defined; 0 ** y has no useful derivative in y: use log(1) = 0.
-    return np.log(np.where(x == 0, 1.0, x))
+    zero = _any_zero(x) if zero is None else zero
+    return np.log(np.where(x == 0, 1.0, x)) if zero else np.log(x)
 
 
-def _power_exponent(x, y):
+def _power_exponent(x, y, zero=None):
     # y - 1, except at 0 ** 0, where 0 ** -1 = inf would make y * x ** (y - 1) = nan:
     # there 1 (the derivative is 0). Guarding on y == 0 alone would change the
     # derivative of this gradient in y (second order) at every x.
-    return np.where(np.logical_and(x == 0, y == 0), 1.0, y - 1.0)
+    if not (_any_zero(x) if zero is None else zero):
+        return y - 1.0
+    # (two wheres, not logical_and: MXNet has no logical_and, and would read x and y
+    # back to the host for it)
+    ym1 = y - 1.0
+    return np.where(x == 0, np.where(y == 0, 1.0, ym1), ym1)
 
 
-def _power_base(g, ans, x, y):
+def _power_base(g, ans, x, y, zero=None):
     if isinstance(y, (int, float)):
-        # A constant exponent: 0 for y == 0 (x ** 0 is 1 everywhere, 0 ** -1 is inf).
-        return g * 0.0 if y == 0 else g * y * x ** (y - 1)
-    return g * y * x ** _power_exponent(x, y)
+        # A constant exponent: 0 for y == 0 (x ** 0 is 1 everywhere, 0 ** -1 is inf);
+        # x itself for y == 2 (x ** 1 would be a copy of it).
+        if y == 0:
+            return g * 0.0
+        return g * y * x if y == 2 else g * y * x ** (y - 1)
+    return g * y * x ** _power_exponent(x, y, zero)
+
+
+def _power_both(g, ans, x, y):
+    zero = _any_zero(x)
+    return (unbroadcast(_power_base(g, ans, x, y, zero), x),
+            unbroadcast(g * _log_base(x, zero) * ans, y))
 
 
 for _name in ("power", "float_power"):
     _binary(_name, _power_base, lambda g, ans, x, y: g * _log_base(x) * ans)
+    _joint(_name, _power_both)
 
 
-def _split_eq(win, tie):
-    """Cotangent share: all of it where ``win``, half where ``tie``."""
-    return lambda g, ans, x, y: np.where(win(x, y), g, np.where(tie(x, y), g * 0.5, 0.0))
+def _halve_ties(shares, g, tie, any_tie):
+    """``shares`` with half of ``g`` where ``tie`` (HIPS's convention: ties split the
+    gradient), if ``any_tie``."""
+    if not any_tie:
+        return shares
+    half = g * 0.5
+    return [np.where(tie, half, r) for r in shares]
 
 
-for _name in ("maximum", "fmax"):
-    _binary(_name, _split_eq(lambda x, y: x > y, lambda x, y: x == y),
-            _split_eq(lambda x, y: y > x, lambda x, y: x == y))
-for _name in ("minimum", "fmin"):
-    _binary(_name, _split_eq(lambda x, y: x < y, lambda x, y: x == y),
-            _split_eq(lambda x, y: y < x, lambda x, y: x == y))
+def _ties(tie):
+    """Whether to split ties: on the host, whether there are any (looked for right
+    after the masks, while the arguments are in the cache, before the products read g:
+    on 2e6 float32 that order costs a third less); elsewhere always (branch-free)."""
+    return not on_host(tie) or bool(tie.any())
+
+
+def _split_eq(wins):
+    """Cotangent share of one argument of a maximum/minimum: all of ``g`` where
+    ``wins(x, y, ans)`` (ties included), half of it where ``x == y``, 0 elsewhere."""
+    def share(g, ans, x, y):
+        mask, tie = wins(x, y, ans), x == y
+        any_tie = _ties(tie)
+        return _halve_ties([select(mask, g)], g, tie, any_tie)[0]
+    return share
+
+
+def _extremum_op(name, wins_x, wins_y):
+    _binary(name, _split_eq(wins_x), _split_eq(wins_y))
+
+    def both(g, ans, x, y):
+        # each argument's mask includes the ties: on the host they are where both
+        # masks hold (a NaN is in neither), found without a compare of x and y of its
+        # own (MXNet has no logical_and: there x == y)
+        mx, my = wins_x(x, y, ans), wins_y(x, y, ans)
+        tie = np.logical_and(mx, my) if on_host(mx) else x == y
+        any_tie = _ties(tie)
+        gx, gy = _halve_ties([select(mx, g), select(my, g)], g, tie, any_tie)
+        return unbroadcast(gx, x), unbroadcast(gy, y)
+    _joint(name, both)
+
+
+_extremum_op("maximum", lambda x, y, ans: x >= y, lambda x, y, ans: y >= x)
+_extremum_op("minimum", lambda x, y, ans: x <= y, lambda x, y, ans: y <= x)
+# fmax/fmin return the other argument where one is NaN: the gradient goes to the one
+# returned (x == ans fails only for a NaN x, or where y was returned)
+for _name in ("fmax", "fmin"):
+    _extremum_op(_name, lambda x, y, ans: x == ans, lambda x, y, ans: y == ans)
 for _name in ("mod", "remainder"):
     _binary(_name, lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.floor_divide(x, y))
 _binary("fmod", lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.trunc(x / y))
 _binary("hypot", lambda g, ans, x, y: g * x / ans, lambda g, ans, x, y: g * y / ans)
+_joint("hypot", lambda g, ans, x, y: (lambda s: (unbroadcast(s * x, x),
+                                                 unbroadcast(s * y, y)))(g / ans))
 _binary("arctan2", lambda g, ans, x, y: g * y / (x * x + y * y),
         lambda g, ans, x, y: -g * x / (x * x + y * y))
+_joint("arctan2", lambda g, ans, x, y: (lambda d: (unbroadcast(d * y, x),
+                                                   -unbroadcast(d * x, y)))(
+    g / (x * x + y * y)))
 _binary("logaddexp", lambda g, ans, x, y: g * np.exp(x - ans),
         lambda g, ans, x, y: g * np.exp(y - ans))
 _binary("logaddexp2", lambda g, ans, x, y: g * np.exp2(x - ans),
@@ -195,27 +313,27 @@ def _clip_x(ans, x, *args, **kwargs):
     lo, hi = _bound(args, kwargs, 0, "a_min"), _bound(args, kwargs, 1, "a_max")
     def vjp(g):
         inside = _clip_inside(x, lo, hi)
-        return g if inside is None else unbroadcast(np.where(inside, g, 0.0), x)
+        return g if inside is None else unbroadcast(select(inside, g), x)
     return vjp
 
 
 def _clip_lo(ans, x, lo, *args, **kwargs):
-    return lambda g: unbroadcast(np.where(x < lo, g, 0.0), lo)
+    return lambda g: unbroadcast(select(x < lo, g), lo)
 
 
 def _clip_hi(ans, x, lo, hi, *args, **kwargs):
-    return lambda g: unbroadcast(np.where(x > hi, g, 0.0), hi)
+    return lambda g: unbroadcast(select(x > hi, g), hi)
 
 
 defvjp("clip", _clip_x, _clip_lo, _clip_hi)
 
 
 def _where_x(ans, c, x, y):
-    return lambda g: unbroadcast(np.where(c, g, 0.0), x)
+    return lambda g: unbroadcast(select(c, g), x)
 
 
 def _where_y(ans, c, x, y):
-    return lambda g: unbroadcast(np.where(c, 0.0, g), y)
+    return lambda g: unbroadcast(select(c, g, invert=True), y)
 
 
 defvjp("where", _where_x, _where_y, argnums=(1, 2))
@@ -223,7 +341,7 @@ defvjp("where", _where_x, _where_y, argnums=(1, 2))
 
 @rule("nan_to_num")
 def _nan_to_num(ans, x, *args, **kwargs):
-    return lambda g: np.where(np.isfinite(x), g, 0.0)
+    return lambda g: select(np.isfinite(x), g)
 
 
 def _polyval_p(ans, p, x):

@@ -9,12 +9,12 @@ import numpy as _onp
 
 from minpy.core.convert import to_host
 
-from .._indexops import index_add, index_update
+from .._indexops import index_add, index_update, scatter_add
 from ._util import defvjp, np, rule, shape_of, unbroadcast
 
 
-def _scatter(g, key, like):
-    return index_add(np.zeros(shape_of(like), g.dtype), key, g)
+def _scatter(g, key, like, unique=False):
+    return scatter_add(g, key, shape_of(like), unique=unique)
 
 
 @rule("getitem")
@@ -26,6 +26,8 @@ defvjp("autograd.index_add",
        lambda ans, a, key, v: lambda g: g,
        lambda ans, a, key, v: lambda g: unbroadcast(g[key], v),
        argnums=(0, 2))
+defvjp("autograd.scatter_add",
+       lambda ans, v, key, shape, unique=False: lambda g: unbroadcast(g[key], v))
 def _last_writes(shape, key):
     """A 0/1 mask over the selection ``a[key]``: 1 where that element is the last write
     to its target (``a[key] = v`` with repeated indices keeps the last value)."""
@@ -113,7 +115,7 @@ def _sort(ans, a, axis=-1, kind=None, order=None, *, stable=None, descending=Fal
     ax = axis % len(shape)
     perm = _sort_perm(host, ax, descending)
     key = _along_axis_key(perm, ax)
-    return lambda g: _scatter(g, key, a)
+    return lambda g: _scatter(g, key, a, unique=True)   # a permutation
 
 
 def _value(a):
@@ -149,7 +151,7 @@ def _partition(ans, a, kth, axis=-1, kind="introselect", order=None):
         return vjp_flat
     ax = axis % len(shape)
     key = _along_axis_key(_rank_match(_value(a), out, ax), ax)
-    return lambda g: _scatter(g, key, a)
+    return lambda g: _scatter(g, key, a, unique=True)   # a permutation
 
 
 @rule("sort_complex")

@@ -10,16 +10,69 @@ read a symmetric matrix, and their rules give the gradient for symmetric perturb
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as _onp
 
 from ..tracer import VJPS
-from ._util import composite, defvjp, np, rule, shape_of, unbroadcast
+from ._util import composite, defvjp, defvjp_joint, np, rule, shape_of, unbroadcast
 
 _NUMPY2 = int(_onp.__version__.split(".")[0]) >= 2
 
 
 def _T(a):
     return np.swapaxes(a, -1, -2)
+
+
+# -- products as BLAS calls on the operands' own layout ------------------------------------
+def _prod(shape):
+    return math.prod(shape)
+
+
+def _as_matrix(x, contracted, first):
+    """``x`` as the matrix of a product that sums over its axes ``contracted`` (in that
+    order): ``(free, k)``, or ``(k, free)`` with ``first``, the free axes in x's order.
+
+    Where the contracted axes sit at the end that shape needs (the last ones for
+    ``(free, k)``), it is a reshape: a view of a C-contiguous x. Where they sit at the
+    other end, it is the transpose of such a reshape, also a view, which BLAS reads
+    transposed (``x.T @ g``, not a transposed copy). Only other layouts are copied.
+    (Array methods, not namespace calls: on the NumPy arrays of a first-order pass they
+    are NumPy's own, with no dispatch.)
+    """
+    shape = x.shape
+    n = len(shape)
+    c = list(contracted)
+    free = [i for i in range(n) if i not in c]
+    k, f = _prod([shape[i] for i in c]), _prod([shape[i] for i in free])
+    lead, trail = c == list(range(len(c))), c == list(range(n - len(c), n))
+    if first:
+        if lead:
+            return x.reshape((k, f))
+        if trail:
+            return x.reshape((f, k)).T
+        return x.transpose(c + free).reshape((k, f))
+    if trail:
+        return x.reshape((f, k))
+    if lead:
+        return x.reshape((k, f)).T
+    return x.transpose(free + c).reshape((f, k))
+
+
+def _contract(x, y, cx, cy):
+    """``numpy.tensordot(x, y, (cx, cy))`` as one matrix product of views of ``x`` and
+    ``y`` where their layouts allow (``numpy.tensordot`` transposes into copies); a
+    broadcast product when nothing is summed (an outer product)."""
+    sx, sy = x.shape, y.shape
+    out = tuple(s for i, s in enumerate(sx) if i not in cx) + tuple(
+        s for j, s in enumerate(sy) if j not in cy)
+    if not cx:
+        return x.reshape(tuple(sx) + (1,) * len(sy)) * y
+    # a vector summed whole stays a vector: a matrix-vector product (gemv)
+    xm = x if len(sx) == 1 else _as_matrix(x, cx, False)
+    ym = y if len(sy) == 1 else _as_matrix(y, cy, True)
+    return (xm @ ym).reshape(out)
 
 
 # -- tensordot (and dot, inner, which are special cases) ----------------------------
@@ -40,13 +93,13 @@ def _tensordot_vjps(a, b, ia, ib):
 
     def ga(g):
         # g has axes fa + fb; contract its fb part with b's free axes.
-        r = np.tensordot(g, b, axes=(list(range(nfa, nfa + len(fb))), fb))
+        r = _contract(g, b, list(range(nfa, nfa + len(fb))), fb)
         # r has a's free axes, then the axes of a paired with b's contracted axes
         # taken in b's axis order: put them back in a's order.
         return _in_order(r, fa + [ia[ib.index(j)] for j in sorted(ib)])
 
     def gb(g):
-        r = np.tensordot(a, g, axes=(fa, list(range(nfa))))
+        r = _contract(a, g, fa, list(range(nfa)))
         return _in_order(r, [ib[ia.index(i)] for i in sorted(ia)] + fb)
     return ga, gb
 
@@ -77,6 +130,8 @@ def _dot_maker(which):
         na, nb = len(shape_of(a)), len(shape_of(b))
         if na == 0 or nb == 0:
             return _dot_scalar(ans, a, b, which)
+        if na == 2 and nb == 2:   # the common case, without the general bookkeeping
+            return (lambda g: g @ b.T) if which == 0 else (lambda g: a.T @ g)
         ga, gb = _tensordot_vjps(a, b, [na - 1], [max(nb - 2, 0)])
         return ga if which == 0 else gb
     return maker
@@ -116,8 +171,13 @@ def _outer_b(ans, a, b, out=None):
 
 defvjp("outer", _outer_a, _outer_b)
 # vdot(a, b) = sum(conj(a) b): antilinear in a, so a's cotangent is conj(g b).
-defvjp("vdot", lambda ans, a, b: lambda g: np.reshape(np.conj(g * np.ravel(b)), shape_of(a)),
-       lambda ans, a, b: lambda g: np.reshape(g * np.ravel(np.conj(a)), shape_of(b)))
+def _conj(x):
+    """The complex conjugate; a real array itself (``numpy.conj`` would copy it)."""
+    return np.conj(x) if getattr(x, "dtype", None) is None or x.dtype.kind == "c" else x
+
+
+defvjp("vdot", lambda ans, a, b: lambda g: np.reshape(_conj(g * np.ravel(b)), shape_of(a)),
+       lambda ans, a, b: lambda g: np.reshape(g * np.ravel(_conj(a)), shape_of(b)))
 
 
 # -- matmul -------------------------------------------------------------------------
@@ -127,6 +187,8 @@ def _matmul_a(ans, a, b, *args, **kwargs):
             return g * b
         if b.ndim == 1:  # g: (..., n)
             r = np.reshape(g, shape_of(g) + (1,)) * b
+        elif a.ndim == 1 and b.ndim == 2:  # g: (m,): b @ g, a matrix-vector product
+            r = np.matmul(b, g)
         elif a.ndim == 1:  # g: (..., m); a: (k,), b: (..., k, m)
             r = np.matmul(b, np.reshape(g, shape_of(g) + (1,)))  # (..., k, 1)
             r = np.reshape(r, shape_of(r)[:-1])
@@ -142,9 +204,16 @@ def _matmul_b(ans, a, b, *args, **kwargs):
             return g * a
         if a.ndim == 1:  # g: (..., m)
             r = np.reshape(a, (-1, 1)) * np.reshape(g, shape_of(g)[:-1] + (1, g.shape[-1]))
+        elif b.ndim == 1 and a.ndim == 2:  # g: (n,): g @ a (BLAS reads a transposed)
+            r = np.matmul(g, a)
         elif b.ndim == 1:  # g: (..., n); a: (..., n, k)
             r = np.matmul(_T(a), np.reshape(g, shape_of(g) + (1,)))
             r = np.reshape(r, shape_of(r)[:-1])
+        elif b.ndim == 2 and a.ndim > 2:
+            # b broadcast over a's batch: one product over the batch and rows together,
+            # no stack of per-batch products to sum
+            lead = list(range(a.ndim - 1))
+            return unbroadcast(_contract(a, g, lead, lead), b)
         else:
             r = np.matmul(_T(a), g)
         return unbroadcast(r, b)
@@ -195,6 +264,116 @@ def _parse_einsum(subscripts, shapes):
     return ins, out, free[nell:]
 
 
+def _pair_plan(sx, shx, sy, shy, out):
+    """How ``einsum(f"{sx},{sy}->{out}", x, y)`` (x, y of shapes ``shx``, ``shy``) runs as
+    one (batched) matrix product on views, or as a broadcast product when no letter is
+    summed: BLAS where ``numpy.einsum`` runs its own loops (10x slower for a matrix
+    product here). ``None`` where that does not apply (a letter repeated within a
+    spec, sizes that differ outside the batch letters): ``numpy.einsum`` then."""
+    if any(len(set(s)) != len(s) for s in (sx, sy, out)):
+        return None
+    # letters in one operand only and not in the output: summed first
+    only_x = tuple(sx.index(c) for c in sx if c not in sy and c not in out)
+    only_y = tuple(sy.index(c) for c in sy if c not in sx and c not in out)
+    dx = {c: n for i, (c, n) in enumerate(zip(sx, shx)) if i not in only_x}
+    dy = {c: n for i, (c, n) in enumerate(zip(sy, shy)) if i not in only_y}
+    sx, sy = "".join(dx), "".join(dy)
+    batch = [c for c in out if c in dx and c in dy]
+    con = [c for c in sx if c in dy and c not in out]
+    fx = [c for c in out if c in dx and c not in dy]
+    fy = [c for c in out if c in dy and c not in dx]
+    if any(dx[c] != dy[c] for c in con) or any(
+            dx[c] != dy[c] and 1 not in (dx[c], dy[c]) for c in batch):
+        return None
+    if not con:   # x and y in out's axis order, size 1 where they lack a letter
+        steps = tuple((_axes_of(spec, [c for c in out if c in d]),
+                       tuple(d[c] if c in d else 1 for c in out))
+                      for spec, d in ((sx, dx), (sy, dy)))
+        return only_x, only_y, "product", steps, None
+    if not batch:
+        letters = [c for c in sx if c not in con] + [c for c in sy if c not in con]
+        steps = ([sx.index(c) for c in con], [sy.index(c) for c in con])
+        kind = "contract"
+    else:
+        def grouped(spec, d, first, second):
+            return (_axes_of(spec, batch + first + second), tuple(d[c] for c in batch) + (
+                _prod([d[c] for c in first]), _prod([d[c] for c in second])))
+        letters = batch + fx + fy
+        steps = (grouped(sx, dx, fx, con), grouped(sy, dy, con, fy),
+                 tuple(max(dx[c], dy[c]) for c in batch) + tuple(dx[c] for c in fx)
+                 + tuple(dy[c] for c in fy))
+        kind = "batched"
+    perm = None if letters == list(out) else tuple(letters.index(c) for c in out)
+    return only_x, only_y, kind, steps, perm
+
+
+def _axes_of(spec, letters):
+    """The transpose of an array with axes ``spec`` that puts ``letters`` in order
+    (``None``: already in order)."""
+    perm = tuple(spec.index(c) for c in letters)
+    return None if perm == tuple(range(len(spec))) else perm
+
+
+def _arranged(x, perm, shape):
+    return (x if perm is None else x.transpose(perm)).reshape(shape)
+
+
+def _run_pair(plan, x, y):
+    """The einsum of :func:`_pair_plan` on ``x`` and ``y`` (array methods, not namespace
+    calls: see :func:`_as_matrix`)."""
+    only_x, only_y, kind, steps, perm = plan
+    if only_x:
+        x = x.sum(axis=only_x)
+    if only_y:
+        y = y.sum(axis=only_y)
+    if kind == "product":
+        (px, shx), (py, shy) = steps
+        return _arranged(x, px, shx) * _arranged(y, py, shy)
+    if kind == "contract":
+        r = _contract(x, y, *steps)
+    else:
+        (px, shx), (py, shy), shape = steps
+        r = (_arranged(x, px, shx) @ _arranged(y, py, shy)).reshape(shape)
+    return r if perm is None else r.transpose(perm)
+
+
+@functools.lru_cache(maxsize=512)
+def _einsum_plan(subscripts, shapes, k):
+    """What einsum's rule for operand ``k`` does, fixed by the subscripts and shapes
+    (parsed once per distinct call, not once per operand and backward pass)."""
+    ins, out, spare = _parse_einsum(subscripts, shapes)
+    mine, shape = ins[k], shapes[k]
+    others = [s for i, s in enumerate(ins) if i != k]
+    present = set(out) | set("".join(others))
+    sizes = dict(zip(mine, shape))
+    # The cotangent for the distinct letters of this operand that appear elsewhere,
+    # then spread: a repeated letter (a diagonal) through identity matrices, a letter
+    # summed only here by broadcasting.
+    target = "".join(dict.fromkeys(c for c in mine if c in present))
+    spread, seen, extras, new_mine = [], set(), [], ""
+    for c in mine:
+        if c in seen:
+            d = spare.pop(0)
+            spread.append((c + d, sizes[c]))
+            new_mine += d
+            continue
+        seen.add(c)
+        new_mine += c
+        if c not in present:
+            extras.append((c, sizes[c]))
+    pair = None
+    if len(others) == 1:
+        letter_sizes = {}
+        for spec, sh in zip(ins, shapes):
+            for c, n in zip(spec, sh):
+                letter_sizes[c] = max(n, letter_sizes.get(c, 1))
+        gshape = tuple(letter_sizes[c] for c in out)
+        pair = _pair_plan(out, gshape, others[0], shapes[1 - k], target)
+    kept = tuple(sizes[c] if c in target else 1 for c in mine)
+    return (out, tuple(others), target, pair, tuple(spread), tuple(extras), new_mine,
+            kept, tuple(shape), tuple(sizes[c] for c in target))
+
+
 def _einsum_maker(argnum):
     def maker(ans, *args, **kwargs):
         if isinstance(args[0], str):
@@ -202,34 +381,25 @@ def _einsum_maker(argnum):
         else:
             subscripts, operands = _interleaved_to_str(args)
             k = argnum // 2
-        shapes = [shape_of(o) for o in operands]
-        ins, out, spare = _parse_einsum(subscripts, shapes)
-        mine, shape = ins[k], shapes[k]
-        others = [s for i, s in enumerate(ins) if i != k]
+        shapes = tuple(tuple(shape_of(o)) for o in operands)
+        (out, others, target, pair, spread, extras, new_mine, kept, shape,
+         tshape) = _einsum_plan(subscripts, shapes, k)
         ops = [o for i, o in enumerate(operands) if i != k]
-        present = set(out) | set("".join(others))
-        sizes = dict(zip(mine, shape))
-        # The cotangent for the distinct letters of this operand that appear elsewhere,
-        # then spread: a repeated letter (a diagonal) through identity matrices, a letter
-        # summed only here through a vector of ones.
-        target = "".join(dict.fromkeys(c for c in mine if c in present))
-        spread, seen, extras, new_mine = [], set(), [], ""
-        for c in mine:
-            if c in seen:
-                d = spare.pop(0)
-                spread.append((c + d, np.eye(sizes[c])))
-                new_mine += d
-                continue
-            seen.add(c)
-            new_mine += c
-            if c not in present:
-                extras.append((c, np.ones(sizes[c])))
 
         def vjp(g):
-            r = np.einsum(",".join([out] + others) + "->" + target, g, *ops)
+            if pair is not None:
+                r = _run_pair(pair, g, ops[0])
+            else:
+                r = np.einsum(",".join((out,) + others) + "->" + target, g, *ops)
+            if shape_of(r) != tshape:   # '...' axes of size 1 here, broadcast: summed
+                r = r.sum(axis=tuple(i for i, (n, m) in enumerate(zip(shape_of(r), tshape))
+                                     if n != m), keepdims=True)
             if new_mine == target:
                 return r
-            parts = [(target, r)] + spread + extras
+            if not spread:  # letters summed only here: a broadcast view of r
+                return np.broadcast_to(np.reshape(r, kept), shape)
+            parts = [(target, r)] + [(p, np.eye(n, dtype=r.dtype)) for p, n in spread] + [
+                (c, np.ones(n, dtype=r.dtype)) for c, n in extras]
             eq = ",".join(p for p, _ in parts) + "->" + new_mine
             return np.einsum(eq, *[v for _, v in parts])
         return vjp
@@ -255,7 +425,18 @@ def _det(ans, a):
 
 
 def _slogdet(ans, a):
-    return lambda g: _expand2(g[1]) * _T(np.linalg.inv(a))
+    sign = ans[0]
+
+    def vjp(g):
+        gs, gl = g
+        coef = gl
+        if gs is not None and sign.dtype.kind == "c":
+            # A complex determinant's sign is its phase, exp(i Im log det): it moves
+            # with Im tr(A^-1 dA) (a real sign, +-1, does not move at all).
+            phase = 1j * np.imag(gs * sign)
+            coef = phase if coef is None else coef + phase
+        return _expand2(coef) * _T(np.linalg.inv(a))
+    return vjp
 
 
 defvjp("linalg.slogdet", _slogdet)
@@ -284,7 +465,23 @@ def _solve_b(ans, a, b):
     return vjp
 
 
+def _solve_both(argnums, ans, a, b):
+    # both gradients from one solve with A^T (each rule alone solves it again)
+    def vjp(g):
+        if _vector_rhs(a, b):
+            gb = np.linalg.solve(_T(a), np.reshape(g, shape_of(g) + (1,)))
+            ga = -gb * np.reshape(ans, shape_of(ans)[:-1] + (1, shape_of(ans)[-1]))
+            gb = unbroadcast(np.reshape(gb, shape_of(gb)[:-1]), b)
+        else:
+            gb = np.linalg.solve(_T(a), g)
+            ga = -np.matmul(gb, _T(ans))
+            gb = unbroadcast(gb, b)
+        return [ga if i == 0 else gb for i in argnums]
+    return vjp
+
+
 defvjp("linalg.solve", _solve_a, _solve_b)
+defvjp_joint("linalg.solve", _solve_both)
 
 
 def _sym(x):

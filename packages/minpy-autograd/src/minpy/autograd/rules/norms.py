@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ._util import defvjp, expand_reduced, np, shape_of
+from ._util import defvjp, expand_reduced, keep_reduced, np, shape_of
 
 
 def _sgn(x):
@@ -24,11 +24,21 @@ def _sgn(x):
 
 def _share(values, extremum, axis):
     """1 / (number of ties) where ``values`` equals its ``extremum`` along ``axis``."""
-    mask = np.equal(values, extremum).astype("float64")
+    mask = np.equal(values, extremum).astype(values.dtype)
     return mask / np.sum(mask, axis=axis, keepdims=True)
 
 
+def _two_norm_vjp(g, x, axes, keepdims, ans):
+    """The 2-norm's (Frobenius norm's) gradient ``g conj(x) / norm`` (0 where the norm
+    is 0): the division on the reduced values, then one full-size product."""
+    xs = np.conj(x) if x.dtype.kind == "c" else x
+    scale = g / np.where(ans == 0, 1.0, ans)
+    return xs * keep_reduced(scale, shape_of(x), axes, keepdims)
+
+
 def _vector_vjp(g, x, ord, axis, keepdims, ans):
+    if ord == 2 or ord is None:
+        return _two_norm_vjp(g, x, axis, keepdims, ans)
     shape = shape_of(x)
     ge = expand_reduced(g, shape, axis, keepdims)
     ae = expand_reduced(ans, shape, axis, keepdims)
@@ -39,11 +49,9 @@ def _matrix_vjp(g, x, ord, axes, keepdims, ans):
     shape = shape_of(x)
     nd = len(shape)
     r, c = axes[0] % nd, axes[1] % nd
-    ge = expand_reduced(g, shape, (r, c), keepdims)
-    ae = expand_reduced(ans, shape, (r, c), keepdims)
     if ord is None or ord == "fro":
-        xs = np.conj(x) if x.dtype.kind == "c" else x
-        return ge * xs / np.where(ae == 0, 1.0, ae)
+        return _two_norm_vjp(g, x, (r, c), keepdims, ans)
+    ge = expand_reduced(g, shape, (r, c), keepdims)
     if ord in ("nuc", 2, -2):
         xm = np.moveaxis(x, (r, c), (-2, -1))
         u, s, vh = np.linalg.svd(xm, full_matrices=False)
@@ -91,6 +99,8 @@ def _vector_norm(ans, x, *, axis=None, keepdims=False, ord=2):
         axes = tuple(range(nd)) if axis is None else tuple(a % nd for a in axis)
 
         def vjp(g):
+            if ord == 2 or ord is None:
+                return _two_norm_vjp(g, x, axes, keepdims, ans)
             ge = expand_reduced(g, shape_of(x), axes, keepdims)
             ae = expand_reduced(ans, shape_of(x), axes, keepdims)
             return _flat_vector_vjp(ge, ae, x, ord, axes)

@@ -6,7 +6,19 @@ from __future__ import annotations
 
 import numpy as _onp
 
-from ._util import defvjp, expand_reduced, normalize_axes, np, rule, shape_of
+from ._util import (
+    defvjp,
+    expand_reduced,
+    keep_reduced,
+    normalize_axes,
+    np,
+    on_host,
+    onto_diagonal,
+    rule,
+    select,
+    shape_of,
+    size_of,
+)
 
 
 def _count(shape, axis):
@@ -18,15 +30,17 @@ def _cast(g, x):
     return g if g.dtype == x.dtype else g.astype(x.dtype)
 
 
+# The cotangent of a sum or mean is a broadcast view of the reduced one: scaled and cast
+# while it is small, never materialised at full size.
 @rule("sum")
 def _sum(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    return lambda g: _cast(expand_reduced(g, x.shape, axis, keepdims), x)
+    return lambda g: expand_reduced(_cast(g, x), x.shape, axis, keepdims)
 
 
 @rule("mean")
 def _mean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
     n = _count(x.shape, axis)
-    return lambda g: _cast(expand_reduced(g, x.shape, axis, keepdims) / n, x)
+    return lambda g: expand_reduced(_cast(g / n, x), x.shape, axis, keepdims)
 
 
 @rule("prod")
@@ -60,10 +74,18 @@ def _others(x, axis):
 
 def _extremum(ans, x, axis=None, out=None, keepdims=False, *args, **kw):
     def vjp(g):
-        full = expand_reduced(ans, x.shape, axis, keepdims)
-        mask = np.equal(x, full).astype(x.dtype)
+        mask = np.equal(x, keep_reduced(ans, x.shape, axis, keepdims))
+        gfull = keep_reduced(g, x.shape, axis, keepdims)
+        # Without a NaN among the extrema each reduced slice holds its extremum at least
+        # once, so as many matches as slices means exactly one each: no ties to share,
+        # the share is the mask itself (the same values as mask / 1). Looked at on the
+        # host only (see on_host).
+        if (on_host(mask) and _onp.count_nonzero(mask) == size_of(ans)
+                and not _onp.isnan(ans).any()):
+            return gfull * mask
+        mask = mask.astype(x.dtype)
         share = mask / np.sum(mask, axis=axis, keepdims=True)
-        return expand_reduced(g, x.shape, axis, keepdims) * share
+        return gfull * share
     return vjp
 
 
@@ -71,35 +93,34 @@ for _name in ("max", "min", "amax", "amin", "nanmax", "nanmin"):
     defvjp(_name, _extremum)
 
 
-def _moments(x, axis, ddof, keepdims):
-    n = _count(x.shape, axis) - ddof
-    centered = x - np.mean(x, axis=axis, keepdims=True)
-    return n, centered
-
-
-def _conj_if_complex(x):
-    return np.conj(x) if x.dtype.kind == "c" else x
+def _centered_conj(x, axis):
+    """``conj(x - mean(x))`` over ``axis``: the mean kept as a 0-d value when every axis
+    is reduced (see :func:`keep_reduced`). Returned unnamed, so that NumPy can reuse it
+    as the output of the product it goes into (a named temporary costs a new array)."""
+    full = len(normalize_axes(axis, len(x.shape))) == len(x.shape)
+    if x.dtype.kind == "c":
+        return np.conj(x - np.mean(x, axis=None if full else axis, keepdims=not full))
+    return x - np.mean(x, axis=None if full else axis, keepdims=not full)
 
 
 @rule("var")
 def _var(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    # var = mean |x - mean|^2: d/dx - i d/dy = 2 conj(x - mean) / n.
-    def vjp(g):
-        n, centered = _moments(x, axis, ddof, keepdims)
-        return (expand_reduced(g, x.shape, axis, keepdims) * _conj_if_complex(centered)
-                * (2.0 / n))
-    return vjp
+    # var = mean |x - mean|^2: d/dx - i d/dy = 2 conj(x - mean) / n (the constant
+    # folded into the small cotangent: one full-size product).
+    n = _count(x.shape, axis) - ddof
+    return lambda g: _centered_conj(x, axis) * keep_reduced(g * (2.0 / n), x.shape, axis,
+                                                            keepdims)
 
 
 @rule("std")
 def _std(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     # d std = d var / (2 std); where std is 0 (all values equal) every direction has
     # the same one-sided slope magnitude and no derivative exists: 0, the subgradient.
+    n = _count(x.shape, axis) - ddof
+
     def vjp(g):
-        n, centered = _moments(x, axis, ddof, keepdims)
-        scale = np.where(ans == 0, 0.0, g / np.where(ans == 0, 1.0, ans))
-        return (expand_reduced(scale, x.shape, axis, keepdims)
-                * _conj_if_complex(centered)) * (1.0 / n)
+        scale = np.where(ans == 0, 0.0, g / np.where(ans == 0, 1.0, ans)) * (1.0 / n)
+        return _centered_conj(x, axis) * keep_reduced(scale, x.shape, axis, keepdims)
     return vjp
 
 
@@ -130,12 +151,9 @@ def _cumprod(ans, x, axis=None, dtype=None, out=None):
 def _trace(ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     shape = a.shape
     ax1, ax2 = axis1 % len(shape), axis2 % len(shape)
-    eye = np.eye(shape[ax1], shape[ax2], offset, dtype=a.dtype)
-
-    def vjp(g):
-        full = np.reshape(g, shape_of(g) + (1, 1)) * eye
-        return np.moveaxis(full, (-2, -1), (ax1, ax2))
-    return vjp
+    # g (one value per diagonal) spread along its diagonal, zeros elsewhere
+    return lambda g: onto_diagonal(np.reshape(g, shape_of(g) + (1,)), shape, offset, ax1,
+                                   ax2)
 
 
 def _weighted_average(x, axis=None, weights=None, returned=False, keepdims=False):
@@ -157,7 +175,7 @@ def _average_maker(argnum):
 
             def vjp(g):
                 g0 = g[0] if returned else g
-                return expand_reduced(g0, x.shape, axis, keepdims) / n
+                return expand_reduced(g0 / n, x.shape, axis, keepdims)
             return vjp
         from ._util import composite_maker
         return composite_maker(_weighted_average, argnum)(
@@ -171,14 +189,14 @@ defvjp("average", _average_maker(0), _average_maker(2), argnums=(0, 2))
 # -- NaN-ignoring reductions: NaNs get a zero gradient --------------------------------
 @rule("nansum")
 def _nansum(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    return lambda g: _cast(np.where(np.isnan(x), 0.0,
-                                    expand_reduced(g, x.shape, axis, keepdims)), x)
+    return lambda g: select(np.isnan(x), expand_reduced(_cast(g, x), x.shape, axis, keepdims),
+                            invert=True)
 
 
 @rule("nanmean")
 def _nanmean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
     def vjp(g):
-        present = 1.0 - np.isnan(x).astype(x.dtype)
-        count = np.sum(present, axis=axis, keepdims=True)
-        return _cast(present * expand_reduced(g, x.shape, axis, keepdims) / count, x)
+        present = np.logical_not(np.isnan(x))
+        count = np.sum(present, axis=axis, keepdims=True, dtype=x.dtype)
+        return present * _cast(keep_reduced(g, x.shape, axis, keepdims) / count, x)
     return vjp

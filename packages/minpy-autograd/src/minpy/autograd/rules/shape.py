@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import numpy as _onp
 
-from ._util import composite_maker, defvjp, identity_rule, np, rule, shape_of, unbroadcast
+from ._util import (
+    composite_maker,
+    defvjp,
+    identity_rule,
+    np,
+    onto_diagonal,
+    rule,
+    shape_of,
+    unbroadcast,
+)
 
 
 def _back_to_shape(ans, a, *args, **kwargs):
@@ -80,11 +89,21 @@ def _tile(ans, a, reps):
     d = max(len(shape), len(reps))
     full = (1,) * (d - len(shape)) + tuple(shape)
     reps = (1,) * (d - len(reps)) + reps
-    interleaved = tuple(x for pair in zip(reps, full) for x in pair)
+    # g as (rep, size) pairs of axes, the repeated ones summed; axes of length 1
+    # dropped first (a sum over several axes, some of them of length 1, takes NumPy's
+    # slow path: tiling a row 1000 times cost 1.2x the plain sum over the rows)
+    dims, summed = [], []
+    for rep, size in zip(reps, full):
+        if rep != 1:
+            summed.append(len(dims))
+            dims.append(rep)
+        if size != 1:
+            dims.append(size)
+    dims, summed = tuple(dims), tuple(summed)
 
     def vjp(g):
-        r = np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * d, 2)))
-        return np.reshape(r, shape)
+        r = g.reshape(dims)
+        return (r.sum(axis=summed) if summed else r).reshape(shape)
     return vjp
 
 
@@ -436,27 +455,11 @@ defvjp("insert", _insert_arr, _insert_values, argnums=(0, 2))
 
 
 # -- diagonals ------------------------------------------------------------------------
-def _diag_placer(rows, cols, offset, dtype):
-    """E[k, i, j] = 1 where (i, j) is the k-th element of the offset diagonal."""
-    i0, j0 = max(0, -offset), max(0, offset)
-    length = max(0, min(rows - i0, cols - j0))
-    e = _onp.zeros((length, rows, cols), dtype=dtype)
-    k = _onp.arange(length)
-    e[k, i0 + k, j0 + k] = 1
-    return np.array(e)
-
-
 @rule("diagonal")
 def _diagonal(ans, a, offset=0, axis1=0, axis2=1):
     shape = shape_of(a)
     ax1, ax2 = axis1 % len(shape), axis2 % len(shape)
-    e = _diag_placer(shape[ax1], shape[ax2], offset, a.dtype)
-
-    def vjp(g):
-        full = np.tensordot(g, e, axes=([len(shape_of(g)) - 1], [0]))
-        return np.moveaxis(full, (-2, -1), (ax1, ax2)) if (ax1, ax2) != (
-            len(shape) - 2, len(shape) - 1) else full
-    return vjp
+    return lambda g: onto_diagonal(g, shape, offset, ax1, ax2)
 
 
 @rule("diag")

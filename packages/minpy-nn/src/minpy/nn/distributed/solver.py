@@ -9,6 +9,11 @@
 * gradients summed through the KVStore between ``compute_gradients`` and ``update``
   (the update on every worker, or on the servers with ``server_optimizer=``),
 * accuracies counted on each worker's share of the data and gathered,
+* at the end of every epoch, before evaluating, one gather that averages over the
+  workers the epoch's losses (each worker's is its own batch's: the history then holds
+  the loss of the whole step, the same on every worker) and the floating auxiliary
+  states (batch-norm running statistics follow each worker's own batches: averaged,
+  every worker evaluates the same model, and a checkpoint holds what all of them hold),
 * checkpoints, the progress bar and printing on rank 0 only.
 
 Its checkpoints are ordinary Solver checkpoints: one process resumes them, and a
@@ -19,6 +24,11 @@ epoch and histories are).
 
 from __future__ import annotations
 
+import numpy as onp
+
+import minpy.numpy as np
+
+from ..checkpoint import to_host
 from ..solver import Solver
 from .data_parallel import DataParallel, ShardedIter
 
@@ -64,6 +74,7 @@ class DistributedSolver(Solver):
             self.init()
         # Everyone starts from rank 0's parameters (fresh or resumed).
         self.model.params.update(self.dist.init_params(self.model.params))
+        self._averaged = len(self.loss_history)  # a checkpoint's are averaged already
         return super().train()
 
     def aggregate_gradients(self, grads):
@@ -76,6 +87,34 @@ class DistributedSolver(Solver):
             self.model.params.update(self.dist.step(grads))
         else:
             super().update(grads)
+
+    def _end_epoch(self, start):
+        self._average_over_workers()
+        super()._end_epoch(start)
+
+    def _average_over_workers(self):
+        """The epoch's losses and the floating auxiliary states become their means over
+        the workers, in one gather. Without it the workers' histories differed, each
+        evaluated with the running statistics of its own batches (the gathered accuracy
+        mixed models), and a run resumed from rank 0's checkpoint left the
+        uninterrupted one on the other workers. Under gradient compression there are no
+        gathers: both stay per worker."""
+        start, self._averaged = self._averaged, len(self.loss_history)
+        if self.num_workers == 1 or self.dist.compression:
+            return
+        losses = self.loss_history[start:]
+        aux = self.model.aux_params
+        names = sorted(n for n, v in aux.items() if onp.dtype(v.dtype).kind == "f")
+        hosts = [to_host(aux[n]) for n in names]
+        total = self.dist.allreduce(onp.concatenate(
+            [onp.asarray(losses, dtype=onp.float64)] +
+            [h.astype(onp.float64).ravel() for h in hosts]))
+        mean = total / self.num_workers
+        self.loss_history[start:] = [float(v) for v in mean[:len(losses)]]
+        offset = len(losses)
+        for n, h in zip(names, hosts):
+            aux[n] = np.array(mean[offset:offset + h.size].reshape(h.shape).astype(h.dtype))
+            offset += h.size
 
     def check_accuracy(self, dataiter, num_samples=None):
         """Accuracy over all workers: each counts its share of ``dataiter`` (and of
