@@ -7,21 +7,31 @@ differences), ``jit`` (capture and replay) and ``jit+grad``. CI runs
 :data:`EXAMPLES` programs per test with Hypothesis's fixed seed (the conformance
 profile is derandomised); ``--thorough`` draws :data:`THOROUGH_EXAMPLES` with random
 seeds (``MINPY_FUZZ_EXAMPLES`` sets either). :data:`fuzz.REGRESSIONS` run first.
+
+Each test's programs join the conformance report (``fuzz:<mode>``: programs compared,
+programs refused as documented); a ``--thorough`` run also appends a line per test to
+``build/conformance/fuzz-thorough.log`` (programs, steps, refused, seconds), the record
+of what it explored.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from hypothesis import given, settings
 
 import fuzz_test as fuzz
+import harness
 import minpy.numpy as mnp
+from conftest import REPORT_DIR, thorough
 
 #: Programs per (mode, policy) in CI, and under --thorough.
 EXAMPLES = {"eager": 40, "grad": 12, "jit": 15, "jit+grad": 8}
 THOROUGH_EXAMPLES = 1000
+#: Why a program was not compared (its reason in the report).
+REFUSED = "MinPy refused a step as documented (traced write, strict policy)"
 
 
 def _examples(mode):
@@ -42,6 +52,9 @@ def _jit_or_skip(mode):
 def test_fuzzed_programs(mode, policy_name):
     _jit_or_skip(mode)
     compared = []
+    steps = []
+    tally = harness.Tally(f"fuzz:{mode}", policy_name, "cpu")
+    start = time.perf_counter()
 
     @settings(max_examples=_examples(mode))
     @given(drawn=fuzz.programs(mode))
@@ -49,8 +62,20 @@ def test_fuzzed_programs(mode, policy_name):
         program, tainted = drawn
         # False: MinPy refused a step under grad as documented (counted, not compared)
         compared.append(fuzz.check(program, tainted, mode, policy_name, mnp))
+        steps.append(len(program.steps))
+        tally.add(harness.COMPARED if compared[-1] else REFUSED, True, False)
 
-    run()
+    try:
+        run()
+    finally:
+        harness.TALLIES.append(tally)
+        if thorough():
+            REPORT_DIR.mkdir(parents=True, exist_ok=True)
+            with open(REPORT_DIR / "fuzz-thorough.log", "a") as log:
+                log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {mode:<9}{policy_name:<13}"
+                          f"programs {len(compared):>5} steps {sum(steps):>6} refused "
+                          f"{len(compared) - sum(compared):>4} seconds "
+                          f"{time.perf_counter() - start:7.1f}\n")
     # most programs compare something: a generator that only made refused programs
     # would test nothing
     assert sum(compared) >= 0.5 * len(compared), (
