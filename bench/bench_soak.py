@@ -14,6 +14,7 @@ the smallest. The curve goes into the JSON (``series``) and, with matplotlib, in
 
     python bench/bench_soak.py                  # 100,000 steps (~2-4 minutes)
     python bench/bench_soak.py --steps 5000     # shorter
+    python bench/bench_soak.py --quick          # smoke run: 2,000 steps (run_all --quick)
 """
 
 from __future__ import annotations
