@@ -10,8 +10,8 @@ seeds (``MINPY_FUZZ_EXAMPLES`` sets either). :data:`fuzz.REGRESSIONS` run first.
 
 Each test's programs join the conformance report (``fuzz:<mode>``: programs compared,
 programs refused as documented); a ``--thorough`` run also appends a line per test to
-``build/conformance/fuzz-thorough.log`` (programs, steps, refused, seconds), the record
-of what it explored.
+``build/conformance/fuzz-thorough.log`` (or ``MINPY_FUZZ_LOG``: programs, steps,
+refused, seconds), the record of what it explored.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def test_fuzzed_programs(mode, policy_name):
         harness.TALLIES.append(tally)
         if thorough():
             REPORT_DIR.mkdir(parents=True, exist_ok=True)
-            with open(REPORT_DIR / "fuzz-thorough.log", "a") as log:
+            log_path = os.environ.get("MINPY_FUZZ_LOG", REPORT_DIR / "fuzz-thorough.log")
+            with open(log_path, "a") as log:
                 log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {mode:<9}{policy_name:<13}"
                           f"programs {len(compared):>5} steps {sum(steps):>6} refused "
                           f"{len(compared) - sum(compared):>4} seconds "
