@@ -1210,6 +1210,9 @@ class Regression:
     modes: tuple
     found: str            # what was wrong, and where it was fixed
     tainted: frozenset = frozenset()
+    #: policies under which MinPy refuses a step as documented (a strict policy whose
+    #: backend declines an op): there the replay must be refused, elsewhere compared
+    refused_under: tuple = ()
 
 
 def _f64(*rows):
@@ -1260,6 +1263,20 @@ REGRESSIONS = [
         "grad of prod where a factor is 0 was nan (prod / x_i = 0 / 0); the rule now "
         "multiplies the products before and after each element "
         "(minpy/autograd/rules/reductions.py)"),
+    Regression(
+        "grad_of_prod_of_an_empty_array",
+        Program([_f64([-1.8])[None]], [
+            Step("getitem", "", (S(0), (None, slice(None), slice(None, -1), slice(None)))),
+            Step("call", "prod", (S(1),), (("axis", 0),)),
+            Step("call", "prod", (S(1),)),
+            Step("call", "prod", (S(1),), (("axis", 2),)),
+            Step("call", "negative", (S(0),))], mode="grad"),
+        ("grad", "jit+grad"),
+        "grad of prod of an array with no elements raised ValueError (the rule's reshape "
+        "to (..., -1) is ambiguous with a 0 among the kept axes, and its ones were longer "
+        "than an empty reduced axis); the rule now gives zeros of the input's shape "
+        "(minpy/autograd/rules/reductions.py; found by the --thorough run)",
+        refused_under=("only_mxnet",)),   # MXNet declines prod of an empty array
 ]
 
 

@@ -61,6 +61,10 @@ def _others(x, axis):
     axes = normalize_axes(axis, len(shape))
     if not axes:
         return np.ones_like(x)
+    if 0 in shape:
+        # no elements, nothing to multiply (and a reshape to (..., -1) would be
+        # ambiguous with a 0 among the kept axes; found by the program fuzzer)
+        return np.zeros_like(x)
     kept = [a for a in range(len(shape)) if a not in axes]
     order = kept + list(axes)
     flat = np.reshape(np.transpose(x, order), [shape[a] for a in kept] + [-1])
