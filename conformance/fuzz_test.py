@@ -1295,6 +1295,18 @@ REGRESSIONS = [
         "than an empty reduced axis); the rule now gives zeros of the input's shape "
         "(minpy/autograd/rules/reductions.py; found by the --thorough run)",
         refused_under=("only_mxnet",)),   # MXNet declines prod of an empty array
+    Regression(
+        "elementwise_result_keeps_the_operands_memory_order",
+        Program([np.zeros((3, 4, 4))], [
+            Step("attr", "T", (S(0),)),
+            Step("call", "negative", (S(1),)),
+            Step("method", "reshape", (S(2), (4, -1))),
+            Step("setitem", "", (S(3), (0, 0), 5.0), makes=False)]),
+        ("eager", "jit"),
+        "NumPy's -x.T is F-ordered (ufuncs keep the operand's order), so its reshape "
+        "copies; MXNet's result was C-ordered and the reshape a view that a write went "
+        "through. Elementwise calls with an operand out of C order run in NumPy "
+        "(minpy/numpy/_dispatch.py _keeps_layout; found by the --thorough run)"),
 ]
 
 
