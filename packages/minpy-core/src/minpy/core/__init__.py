@@ -2,8 +2,10 @@
 
 ``minpy.core`` knows nothing of the packages built on it. The original MinPy spellings
 ``grad``, ``grad_and_loss`` and ``Function`` are resolved lazily, on first use, from
-``minpy.autograd`` and ``minpy.symbol``; an ImportError names the distribution to install
-when one is missing.
+``minpy.autograd.original`` and ``minpy.symbol.original``, with the original's semantics
+(non-scalar outputs seeded with ones, float32 symbols that ignore unknown keywords); the
+strict faces are ``minpy.autograd.grad`` and ``minpy.symbol.Function``. An ImportError
+names the distribution to install when one is missing.
 """
 
 from __future__ import annotations
@@ -58,12 +60,13 @@ __all__ = [
     "minpy_to_numpy", "wraps", "release_memory",
 ]
 
-# Original MinPy names that live in packages above core: (module, distribution).
+# Original MinPy names that live in packages above core, with the original's semantics:
+# (module, distribution).
 _LAZY = {
-    "grad": ("minpy.autograd", "minpy-autograd"),
-    "grad_and_loss": ("minpy.autograd", "minpy-autograd"),
-    "value_and_grad": ("minpy.autograd", "minpy-autograd"),
-    "Function": ("minpy.symbol", "minpy-symbol"),
+    "grad": ("minpy.autograd.original", "minpy-autograd"),
+    "grad_and_loss": ("minpy.autograd.original", "minpy-autograd"),
+    "value_and_grad": ("minpy.autograd.original", "minpy-autograd"),
+    "Function": ("minpy.symbol.original", "minpy-symbol"),
 }
 
 

@@ -39,6 +39,13 @@ def _shape(a):
 
 
 # -- dense layers and activations -------------------------------------------------------
+def _broadcasts(shape, to):
+    """Whether an array of ``shape`` broadcasts to ``to`` (NumPy's rule)."""
+    if len(shape) > len(to):
+        return False
+    return all(a in (1, b) for a, b in zip(shape[::-1], to[::-1]))
+
+
 def affine(x, w, b):
     """Fully connected layer ``x.reshape(N, D) @ w + b``.
 
@@ -59,7 +66,11 @@ def affine(x, w, b):
     d = int(_onp.prod(xs[1:], dtype=_onp.int64))
     _check(d == ws[0], "affine",
            f"x {xs} flattens to {d} features per example but w {ws} expects {ws[0]}")
-    _check(bs == (ws[1],), "affine", f"b has shape {bs}, expected ({ws[1]},) for w {ws}")
+    # b: (M,) usually; any shape that broadcasts to (N, M) works, as in the original
+    # MinPy, whose affine was ``np.dot(x, w) + b`` (its tests pass a (N, 1) bias).
+    _check(_broadcasts(bs, (xs[0], ws[1])), "affine",
+           f"b has shape {bs}, expected ({ws[1]},) (or a shape that broadcasts to "
+           f"{(xs[0], ws[1])}) for x {xs} and w {ws}")
     if len(xs) != 2:
         x = np.reshape(x, (xs[0], d))
     return np.dot(x, w) + b
@@ -163,7 +174,8 @@ def batchnorm(x, gamma, beta, mode="train", eps=1e-5, momentum=0.9, running_mean
     _check(len(xs) in (2, 4), "batchnorm", f"expected x of shape (N, D) or (N, C, H, W), "
            f"got {xs}")
     d = xs[1]
-    _check(_shape(gamma) == (d,) and _shape(beta) == (d,), "batchnorm",
+    # (d,), or (1, d) as the original MinPy's tests pass them for (N, d) data.
+    _check(all(_shape(a) in ((d,), (1, d)) for a in (gamma, beta)), "batchnorm",
            f"gamma {_shape(gamma)} and beta {_shape(beta)} must have shape ({d},) for x {xs}")
     axes = (0,) if len(xs) == 2 else (0, 2, 3)
     bshape = (1, d) if len(xs) == 2 else (1, d, 1, 1)

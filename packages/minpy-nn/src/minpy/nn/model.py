@@ -86,7 +86,8 @@ class ModelBase:
                                  f"{tuple(value.shape)}, expected {cfg['shape']}")
             self.params[name] = value
         for name, value in self.aux_param_configs.items():
-            self.aux_params[name] = np.array(value)
+            # None: the layer's own default (batchnorm: zeros and ones), as originally.
+            self.aux_params[name] = None if value is None else np.array(value)
         return self.params
 
     # -- computation -----------------------------------------------------------------

@@ -1,12 +1,40 @@
-"""Sequential model specs with shape inference (the original ``model_builder``).
+"""The original MinPy's ``model_builder``, both of its APIs.
 
->>> import minpy.nn.model_builder as builder
->>> net = builder.Sequential(builder.Affine(512), builder.ReLU(), builder.Affine(10))
->>> model = builder.Model(net, 'softmax', (64,))     # a ModelBase: train it with Solver
+Specs with shape inference (the API of its tutorials)::
 
-Each layer knows how to infer its parameter shapes from its input shape (without the
-batch axis), so only the model's input shape is given. Parameters are named
-``<layer><index>_<param>`` (``affine0_weight``, ``batchnorm2_gamma``, ...).
+    >>> import minpy.nn.model_builder as builder
+    >>> net = builder.Sequential(builder.Affine(512), builder.ReLU(), builder.Affine(10))
+    >>> model = builder.Model(net, 'softmax', (64,))  # a ModelBase: train it with Solver
+
+    Each spec infers its parameter shapes from its input shape (without the batch
+    axis), so only the model's input shape is given. Parameters are named
+    ``<layer><index>_<param>`` (``affine0_weight``, ``batchnorm2_gamma``, ...). A flat
+    input shape in front of a ``Convolution`` (``Model(net, 'softmax', (3 * 32 * 32,))``
+    for images of shape (3, 32, 32)) is resolved from the data: the Solver gives the
+    model its data's example shape (:meth:`Model.bind_example_shape`).
+
+Modules (the API of its later examples, with :mod:`minpy.nn.modules`)::
+
+    from minpy.nn.model_builder import *
+    from minpy.nn.modules import *
+
+    class Net(Model):
+        def __init__(self):
+            super().__init__(loss='softmax_loss')
+            self._body = Sequential(FullyConnected(num_hidden=64), ReLU(),
+                                    FullyConnected(num_hidden=10))
+
+        def forward(self, data, mode='training'):
+            return self._body(data)
+
+    model = Net()
+    updater = Updater(model, update_rule='sgd', learning_rate=0.1)
+    loss = model(data, labels=labels)
+    updater(model.backward())
+
+``Sequential`` and ``Model`` serve both: a ``Sequential`` of specs is a spec, one of
+modules a module; ``Model(net, loss, input_shape)`` builds from a spec, a ``Model``
+subclass constructed with ``loss=`` only is a modular model (:mod:`minpy.nn._modular`).
 """
 
 from __future__ import annotations
@@ -16,13 +44,33 @@ import numpy as _onp
 import minpy.numpy as np
 
 from . import layers
+from ._modular import (
+    Add,
+    Binary,
+    Container,
+    Layer,
+    ModularModel,
+    Module,
+    ModuleError,
+    Mul,
+    Parallel,
+    Sub,
+    Updater,
+)
 from .model import ModelBase
 
-__all__ = ["Layer", "Sequential", "Affine", "ReLU", "Sigmoid", "Tanh", "Dropout",
-           "BatchNorm", "Convolution", "Pooling", "Reshape", "Flatten", "Model"]
+__all__ = ["Spec", "Sequential", "Affine", "ReLU", "Sigmoid", "Tanh", "Dropout",
+           "BatchNorm", "Convolution", "Pooling", "Reshape", "Flatten", "Model",
+           "ExampleShapeError", "Module", "Container", "Parallel", "Binary", "Add", "Sub",
+           "Mul", "Layer", "Updater", "ModuleError"]
 
 
-class Layer:
+class ExampleShapeError(ValueError):
+    """A spec needs another example shape than it was given (a convolution given a flat
+    input shape)."""
+
+
+class Spec:
     """A layer spec. Subclasses set ``name`` and implement :meth:`build` and
     :meth:`forward`."""
 
@@ -39,30 +87,91 @@ class Layer:
         raise NotImplementedError
 
 
-class Sequential(Layer):
-    """Layers applied one after another."""
+class Sequential(Spec, Container):
+    """Layers applied one after another: specs (``Affine``, ``Convolution``, ... of this
+    module), then it is a spec, or modules (:mod:`minpy.nn.modules`), then it is a
+    module whose call passes each module's result(s) to the next."""
 
-    name = "sequential"
+    # ``name`` is the module's own (``sequential<n>``); as a spec inside another
+    # Sequential its parameters are prefixed ``sequential<index>_``.
+    _module_name = "sequential"
+    name = Module.name
 
-    def __init__(self, *layer_specs):
-        for spec in layer_specs:
-            if not isinstance(spec, Layer):
-                raise TypeError(f"Sequential takes Layer specs, got {spec!r}")
+    def __init__(self, *layer_specs, **kwargs):
+        specs = [m for m in layer_specs if isinstance(m, Spec) and not isinstance(m, Module)]
+        modules = [m for m in layer_specs if isinstance(m, Module)]
+        bad = [m for m in layer_specs if not isinstance(m, (Spec, Module))]
+        if bad or (specs and modules):
+            raise TypeError("Sequential takes layer specs of minpy.nn.model_builder or "
+                            "modules of minpy.nn.modules, not a mix or other values; got "
+                            f"{list(layer_specs)!r}")
+        Container.__init__(self, kwargs.pop("name", None))
+        if kwargs:
+            raise TypeError(f"Sequential got unexpected keyword(s) {sorted(kwargs)}")
         self.layers = list(layer_specs)
         self._prefixes = []
 
+    # -- the module side ---------------------------------------------------------------
+    def children(self):
+        return tuple(m for m in self.layers if isinstance(m, Module))
+
+    def append(self, module):
+        self.layers.append(module)
+
+    def insert(self, index, module):
+        self.layers.insert(index, module)
+
+    def pop(self, index=-1):
+        return self.layers.pop(index)
+
+    def reverse(self):
+        self.layers.reverse()
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __repr__(self):
+        return f"Sequential({', '.join(map(repr, self.layers))})"
+
+    def _affiliate_to(self, model):
+        self._model = model
+        self._bound = len(self.layers)
+        Container._affiliate_to(self, model)
+
+    def __call__(self, *args, **kwargs):
+        model = getattr(self, "_model", None)
+        if model is not None and self._bound != len(self.layers):
+            self._affiliate_to(model)   # modules appended after it joined the model
+        result = args
+        for module in self.layers:
+            result = module(*result)
+            if not isinstance(result, tuple):
+                result = (result,)
+        return result[0] if len(result) == 1 else result
+
+    def forward(self, *args):
+        if len(args) == 4 and all(isinstance(m, Spec) for m in self.layers) and \
+                isinstance(args[1], dict):
+            return self._spec_forward(*args)
+        return self(*args)
+
+    # -- the spec side -----------------------------------------------------------------
     def build(self, prefix, input_shape):
         params, aux, shape = {}, {}, tuple(input_shape)
         self._prefixes = []
         for i, spec in enumerate(self.layers):
-            p = f"{prefix}{spec.name}{i}_"
+            kind = "sequential" if isinstance(spec, Sequential) else spec.name
+            p = f"{prefix}{kind}{i}_"
             self._prefixes.append(p)
             lp, la, shape = spec.build(p, shape)
             params.update(lp)
             aux.update(la)
         return params, aux, shape
 
-    def forward(self, x, params, aux, mode):
+    def _spec_forward(self, x, params, aux, mode):
         updates = {}
         for spec in self.layers:
             x, up = spec.forward(x, params, aux, mode)
@@ -70,7 +179,7 @@ class Sequential(Layer):
         return x, updates
 
 
-class Affine(Layer):
+class Affine(Spec):
     """Fully connected layer with ``hidden_size`` outputs (input flattened)."""
 
     name = "affine"
@@ -99,7 +208,7 @@ class Affine(Layer):
         return layers.affine(x, params[self.w], params[self.b]), {}
 
 
-class _Activation(Layer):
+class _Activation(Spec):
     fn = None
 
     def forward(self, x, params, aux, mode):
@@ -124,7 +233,7 @@ class Tanh(_Activation):
     fn = staticmethod(layers.tanh)
 
 
-class Dropout(Layer):
+class Dropout(Spec):
     """Inverted dropout with drop probability ``p`` in training mode."""
 
     name = "dropout"
@@ -136,7 +245,7 @@ class Dropout(Layer):
         return layers.dropout(x, self.p, mode), {}
 
 
-class BatchNorm(Layer):
+class BatchNorm(Spec):
     """Batch normalisation over the feature axis (axis 1), with running statistics
     kept as auxiliary states."""
 
@@ -162,7 +271,7 @@ class BatchNorm(Layer):
         return out, ({self.mean: mean, self.var: var} if mode == "train" else {})
 
 
-class Convolution(Layer):
+class Convolution(Spec):
     """2-d convolution: ``Convolution(kernel, num_filter, stride=1, pad=0)`` on
     (C, H, W) inputs."""
 
@@ -178,7 +287,7 @@ class Convolution(Layer):
 
     def build(self, prefix, input_shape):
         if len(input_shape) != 3:
-            raise ValueError(f"Convolution takes (C, H, W) inputs, got {input_shape}")
+            raise ExampleShapeError(f"Convolution takes (C, H, W) inputs, got {input_shape}")
         c, h, w = input_shape
         kh, kw = self.kernel
         oh = (h + 2 * self.pad[0] - kh) // self.stride[0] + 1
@@ -195,7 +304,7 @@ class Convolution(Layer):
         return layers.conv2d(x, params[self.w], params[self.b], self.stride, self.pad), {}
 
 
-class Pooling(Layer):
+class Pooling(Spec):
     """``Pooling(mode, kernel, stride=kernel, pad=0)`` with mode 'max' or 'avg'."""
 
     name = "pooling"
@@ -220,7 +329,7 @@ class Pooling(Layer):
         return fn(x, self.kernel, self.stride, self.pad), {}
 
 
-class Reshape(Layer):
+class Reshape(Spec):
     """Reshape each example to ``shape`` (the batch axis is kept)."""
 
     name = "reshape"
@@ -254,25 +363,85 @@ _LOSSES = {"softmax": layers.softmax_loss, "svm": layers.svm_loss, "l2": layers.
            "softmax_cross_entropy": layers.softmax_cross_entropy}
 
 
-class Model(ModelBase):
-    """A :class:`~minpy.nn.model.ModelBase` from a layer spec, a loss (``'softmax'``,
-    ``'svm'``, ``'l2'`` or a function ``(output, labels)``) and the input shape of one
-    example (batches whose examples have another shape but the same size are reshaped
-    to it, so flat 64-vectors feed a ``(1, 8, 8)`` convolution)."""
+class Model(ModularModel):
+    """A model, in either API.
 
-    def __init__(self, net, loss="softmax", input_shape=None):
+    ``Model(net, loss='softmax', input_shape)``: a :class:`~minpy.nn.model.ModelBase`
+    for ``Solver`` from a layer spec, a loss (``'softmax'``, ``'svm'``, ``'l2'`` or a
+    function ``(output, labels)``) and the input shape of one example. Batches whose
+    examples have another shape but the same size are reshaped to it (flat 64-vectors
+    feed a ``(1, 8, 8)`` convolution). A flat ``input_shape`` that a convolution cannot
+    take waits for :meth:`bind_example_shape` (``Solver`` calls it with its data's
+    example shape).
+
+    A subclass constructed as ``super().__init__(loss=...)`` (or without arguments) is
+    a modular model (:class:`minpy.nn._modular.ModularModel`): it implements
+    ``forward(data, mode='training')`` with modules it holds as attributes.
+    """
+
+    # The spec API declares parameters; the modular API's come from its modules.
+    add_param = ModelBase.add_param
+    add_params = ModelBase.add_params
+    add_aux_param = ModelBase.add_aux_param
+
+    def __init__(self, net=None, loss=None, input_shape=None):
         super().__init__()
+        if net is None:
+            if loss is not None:
+                self.loss = loss
+            self.net = None
+            return
         if input_shape is None:
             raise ValueError("Model needs the input shape of one example, e.g. (784,)")
-        self.net = net if isinstance(net, Layer) else Sequential(*net)
+        self.net = net if isinstance(net, Spec) else Sequential(*net)
         self.input_shape = tuple(int(d) for d in input_shape)
+        loss = "softmax" if loss is None else loss
         self._loss = _LOSSES[loss] if isinstance(loss, str) else loss
-        params, aux, self.output_shape = self.net.build("", self.input_shape)
+        self.needs_example_shape = False
+        try:
+            self._build(self.input_shape)
+        except ExampleShapeError:
+            if len(self.input_shape) != 1:
+                raise
+            self.needs_example_shape = True
+
+    def _build(self, shape):
+        params, aux, self.output_shape = self.net.build("", shape)
         self.add_params(params)
         for name, value in aux.items():
             self.add_aux_param(name, value)
 
+    def bind_example_shape(self, shape):
+        """Build the network for examples of ``shape`` (the data's, e.g. (3, 32, 32))
+        when the flat ``input_shape`` given (3072,) could not feed it; the sizes must
+        agree. Does nothing when the network is built already."""
+        if not getattr(self, "needs_example_shape", False):
+            return
+        shape = tuple(int(d) for d in shape)
+        if int(_onp.prod(shape)) != int(_onp.prod(self.input_shape)):
+            raise ValueError(f"examples of shape {shape} do not have the "
+                             f"{self.input_shape[0]} values of input_shape "
+                             f"{self.input_shape}")
+        self._build(shape)
+        self.input_shape = shape
+        self.needs_example_shape = False
+
+    def _default_loss(self):
+        if self.net is not None or "loss" in self.__dict__:
+            return self.loss
+        if type(self).loss is Model.loss:   # a modular Model without a loss
+            return None
+        return self.loss
+
     def forward(self, X, mode):
+        if self.net is None:
+            raise NotImplementedError("a modular Model implements forward(data, "
+                                      "mode='training')")
+        if self.needs_example_shape:
+            raise ValueError(
+                f"this Model was built for the flat input shape {self.input_shape} that "
+                f"its convolution cannot take; call model.bind_example_shape({X.shape[1:]}) "
+                "and initialise its parameters (Solver does both)")
         if tuple(X.shape[1:]) != self.input_shape:
             X = np.reshape(X, (X.shape[0],) + self.input_shape)
         out, updates = self.net.forward(X, self.params, self.aux_params, mode)

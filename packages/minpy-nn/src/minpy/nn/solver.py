@@ -37,7 +37,8 @@ _OPTIONS = {
     "lr_decay": 1.0, "lr_schedule": None, "num_epochs": 10, "train_acc_num_samples": 1000,
     "print_every": 10, "verbose": True, "progress": True, "checkpoint_dir": None,
     "checkpoint_every": 0, "resume_from": None, "early_stopping": None,
-    "restore_best": True, "task_type": "classification", "jit": False,
+    "restore_best": True, "task_type": "classification", "jit": False, "visualize": False,
+    "summaries_dir": None,
 }
 
 
@@ -94,6 +95,13 @@ class Solver:
         What :meth:`check_accuracy` measures: the fraction of correct argmax
         predictions, or, for regression, minus the mean squared error per example (so
         that higher is better in both).
+    visualize : bool
+        Write TensorBoard summaries (:mod:`minpy.visualization`), as the original's
+        Solver did: the training loss and the squared L2 norm of the gradient at every
+        iteration (``<summaries_dir>/train``), the training and validation accuracy
+        (tag ``accuracy``) after every epoch (``train`` and ``test``).
+    summaries_dir : str, optional
+        Where (default: ``minpy_log`` in the temporary directory).
     jit : bool
         Compile the step with :mod:`minpy.jit` (needs minpy-jit): gradients and the
         update are each captured once per batch shape and replayed after, with the
@@ -149,6 +157,21 @@ class Solver:
         self.task_type = opts["task_type"]
         self.jit = bool(opts["jit"])
         self._jitted = None
+        self.visualize = bool(opts["visualize"])
+        if self.visualize:
+            import tempfile
+
+            from minpy.visualization import SummaryWriter
+            self.summaries_dir = opts["summaries_dir"] or os.path.join(
+                tempfile.gettempdir(), "minpy_log")
+            self.train_writer = SummaryWriter(os.path.join(self.summaries_dir, "train"))
+            self.test_writer = SummaryWriter(os.path.join(self.summaries_dir, "test"))
+        if getattr(model, "needs_example_shape", False):
+            # A model_builder Model given a flat input shape that its convolution
+            # cannot take: the data's example shape decides.
+            provide = getattr(train_dataiter, "provide_data", None)
+            if provide:
+                model.bind_example_shape(provide[0][1][1:])
         self._reset()
         if opts["resume_from"] is not None:
             self.resume(opts["resume_from"])
@@ -179,7 +202,8 @@ class Solver:
             self.model.params[name] = self.init_rules[name](cfg["shape"],
                                                             dict(self.init_configs[name]))
         for name, value in self.model.aux_param_configs.items():
-            self.model.aux_params[name] = np.array(value)
+            # None: the layer's own default (batchnorm: zeros and ones), as originally.
+            self.model.aux_params[name] = None if value is None else np.array(value)
         for p in self.model.params:
             self.optim_configs.setdefault(p, dict(self.optim_config))
 
@@ -234,6 +258,11 @@ class Solver:
             self.update(grads)
         self.loss_history.append(float(loss))
         self.iteration += 1
+        if self.visualize:
+            norm = sum(float(np.sum(g * g)) for g in grads.values())
+            self.train_writer.add_scalar("squared L2-norm of the gradient", norm,
+                                         self.iteration)
+            self.train_writer.add_scalar("loss", self.loss_history[-1], self.iteration)
         return self.loss_history[-1]
 
     # -- evaluation ------------------------------------------------------------------
@@ -348,6 +377,12 @@ class Solver:
             print(f"(Epoch {self.epoch} / {self.num_epochs}) train acc: {train_acc:.4f}, "
                   f"val_acc: {val_acc if val_acc is None else f'{val_acc:.4f}'}, "
                   f"time: {time.time() - start:.2f}s.")
+        if self.visualize:
+            self.train_writer.add_scalar("accuracy", train_acc, self.epoch)
+            self.train_writer.flush()
+            if val_acc is not None:
+                self.test_writer.add_scalar("accuracy", val_acc, self.epoch)
+                self.test_writer.flush()
         score = train_acc if val_acc is None else val_acc
         if not self.best_params or score > self.best_val_acc:
             self.best_val_acc = score

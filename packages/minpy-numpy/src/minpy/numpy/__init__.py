@@ -4,7 +4,9 @@ Every public name of ``numpy`` resolves here. Names in the op table
 (:data:`minpy.numpy._table.TABLE`) run on MXNet or NumPy as the policy decides; every
 other function runs in NumPy on the host form of its arguments (a fallback) and returns
 Arrays. Constants, dtypes and classes are NumPy's own (``np.float32``, ``np.pi``,
-``np.newaxis``). ``ndarray`` is :class:`minpy.core.Array`.
+``np.newaxis``). ``ndarray`` is :class:`minpy.core.Array`. The original MinPy's
+MXNet-named functions ``slice_axis``, ``sigmoid``, ``onehot_encode`` and
+``softmax_output`` are here too (:mod:`minpy.numpy._mxnet_names`).
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ from ._array_api import (  # noqa: E402,F401  (the array API standard's names)
 )
 from ._arrays import array, asanyarray, asarray  # noqa: E402  (NumPy's copy= rules)
 from ._extras import make_diagonal  # noqa: E402,F401  (beyond NumPy: HIPS Autograd's)
+
+# The original MinPy's MXNet-named functions (np.slice_axis, ...).
+from ._mxnet_names import onehot_encode, sigmoid, slice_axis, softmax_output  # noqa: E402,F401
+
+set_policy = set_global_policy  # the original's np.set_policy(policy)
 
 
 def _resolve(name):

@@ -1,1 +1,0 @@
-"""The original MinPy's ``minpy.utils``: :mod:`minpy.utils.gradient_checker`."""
