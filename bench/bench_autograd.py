@@ -42,6 +42,9 @@ from minpy.autograd import grad, grad_and_loss  # noqa: E402
 from minpy.core import _mxnet  # noqa: E402
 
 mx = _mxnet.require()
+# The raw-MXNet references are a NumPy-style MXNet user's code: MinPy keeps
+# MXNet's NumPy semantics to its own calls, so the user turns them on.
+mx.npx.set_np()
 F32 = onp.float32
 
 try:

@@ -37,6 +37,9 @@ import numpy as onp
 def build(dtype, batch=8, size=32, filters=32):
     from minpy.core import _mxnet
     mx = _mxnet.require()
+    # The raw-MXNet references are a NumPy-style MXNet user's code: MinPy keeps
+    # MXNet's NumPy semantics to its own calls, so the user turns them on.
+    mx.npx.set_np()
     import minpy.numpy as np
     from minpy.autograd import grad, make_vjp
     from minpy.symbol import Function

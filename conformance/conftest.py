@@ -173,10 +173,9 @@ def _restore_state():
 #: (op, policy) -> why its op test fails on a GPU CuPy serves (the stand-in included)
 #: because of a known MinPy defect: marked ``xfail(strict=True)`` there, so the fix turns
 #: it into an XPASS that fails the run until the entry is removed.
-CUPY_XFAIL = {
-    ("linalg.multi_dot", "only_cupy"): (
-        "issue 19: cupy.linalg.multi_dot does not exist in CuPy 14: the table claims it, "
-        "'only_cupy' declines every call and nothing is compared"),
+CUPY_XFAIL: dict = {
+    # (op name, policy) -> reason: GPU-leg cases known to fail on CuPy (strict xfails).
+    # Empty: issue 19's multi_dot case runs on CuPy now (a chain of cupy.dot).
 }
 
 

@@ -1,4 +1,7 @@
-"""Load MXNet 1.9.1 once, on first use, on NumPy 1.23 to 2.x, quietly.
+"""The MXNet backend: MXNet 1.9.1, loaded once, on first use, on NumPy 1.23 to 2.x,
+quietly; what MinPy knows about it (:class:`MXNetBackend`, registered as ``'mxnet'``).
+
+Loading.
 
 MXNet 1.9.1 reads a handful of NumPy names at import time that later NumPy releases
 removed (``np.PZERO``, ``np.alltrue`` in 2.0; ``np.bool`` in 1.24-1.26). Every import of
@@ -22,11 +25,26 @@ before or after MinPy's: minpy-core installs ``minpy-core-mxnet.pth``, which reg
 
 MXNet is optional: without it every operation runs in NumPy and :func:`available`
 says why.
+
+MXNet's process state is the user's. MinPy needs MXNet's NumPy semantics (shapes with
+zero-size and zero-dimensional arrays, ``mx.np`` arrays) for its own calls only: they
+are put in force for the calling thread when MinPy calls into MXNet and given back as
+the user left them when the call returns (:meth:`MXNetBackend.enter`, ``exit``: a C
+call each way and a thread-local dict entry, ~2 us the pair measured on a loaded 2-core
+machine, once per MinPy operation that reaches MXNet, nested calls free; NumPy's path
+never pays it), so the user's
+``mx.nd``/Gluon code, legacy or NumPy-style, behaves as if MinPy were not there and
+``mx.util.is_np_array()`` is what the user set. What stays process-wide is chosen while
+MXNet loads and documented on the backends page: the engine (``NaiveEngine``, when the
+user did not choose one), OpenMP's thread count and wait policy (when unset), an
+after-fork hook (forked children compute on one thread, see :mod:`._fork`), and
+``mx.nd.from_dlpack`` taking any DLPack producer (an extension: capsules still work).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.abc
 import importlib.machinery
 import os
@@ -39,7 +57,10 @@ import warnings
 
 import numpy as _np
 
-__all__ = ["load", "available", "unavailable_reason", "require"]
+from .backend import Backend, register
+
+__all__ = ["load", "available", "unavailable_reason", "require", "MXNetBackend",
+           "BACKEND", "MX_DTYPES", "mx_holdable", "MXNET_MAX_SM", "scoped"]
 
 _lock = threading.Lock()
 _module = None
@@ -372,8 +393,8 @@ def _import_mxnet():
     install_import_hook()
     _bound_caches()
     import mxnet  # through _ShimFinder, or already imported through it
-    # NumPy shape semantics: 0-d and zero-size arrays are real shapes, not "unknown".
-    mxnet.npx.set_np(shape=True, array=True)
+
+    # (MXNet's NumPy semantics are scoped to MinPy's calls: MXNetBackend.enter)
     from ._fork import install as _install_fork_hook
     _install_fork_hook(mxnet)  # forked children run MXNet on one thread, never hang
     return mxnet
@@ -394,6 +415,8 @@ def load():
                 except Exception as exc:  # ImportError, or a broken native library
                     _error = exc
             _tried = True
+            if _module is not None:
+                BACKEND._loaded(_module)
     return _module
 
 
@@ -418,3 +441,264 @@ def require():
             "mxnet-cu1xx build for CUDA; see the MinPy installation guide."
         ) from _error
     return mx
+
+
+# -- the backend -------------------------------------------------------------------------
+#: The NumPy dtypes an MXNet 1.9.1 ``mx.np.ndarray`` stores exactly; an array of any
+#: other dtype (int16, uint16..uint64, complex, strings, objects, datetimes) stays on
+#: the host.
+MX_DTYPES = frozenset(_np.dtype(t) for t in (
+    "bool", "int8", "uint8", "int32", "int64", "float16", "float32", "float64"))
+
+#: The newest GPU architecture MXNet 1.9.1's CUDA wheels carry machine code for (sm_86,
+#: Ampere); they carry no PTX, so no newer GPU can run their kernels.
+MXNET_MAX_SM = 86
+
+
+def mx_holdable(dtype) -> bool:
+    """Whether an array of ``dtype`` can have an MXNet form."""
+    return dtype in MX_DTYPES
+
+
+class _Scopes(threading.local):
+    """Per thread: how deep MinPy's MXNet calls nest, and the user's settings to give
+    back (the C ints are made once per thread: ctypes objects cost ~1 us to make)."""
+
+    def __init__(self):
+        self.depth = 0
+        self.old = None
+        self.prev = ctypes.c_int()
+        self.prev_ref = ctypes.byref(self.prev)
+        self.scratch_ref = ctypes.byref(ctypes.c_int())
+
+
+_scopes = _Scopes()
+_NP_SHAPE_ON = ctypes.c_int(1)  # MXSetIsNumpyShape: 1 = on for the calling thread
+_NP_SHAPE_OFF = ctypes.c_int(0)
+
+
+class MXNetBackend(Backend):
+    """MXNet 1.9.1: ``mx.np`` arrays on the CPU and on the GPUs its CUDA wheels have
+    kernels for (sm_50 to sm_86)."""
+
+    label = "MXNet"
+    priority = 10
+    array_method = "asmxnet"
+    transfer = "to_mxnet"
+    serves_cpu = True
+    #: MXNet indexes elements with int32: arrays of 2**31 elements or more stay off it.
+    max_elements = 2 ** 31
+
+    def load(self):
+        return load()
+
+    @property
+    def module(self):
+        return _module
+
+    def unavailable_reason(self):
+        return unavailable_reason()
+
+    def require(self):
+        return require()
+
+    # -- devices -------------------------------------------------------------------------
+    def num_gpus(self) -> int:
+        mx = load()
+        if mx is None:
+            return 0
+        try:
+            return int(mx.context.num_gpus())
+        except Exception:  # a CPU wheel, or a CUDA wheel without a usable driver
+            return 0
+
+    def compute_capability(self, index):
+        mx = load()
+        try:
+            # major * 10 + minor, read from the driver (mxnet/util.py)
+            return int(mx.util.get_cuda_compute_capability(mx.gpu(index)))
+        except Exception:  # no such helper, or no driver: unknown
+            return None
+
+    def gpu_verdict(self, index, capability, sm):
+        if index >= self.num_gpus():
+            reason = unavailable_reason()
+            return False, (f"MXNet is unavailable ({reason})" if reason else
+                           "MXNet is a CPU build or sees no GPU")
+        if capability is None or capability <= MXNET_MAX_SM:
+            return True, (f"MXNet's CUDA kernels run on {sm} (its wheels carry sm_50 to "
+                          f"sm_{MXNET_MAX_SM})")
+        return False, (f"MXNet sees it but its kernels stop at sm_{MXNET_MAX_SM} with no "
+                       f"PTX, and this GPU is {sm}")
+
+    def no_gpu_reason(self):
+        return unavailable_reason() or "a CPU build, or no usable driver"
+
+    def context(self, device):
+        """The ``mxnet.Context`` for ``device``. On a GPU another backend serves
+        (MXNet's kernels cannot run there) it is MXNet's CPU: what MXNet does for Arrays
+        on that device (``minpy.symbol.Function``, the 'only_mxnet' policy) runs on the
+        host, and the copies to and from the GPU are counted and guarded as every
+        conversion is."""
+        ctx = device._contexts.get(self)
+        if ctx is None:
+            mx = require()
+            if device.kind == "cpu":
+                ctx = mx.cpu(device.index)
+            else:
+                from .device import backend_of
+                ctx = mx.gpu(device.index) if backend_of(device) is self else mx.cpu(0)
+            device._contexts[self] = ctx
+        return ctx
+
+    # -- dtypes --------------------------------------------------------------------------
+    def holds(self, dtype) -> bool:
+        return dtype in MX_DTYPES
+
+    # -- forms ---------------------------------------------------------------------------
+    def owns(self, obj) -> bool:
+        mx = _module
+        if mx is None:
+            mx = sys.modules.get("mxnet")
+            if mx is None or not type(obj).__module__.startswith("mxnet"):
+                return False
+            mx = load()  # imported by the user (through the shim): MinPy loads it too
+            if mx is None:
+                return False
+        return isinstance(obj, (mx.np.ndarray, mx.nd.NDArray))
+
+    def from_host(self, host, device):
+        mx = require()
+        if not host.flags.c_contiguous:  # views of other layouts
+            host = _np.ascontiguousarray(host)
+        if host.dtype == _np.bool_:
+            # NumPy reads any nonzero byte as True (frombuffer, view(bool)); MXNet
+            # computes with the byte itself (a sum counted 255 per True): 0/1 bytes.
+            host = host.view(_np.uint8).astype(_np.bool_)
+        self.enter()
+        try:
+            return mx.np.array(host, dtype=host.dtype, ctx=self.context(device))
+        finally:
+            self.exit()
+
+    def to_host(self, form):
+        self.enter()
+        try:
+            return form.asnumpy()
+        finally:
+            self.exit()
+
+    def copy(self, form, device):
+        self.enter()
+        try:
+            return form.as_in_ctx(self.context(device))
+        finally:
+            self.exit()
+
+    def native(self, obj):
+        """``(form, device)``: an MXNet array as an ``mx.np`` form without a copy, and
+        the device its memory is on."""
+        from .device import Device, cpu
+        ctx = obj.context
+        dev = Device("gpu", ctx.device_id) if ctx.device_type == "gpu" else cpu()
+        mx = require()
+        return (obj if isinstance(obj, mx.np.ndarray) else obj.as_np_ndarray()), dev
+
+    def adopt(self, obj, device, dtype=None):
+        form, _ = self.native(obj)
+        self.enter()
+        try:
+            src = form.as_in_ctx(self.context(device))
+            return src.astype(dtype) if dtype is not None else src.copy()
+        finally:
+            self.exit()
+
+    def wait(self, form):
+        form.wait_to_read()
+
+    def setitem(self, form, key, value, device):
+        if not device.is_gpu:
+            raise NotImplementedError  # on the CPU the host write is the cheaper one
+        self.enter()
+        try:
+            form[key] = value  # in place: MXNet accepts it, or raises (then the host)
+        finally:
+            self.exit()
+        return form
+
+    # -- interchange ---------------------------------------------------------------------
+    def dlpack_export(self, form, **kwargs):
+        return form.to_dlpack_for_read()  # MXNet 1.9.1: a legacy capsule
+
+    def dlpack_import(self, obj, device):
+        mx = require()
+        return mx.nd.from_dlpack(obj.__dlpack__()).as_np_ndarray()
+
+    # -- random numbers ------------------------------------------------------------------
+    def _apply_seed(self, module, seed):
+        if seed is not None:
+            module.random.seed(int(seed) % (2 ** 31))
+
+    # -- NumPy semantics, for MinPy's calls only -----------------------------------------
+    def enter(self):
+        st = _scopes
+        depth = st.depth
+        st.depth = depth + 1
+        if depth:
+            return
+        hooks = _HOOKS or _bind_hooks()
+        hooks[0](_NP_SHAPE_ON, st.prev_ref)  # on for this thread; the previous value back
+        # MXNet's is_np_array() reads a threading.local's ``value``: its per-thread dict
+        # directly (getattr of a missing attribute raises inside, ~1 us)
+        scope = hooks[1].__dict__
+        st.old = scope.get("value")
+        scope["value"] = hooks[2]
+
+    def exit(self):
+        st = _scopes
+        depth = st.depth = st.depth - 1
+        if depth:
+            return
+        hooks = _HOOKS
+        prev = st.prev.value
+        if prev != 1:  # the user had NumPy shapes off in this thread: off again
+            hooks[0](_NP_SHAPE_OFF if prev == 0 else ctypes.c_int(prev), st.scratch_ref)
+        old = st.old
+        scope = hooks[1].__dict__
+        if old is None:
+            scope.pop("value", None)
+        else:
+            scope["value"] = old
+            st.old = None
+
+
+_HOOKS: list = []
+
+
+def _bind_hooks() -> list:
+    """``[MXSetIsNumpyShape, MXNet's thread-local NumPy-array scope, the scope object
+    that makes is_np_array() true]``, looked up once (the hot path reads a list)."""
+    mx = _module or require()
+    _HOOKS[:] = [mx.base._LIB.MXSetIsNumpyShape, mx.util._NumpyArrayScope._current,
+                 mx.util._NumpyArrayScope(True)]
+    return _HOOKS
+
+
+#: The MXNet backend (its name is ``'mxnet'``).
+BACKEND = register(MXNetBackend("mxnet"))
+
+
+def scoped(fn):
+    """``fn`` run with MXNet's NumPy semantics in force, the user's settings given back
+    on return (:meth:`MXNetBackend.enter`): for the packages above core that call MXNet
+    themselves (``minpy.symbol``, ``minpy.jit``)."""
+    import functools
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        BACKEND.enter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            BACKEND.exit()
+    return run

@@ -150,7 +150,7 @@ class HostSurface:
         host.setflags(write=write, align=align, uic=uic)
         if write:
             if self._view is None:
-                self._mx = self._cp = None
+                self._forms = None
 
     # -- views and reinterpretation --------------------------------------------------
     def view(self, dtype=None, type=None):
@@ -217,7 +217,7 @@ class HostSurface:
         _views.settle(self)  # views still to be derived from the old layout
         host = np.array(self._host_value(), copy=True)
         host.resize(new_shape, refcheck=False)
-        self._host, self._mx, self._cp, self._shared = host, None, None, False
+        self._host, self._forms, self._shared = host, None, False
         self._dtype, self._shape = host.dtype, host.shape
         if vi is not None:  # the family's other members keep the old buffer
             self._view = None

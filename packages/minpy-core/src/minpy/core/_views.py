@@ -69,7 +69,7 @@ class ViewInfo:
         ``(parent, numpy_fn, args, kwargs)``: how to derive this member's host view
         from its parent's host form, for members a backend made without one.
     stamps : dict
-        Backend name -> the family version that backend's cached form was made at.
+        Backend -> the family version that backend's cached form was made at.
     """
 
     __slots__ = ("fam", "base", "recipe", "stamps")
@@ -83,10 +83,10 @@ class ViewInfo:
 
 def _join(array, fam, base, recipe=None) -> ViewInfo:
     vi = array._view = ViewInfo(fam, base, recipe)
-    if array._mx is not None:
-        vi.stamps["mxnet"] = fam.version
-    if array._cp is not None:
-        vi.stamps["cupy"] = fam.version
+    forms = array._forms
+    if forms:
+        for backend in forms:
+            vi.stamps[backend] = fam.version
     fam.add(array)
     return vi
 
@@ -125,7 +125,7 @@ def bump(array) -> None:
     stale from now on."""
     vi = array._view
     vi.fam.version += 1
-    array._mx = array._cp = None
+    array._forms = None
 
 
 def settle(array) -> None:
@@ -140,7 +140,7 @@ def settle(array) -> None:
                 member._host_value()
 
 
-def current(vi, backend: str) -> bool:
+def current(vi, backend) -> bool:
     """Whether the cached ``backend`` form of the member ``vi`` describes may be read:
     made at the family's present version, and no one outside MinPy may write the buffer
     (an exposed family's forms are never trusted: they are made again at each use)."""
@@ -153,7 +153,7 @@ def expose(array) -> None:
     vi = family_of(array)
     vi.fam.version += 1
     vi.fam.exposed = True
-    array._mx = array._cp = None
+    array._forms = None
 
 
 def _parent_of(own, result, args, kwargs):

@@ -1,10 +1,13 @@
-"""The :class:`Array`: one user-visible array with a NumPy form and an MXNet form.
+"""The :class:`Array`: one user-visible array, its data held by one or more backends.
 
-An Array holds its data as a NumPy ndarray on the host (``_host``), as an MXNet
-``mx.np.ndarray`` on its device (``_mx``), or both. Whichever forms are present are
-current: a conversion fills in the missing form lazily, once, when an implementation
-needs it (:meth:`Array._host_value`, :meth:`Array._mx_value`), and a write through one
-form drops the other. Each conversion is counted and passes the transfer guard
+An Array holds its data as a NumPy ndarray on the host (``_host``: the host backend's
+form, in a slot of its own because the hottest paths read nothing else) and as forms of
+device backends (``_forms``: ``None``, or a small mapping backend -> form, such as an
+``mx.np.ndarray`` or a ``cupy.ndarray`` on the Array's device; see
+:mod:`minpy.core.backend`), or several. Whichever forms are present are current: a
+conversion fills in a missing form lazily, once, when an implementation needs it
+(:meth:`Array._host_value`, :meth:`Array._form`), and a write through one form drops
+the others. Each conversion is counted and passes the transfer guard
 (:mod:`minpy.core.transfer`).
 
 Views follow NumPy: ``a[2:5]``, ``a.T``, ``a.reshape(...)`` and the other view-making
@@ -23,21 +26,17 @@ import math
 
 import numpy as np
 
-from . import _cupy, _mxnet, _views, convert, transfer
+from . import _views, convert, transfer
+from . import backend as _backend
 from ._surface import HostSurface
-from .device import Device, current_device
-from .dtypes import mx_holdable
+from .device import Device, backend_of, current_device
 from .operators import ArrayMethods, lookup
 from .tracing import Box
 
 __all__ = ["Array", "array", "asarray"]
 
-
-def _mx_ndarray_types():
-    mx = _mxnet.load()
-    if mx is None:
-        return ()
-    return (mx.np.ndarray, mx.nd.NDArray)
+#: Data that is certainly not a device backend's array (no owner to look for).
+_PLAIN = (list, tuple, int, float, complex, bool)
 
 
 class Array(HostSurface, ArrayMethods):
@@ -50,12 +49,13 @@ class Array(HostSurface, ArrayMethods):
     dtype : data-type, optional
         As in :func:`numpy.array`.
     device : Device, optional
-        Where the MXNet form lives; defaults to :func:`~minpy.core.current_device`.
+        Where its device forms live; defaults to :func:`~minpy.core.current_device`.
     """
 
+    # _forms: None, or {backend: form} for the device backends holding the data.
     # _view: None, or this Array's place in a view family (minpy.core._views.ViewInfo).
-    # _cp: the CuPy form (device memory on a GPU that CuPy serves), or None.
-    __slots__ = ("_host", "_mx", "_cp", "_device", "_shared", "_dtype", "_shape", "_view",
+    # _dtype, _shape: cached (asking a device library is a C call), or None.
+    __slots__ = ("_host", "_forms", "_device", "_shared", "_dtype", "_shape", "_view",
                  "__weakref__")
     # NumPy defers to Array in mixed expressions (ndarray + Array -> Array).
     __array_priority__ = 100.0
@@ -69,32 +69,37 @@ class Array(HostSurface, ArrayMethods):
             return
         device = device or current_device()
         if isinstance(obj, Array):
-            if obj._host is not None or obj._view is not None or obj._mx is None:
+            if obj._host is not None or obj._view is not None or not obj._forms:
                 host = np.array(obj._host_value(), dtype=dtype)
-            else:
-                src = obj._mx.as_in_ctx(device.mx_context)
-                self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
-                self._dtype = np.dtype(self._mx.dtype)
-                return
-        elif isinstance(obj, _mx_ndarray_types()):
-            mx = _mxnet.load()
-            src = obj if isinstance(obj, mx.np.ndarray) else obj.as_np_ndarray()
-            src = src.as_in_ctx(device.mx_context)
-            self._set(None, src.astype(dtype) if dtype is not None else src.copy(), device)
-            self._dtype = np.dtype(self._mx.dtype)
-            return
-        elif _cupy._module is not None and isinstance(obj, _cupy._module.ndarray):
-            if device.is_gpu and device.backend == "cupy":  # a copy on the GPU
-                cp = _cupy._module
-                with cp.cuda.Device(device.index):
-                    value = cp.array(obj, dtype=dtype, copy=True)
-                self._set(None, None, device, dtype=np.dtype(value.dtype))
-                self._cp, self._shape = value, tuple(value.shape)
-                return
-            host = np.array(obj.get(), dtype=dtype)  # a copy, as numpy.array makes
-        else:
+            else:  # a copy on the device, where the backend can make it
+                be, form = next(iter(obj._forms.items()))
+                if self._adopt(be, form, device, dtype):
+                    return
+                host = np.array(obj._host_value(), dtype=dtype)
+        elif isinstance(obj, np.ndarray) or type(obj) in _PLAIN:
             host = np.array(_host_tree(obj), dtype=dtype)
+        else:
+            owner = _backend.owner_of(obj)  # a CuPy or MXNet array the user made
+            if owner is None:
+                host = np.array(_host_tree(obj), dtype=dtype)
+            else:
+                form, _ = owner.native(obj)
+                if self._adopt(owner, form, device, dtype):
+                    return
+                host = np.array(owner.to_host(form), dtype=dtype)  # as numpy.array copies
         self._set(host, None, device)
+
+    def _adopt(self, be, form, device, dtype) -> bool:
+        """Become a copy of ``be``'s ``form`` made on ``device`` by ``be`` itself (no
+        host round trip), where ``be`` can make it there; else False."""
+        if dtype is not None and not be.holds(np.dtype(dtype)):
+            return False
+        copy = be.adopt(form, device, dtype)
+        if copy is None:
+            return False
+        self._set(None, {be: copy}, device)
+        self._dtype, self._shape = be.meta(copy)
+        return True
 
     def _construct(self, shape, dtype, buffer, offset, strides, order):
         """``numpy.ndarray(shape, dtype, buffer, offset, strides, order)``: an Array over
@@ -108,10 +113,9 @@ class Array(HostSurface, ArrayMethods):
             _views.link(self, buffer)
 
     # -- construction without copies (for implementations) ---------------------------
-    def _set(self, host, mx, device, shared=False, dtype=None):
+    def _set(self, host, forms, device, shared=False, dtype=None):
         self._host = host
-        self._mx = mx
-        self._cp = None
+        self._forms = forms
         self._device = device
         self._shared = shared
         self._view = None
@@ -129,23 +133,13 @@ class Array(HostSurface, ArrayMethods):
         return self
 
     @classmethod
-    def _from_mx(cls, value, device: Device | None = None, dtype=None) -> "Array":
-        """Wrap an ``mx.np.ndarray`` result without copying (``dtype``, if given, must
-        be its dtype: it saves asking MXNet)."""
+    def _from_form(cls, backend, form, device: Device | None = None, dtype=None) -> "Array":
+        """Wrap ``backend``'s array ``form`` (a result on ``device``) without copying
+        (``dtype``, if given, must be its dtype: it saves asking the library)."""
         self = object.__new__(cls)
         if dtype is not None and not isinstance(dtype, np.dtype):
             dtype = np.dtype(dtype)
-        self._set(None, value, device or current_device(), dtype=dtype)
-        return self
-
-    @classmethod
-    def _from_cupy(cls, value, device: Device, dtype=None) -> "Array":
-        """Wrap a ``cupy.ndarray`` result on ``device`` without copying."""
-        self = object.__new__(cls)
-        self._set(None, None, device, dtype=np.dtype(dtype if dtype is not None
-                                                     else value.dtype))
-        self._cp = value
-        self._shape = tuple(value.shape)
+        self._set(None, {backend: form}, device or current_device(), dtype=dtype)
         return self
 
     # -- the forms ---------------------------------------------------------------------
@@ -156,17 +150,15 @@ class Array(HostSurface, ArrayMethods):
         if host is None:
             if self._view is not None and self._view.recipe is not None:
                 host = self._derive_host()
-            elif self._mx is None:  # the CuPy form is the only one
-                transfer.note("to_host", self.nbytes, self.shape, self.dtype, self._device)
-                host = self._host = self._cp.get()
-            elif transfer.guarded():
-                dtype = self.dtype
-                transfer.note("to_host", self.size * dtype.itemsize, self.shape, dtype,
-                              self._device)
-                host = self._host = self._mx.asnumpy()
-            else:  # metadata read off the copy: asking MXNet costs a C call each
-                host = self._host = self._mx.asnumpy()
-                transfer.count("to_host", host.nbytes)
+            else:
+                be, form = next(iter(self._forms.items()))
+                if transfer.guarded():
+                    transfer.note("to_host", self.nbytes, self.shape, self.dtype,
+                                  self._device)
+                    host = self._host = be.to_host(form)
+                else:  # metadata read off the copy: asking a library costs a C call
+                    host = self._host = be.to_host(form)
+                    transfer.count("to_host", host.nbytes)
         if share:
             self._shared = True
         return host
@@ -181,56 +173,68 @@ class Array(HostSurface, ArrayMethods):
         self._host = host
         return host
 
-    def _mx_value(self):
-        """The MXNet form on this Array's device, converting once if needed (and again
-        after a write to its view family made the cached one stale)."""
-        mxv = self._mx
+    def _form(self, backend):
+        """``backend``'s form on this Array's device, converting once if needed (and
+        again after a write to its view family made the cached one stale)."""
+        forms = self._forms
         vi = self._view
-        if mxv is None or (vi is not None and not _views.current(vi, "mxnet")):
-            host = self._host_value()
-            if not mx_holdable(host.dtype):
-                raise TypeError(f"MXNet cannot hold dtype {host.dtype}")
-            transfer.note("to_mxnet", host.nbytes, host.shape, host.dtype, self._device)
-            mx = _mxnet.require()
-            if not host.flags.c_contiguous:  # views of other layouts
-                host = np.ascontiguousarray(host)
-            if host.dtype == np.bool_:
-                # NumPy reads any nonzero byte as True (frombuffer, view(bool)); MXNet
-                # computes with the byte itself (a sum counted 255 per True): 0/1 bytes.
-                host = host.view(np.uint8).astype(np.bool_)
-            mxv = self._mx = mx.np.array(host, dtype=host.dtype, ctx=self._device.mx_context)
-            if vi is not None:
-                vi.stamps["mxnet"] = vi.fam.version
-        return mxv
+        if forms is not None:
+            form = forms.get(backend)
+            if form is not None and (vi is None or _views.current(vi, backend)):
+                return form
+        if backend.is_host:
+            return self._host_value()
+        host = self._host_value()
+        if not backend.holds(host.dtype):
+            raise TypeError(f"{backend.label} cannot hold dtype {host.dtype}")
+        transfer.note(backend.transfer, host.nbytes, host.shape, host.dtype, self._device)
+        form = backend.from_host(host, self._device)
+        if self._forms is None:
+            self._forms = {backend: form}
+        else:
+            self._forms[backend] = form
+        if vi is not None:
+            vi.stamps[backend] = vi.fam.version
+        return form
 
-    def _cp_value(self):
-        """The CuPy form on this Array's GPU, converting once if needed (and again after
-        a write to its view family made the cached one stale)."""
-        cpv = self._cp
-        vi = self._view
-        if cpv is None or (vi is not None and not _views.current(vi, "cupy")):
-            host = self._host_value()
-            transfer.note("to_cupy", host.nbytes, host.shape, host.dtype, self._device)
-            cp = _cupy.require()
-            with cp.cuda.Device(self._device.index):
-                cpv = self._cp = cp.asarray(host)  # any layout: CuPy copies it to C order
-            if vi is not None:
-                vi.stamps["cupy"] = vi.fam.version
-        return cpv
+    def _holds(self, backend) -> bool:
+        """Whether a form of ``backend`` is cached (current or not: see :attr:`forms`)."""
+        forms = self._forms
+        return forms is not None and backend in forms
+
+    def _is_view_of(self, parent):
+        """Whether this Array's device form is a view of ``parent``'s, as the backend
+        holding both tells from its own metadata (no data read); ``None`` when it cannot
+        tell (a backend without NumPy's views, or forms of different backends)."""
+        forms, pforms = self._forms, parent._forms
+        if not forms or not pforms or len(forms) != 1:
+            return None
+        (be, form), = forms.items()
+        pform = pforms.get(be)
+        vi = parent._view
+        if pform is None or not be.has_views or (vi is not None
+                                                 and not _views.current(vi, be)):
+            return None
+        return be.result_is_view(form, pform)
+
+    def _resident(self):
+        """The backend holding the data now: the host's when the host form is present,
+        else the first device backend with a form (``None`` for none)."""
+        if self._host is not None:
+            return _backend.HOST
+        forms = self._forms
+        return next(iter(forms)) if forms else None
 
     @property
     def forms(self) -> tuple[str, ...]:
-        """Which current forms are present: ``('host',)``, ``('mxnet',)``, ``('cupy',)``
-        or several."""
-        mxv, cpv = self._mx, self._cp
-        vi = self._view
-        if vi is not None:
-            if mxv is not None and not _views.current(vi, "mxnet"):
-                mxv = None
-            if cpv is not None and not _views.current(vi, "cupy"):
-                cpv = None
-        return tuple(n for n, v in (("host", self._host), ("mxnet", mxv), ("cupy", cpv))
-                     if v is not None)
+        """Which current forms are present: ``'host'`` and the device backends holding
+        the data (``('host',)``, ``('mxnet',)``, ``('host', 'cupy')``...)."""
+        found = ("host",) if self._host is not None else ()
+        forms = self._forms
+        if forms:
+            vi = self._view
+            found += tuple(b.name for b in forms if vi is None or _views.current(vi, b))
+        return found
 
     def _writable_host(self) -> np.ndarray:
         """The host form, ready for a write in place: in a view family the shared buffer
@@ -245,7 +249,7 @@ class Array(HostSurface, ArrayMethods):
         if self._shared:
             host = self._host = np.array(host, copy=True)
             self._shared = False
-        self._mx = self._cp = None
+        self._forms = None
         return host
 
     def _assign(self, other: "Array") -> None:
@@ -260,10 +264,10 @@ class Array(HostSurface, ArrayMethods):
                                        and not other._host.flags.writeable):
             # never adopt a family's buffer silently, nor a read-only one (a result
             # broadcast to the shape of ``out=``): this Array stays writable
-            self._host, self._mx = np.array(other._host_value(), copy=True), None
-            self._cp = None
+            self._host, self._forms = np.array(other._host_value(), copy=True), None
         else:
-            self._host, self._mx, self._cp = other._host, other._mx, other._cp
+            forms = other._forms
+            self._host, self._forms = other._host, (dict(forms) if forms else None)
         self._dtype, self._shape = other.dtype, other.shape
         taken = other._host is not None and other._view is None and self._host is other._host
         self._shared = taken
@@ -275,10 +279,21 @@ class Array(HostSurface, ArrayMethods):
     def shape(self) -> tuple:
         shape = self._shape
         if shape is None:
-            src = self._host if self._host is not None else (
-                self._mx if self._mx is not None else self._cp)
-            shape = self._shape = tuple(src.shape)
+            host = self._host
+            if host is not None:
+                shape = self._shape = host.shape
+            else:
+                self._read_meta()
+                shape = self._shape
         return shape
+
+    def _read_meta(self) -> None:
+        """Cache dtype and shape read off the device form (a C call each)."""
+        be, form = next(iter(self._forms.items()))
+        dtype, shape = be.meta(form)
+        if self._dtype is None:
+            self._dtype = dtype
+        self._shape = shape
 
     @shape.setter
     def shape(self, value):
@@ -291,7 +306,7 @@ class Array(HostSurface, ArrayMethods):
         if self._view is None and not self._shared and host.base is None:
             host.shape = value  # a private owner changes its own shape
             view = host
-        self._host, self._mx, self._cp = view, None, None
+        self._host, self._forms = view, None
         self._shape = view.shape
 
     @property
@@ -317,9 +332,12 @@ class Array(HostSurface, ArrayMethods):
     def dtype(self) -> np.dtype:
         dtype = self._dtype
         if dtype is None:
-            src = self._host if self._host is not None else (
-                self._mx if self._mx is not None else self._cp)
-            dtype = self._dtype = np.dtype(src.dtype)
+            host = self._host
+            if host is not None:
+                dtype = self._dtype = host.dtype
+            else:
+                self._read_meta()
+                dtype = self._dtype
         return dtype
 
     @property
@@ -342,9 +360,34 @@ class Array(HostSurface, ArrayMethods):
     def device(self) -> Device:
         return self._device
 
+    # -- the original spellings of two backends' forms ---------------------------------
+    # Layers above core written before backends were objects read ``_mx``/``_cp``; they
+    # are the MXNet and CuPy entries of ``_forms`` (read-only views of it).
+    @property
+    def _mx(self):
+        forms = self._forms
+        return forms.get("mxnet") if forms else None
 
+    @property
+    def _cp(self):
+        forms = self._forms
+        return forms.get("cupy") if forms else None
 
+    def _mx_value(self):
+        return self._form(_backend.get("mxnet"))
 
+    def _cp_value(self):
+        return self._form(_backend.get("cupy"))
+
+    @classmethod
+    def _from_mx(cls, value, device: Device | None = None, dtype=None) -> "Array":
+        return cls._from_form(_backend.get("mxnet"), value, device, dtype)
+
+    @classmethod
+    def _from_cupy(cls, value, device: Device, dtype=None) -> "Array":
+        self = cls._from_form(_backend.get("cupy"), value, device, dtype)
+        self._shape = tuple(value.shape)
+        return self
 
     # -- conversions -----------------------------------------------------------------
     def asnumpy(self) -> np.ndarray:
@@ -359,18 +402,21 @@ class Array(HostSurface, ArrayMethods):
         if self._view is not None:  # a copy, not a member of this family
             out._set(np.array(self._host_value(), copy=True), None, device)
             return out
-        if self._host is None and self._mx is None:  # only the CuPy form
-            if device.kind == "gpu" and device.backend == "cupy":
-                cp = _cupy.require()
-                transfer.note("to_cupy", self.nbytes, self.shape, self.dtype, device)
-                with cp.cuda.Device(device.index):  # GPU to GPU, no host copy
-                    cpv = cp.array(self._cp, copy=True)
-                out._set(None, None, device, dtype=self.dtype)
-                out._cp, out._shape = cpv, self.shape
-                return out
+        moved = None
+        if self._forms:
+            for be, form in self._forms.items():  # device to device, where it can
+                copy = be.copy(form, device)
+                if copy is None:
+                    continue
+                if copy is not form:
+                    transfer.note(be.transfer, self.nbytes, self.shape, self.dtype, device)
+                moved = moved or {}
+                moved[be] = copy
+        if self._host is None and not moved:
             self._host_value()
-        mxv = self._mx.as_in_ctx(device.mx_context) if self._mx is not None else None
-        out._set(self._host, mxv, device, shared=self._host is not None, dtype=self.dtype)
+        out._set(self._host, moved, device, shared=self._host is not None, dtype=self.dtype)
+        if moved and self._host is None:
+            out._shape = self.shape
         if self._host is not None:
             self._shared = True
         return out
@@ -385,22 +431,37 @@ class Array(HostSurface, ArrayMethods):
         return self._device
 
     def wait_to_read(self) -> None:
-        """Block until pending MXNet work producing this array is done (MXNet's
+        """Block until pending device work producing this array is done (MXNet's
         ``wait_to_read``; nothing to wait for when only the host form exists)."""
-        if self._mx is not None:
-            self._mx.wait_to_read()
-        if self._cp is not None:
-            _cupy.require().cuda.Device(self._device.index).synchronize()
+        if self._forms:
+            for be, form in self._forms.items():
+                be.wait(form)
 
-    def asmxnet(self):
-        """The MXNet form (an ``mx.np.ndarray``; do not write to it)."""
-        return self._mx_value()
+    def asform(self, backend):
+        """``backend``'s form of the data (an ``mx.np.ndarray`` for ``'mxnet'``, a
+        ``cupy.ndarray`` on this Array's GPU for ``'cupy'``; do not write to it)."""
+        be = _backend.get(backend)
+        if not be.serves_cpu and not self._device.is_gpu:
+            raise ValueError(f"a {be.label} form lives on a GPU; this Array is on "
+                             f"{self._device}")
+        return self._form(be)
 
-    def ascupy(self):
-        """The CuPy form (a ``cupy.ndarray`` on this Array's GPU; do not write to it)."""
-        if not self._device.is_gpu:
-            raise ValueError(f"a CuPy form lives on a GPU; this Array is on {self._device}")
-        return self._cp_value()
+    @property
+    def __cuda_array_interface__(self):
+        """The CUDA array interface (version 3) of the device memory of an Array on a
+        GPU (made there first if only the host form exists: a counted copy), marked
+        read-only (a consumer's write would not reach the Array's other forms). An
+        Array on the CPU has none (AttributeError, as NumPy arrays)."""
+        dev = self._device
+        be = backend_of(dev) if dev.kind == "gpu" else None
+        if be is not None:
+            iface = be.cuda_array_interface(self._form(be))
+            if iface is not None:
+                iface = dict(iface)
+                iface["data"] = (iface["data"][0], True)
+                return iface
+        raise AttributeError(f"'Array' on {dev} has no CUDA memory: no "
+                             "__cuda_array_interface__")
 
     def __dlpack__(self, **kwargs):
         """DLPack export of the form the data lives in now: the CuPy form (device
@@ -524,24 +585,18 @@ class Array(HostSurface, ArrayMethods):
                 "cannot write a traced value into an Array that is not traced: build the "
                 "result with np.stack/np.concatenate/np.where, or compute the Array being "
                 "written inside the differentiated function from its inputs")
-        if (self._host is None and self._view is None and self._cp is not None):
-            try:  # stay on the GPU when CuPy accepts the write; a device copy first,
-                # as the CuPy form may be shared with another Array (see _assign)
-                new = self._cp.copy()
-                new[_cp_key(key)] = (value._cp_value() if isinstance(value, Array)
-                                     else value)
-                self._cp, self._mx = new, None
+        if self._host is None and self._view is None and self._forms:
+            # Stay on the device when its backend accepts the write; else the host.
+            for be, form in self._forms.items():
+                try:
+                    new = be.setitem(form, _key_for(be, key), value._form(be) if
+                                     isinstance(value, Array) else value, self._device)
+                except _backend.IndexOutOfRange:
+                    raise  # NumPy's IndexError, found on the device
+                except Exception:  # noqa: BLE001 (declined: the host write decides)
+                    continue
+                self._forms = {be: new}
                 return
-            except Exception:
-                pass
-        if (self._host is None and self._view is None and self._device.is_gpu
-                and self._mx is not None and mx_holdable(self.dtype)):
-            # Stay on the device when MXNet accepts the write; otherwise use the host.
-            try:
-                self._mx[_mx_key(key)] = value._mx_value() if isinstance(value, Array) else value
-                return
-            except Exception:
-                pass
         host = self._writable_host()
         host[_host_tree(key)] = value._host_value() if isinstance(value, Array) else (
             _host_tree(value))
@@ -581,19 +636,12 @@ def _host_tree(x):
     return x
 
 
-def _mx_key(key):
+def _key_for(backend, key):
+    """An index key with its Arrays as ``backend``'s forms."""
     if isinstance(key, Array):
-        return key._mx_value()
+        return key._form(backend)
     if type(key) is tuple:
-        return tuple(_mx_key(k) for k in key)
-    return key
-
-
-def _cp_key(key):
-    if isinstance(key, Array):
-        return key._cp_value()
-    if type(key) is tuple:
-        return tuple(_cp_key(k) for k in key)
+        return tuple(_key_for(backend, k) for k in key)
     return key
 
 
@@ -614,6 +662,26 @@ def _rebuild(host, kind, index):
 
 
 convert.Array = Array
+
+
+def _form_method(be):
+    def method(self):
+        return self.asform(be)
+    method.__name__ = be.array_method
+    method.__doc__ = (f"The {be.label} form of the data (``asform({be.name!r})``; do not "
+                      "write to it).")
+    return method
+
+
+def install_form_methods() -> None:
+    """Give Array each backend's ``as<backend>()`` method (``asmxnet``, ``ascupy``)."""
+    for be in _backend.backends():
+        if be.array_method and not hasattr(Array, be.array_method):
+            setattr(Array, be.array_method, _form_method(be))
+
+
+install_form_methods()
+_backend._listeners.append(lambda backend: install_form_methods())
 
 
 def array(obj, dtype=None, device: Device | None = None) -> Array:

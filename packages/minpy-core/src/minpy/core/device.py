@@ -1,11 +1,13 @@
 """Devices, the backend that serves each, and the current device.
 
 A :class:`Device` names where the device form of an :class:`~minpy.core.Array` lives:
-``cpu()`` or ``gpu(i)``. Each GPU is served by one backend (:func:`backend_of`): MXNet
-where its CUDA kernels run on that GPU (MXNet 1.9.1's wheels carry code for sm_50 to
-sm_86 and no PTX), else CuPy (Hopper, Blackwell and anything newer);
-:func:`backend_info` says which and why. The current device is a process-wide default
-(:func:`set_device`) that a ``with device(...)`` block overrides for the current thread.
+``cpu()`` or ``gpu(i)``. Each GPU is served by one backend (:func:`backend_of`): the
+first device backend, by priority, whose verdict on that GPU is yes (MXNet where its
+CUDA kernels run there, else CuPy; :mod:`minpy.core.backend`); :func:`backend_info`
+says which and why. The CPU is the host's (NumPy's), and a device backend that serves
+the CPU too (MXNet) computes there when a policy picks it. The current device is a
+process-wide default (:func:`set_device`) that a ``with device(...)`` block overrides
+for the current thread.
 """
 
 from __future__ import annotations
@@ -14,14 +16,11 @@ import contextlib
 import os
 import threading
 
-from . import _cupy, _mxnet
+from . import backend as _backend
 
 __all__ = ["Device", "DeviceError", "cpu", "gpu", "num_gpus", "current_device",
-           "set_device", "device", "available_devices", "backend_of", "backend_info"]
-
-#: The newest GPU architecture MXNet 1.9.1's CUDA wheels carry machine code for (sm_86,
-#: Ampere); they carry no PTX, so no newer GPU can run their kernels.
-MXNET_MAX_SM = 86
+           "set_device", "device", "available_devices", "backend_of", "backend_info",
+           "device_backend"]
 
 
 class DeviceError(ValueError):
@@ -35,34 +34,29 @@ class Device:
     ``gpu(1)``, the spelling that creates them.
     """
 
-    __slots__ = ("kind", "index", "_mx_context")
+    __slots__ = ("kind", "index", "_contexts")
 
     def __init__(self, kind: str, index: int = 0):
         if kind not in ("cpu", "gpu"):
             raise ValueError(f"device kind must be 'cpu' or 'gpu', not {kind!r}")
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "index", int(index))
-        object.__setattr__(self, "_mx_context", None)
+        # backend -> its handle for this device (Backend.context), made once
+        object.__setattr__(self, "_contexts", {})
 
     def __setattr__(self, name, value):
         raise AttributeError("Device is immutable")
 
+    def context(self, backend):
+        """``backend``'s own handle for this device (an ``mxnet.Context`` for MXNet;
+        imports the library)."""
+        return _backend.get(backend).context(self)
+
     @property
     def mx_context(self):
-        """The ``mxnet.Context`` for this device (imports MXNet). On a GPU that CuPy
-        serves (MXNet's kernels cannot run there) it is MXNet's CPU: what MXNet does
-        for Arrays on that device (``minpy.symbol.Function``, the 'only_mxnet' policy)
-        runs on the host, and the copies to and from the GPU are counted and guarded
-        as every conversion is."""
-        ctx = self._mx_context
-        if ctx is None:
-            mx = _mxnet.require()
-            if self.kind == "cpu":
-                ctx = mx.cpu(self.index)
-            else:
-                ctx = mx.gpu(self.index) if backend_of(self) == "mxnet" else mx.cpu(0)
-            object.__setattr__(self, "_mx_context", ctx)
-        return ctx
+        """The ``mxnet.Context`` for this device (the original MinPy spelling of
+        ``device.context('mxnet')``)."""
+        return self.context(_MXNET)
 
     def __eq__(self, other):
         return (isinstance(other, Device) and self.kind == other.kind
@@ -82,11 +76,11 @@ class Device:
         return self.kind == "gpu"
 
     @property
-    def backend(self) -> str:
-        """The backend that computes on this device: ``'numpy'`` for the CPU (MXNet's
-        CPU kernels too, where a policy picks them), ``'mxnet'`` or ``'cupy'`` for a
-        GPU (see :func:`backend_info`)."""
-        return "numpy" if self.kind == "cpu" else backend_of(self)
+    def backend(self):
+        """The backend that computes on this device: the host's (``'numpy'``) for the
+        CPU (a device backend's CPU kernels too, where a policy picks them), the one
+        that serves it for a GPU (see :func:`backend_info`)."""
+        return backend_of(self)
 
 
 _CPU = Device("cpu", 0)
@@ -97,92 +91,96 @@ def cpu(index: int = 0) -> Device:
     return _CPU if index == 0 else Device("cpu", index)
 
 
-def _mxnet_gpus() -> int:
-    """How many GPUs MXNet sees; 0 without MXNet or without a CUDA build."""
-    mx = _mxnet.load()
-    if mx is None:
-        return 0
-    try:
-        return int(mx.context.num_gpus())
-    except Exception:  # a CPU wheel, or a CUDA wheel without a usable driver
-        return 0
+#: The MXNet backend's name: ``Device.mx_context`` is its original spelling.
+_MXNET = "mxnet"
 
 
 def num_gpus() -> int:
-    """How many GPUs MinPy can use: those MXNet or CuPy sees (0 with neither)."""
-    return max(_mxnet_gpus(), _cupy.num_gpus())
+    """How many GPUs MinPy can use: the most any device backend sees (0 with none)."""
+    return max((b.num_gpus() for b in _backend.device_backends()), default=0)
 
 
 def _capability(index: int) -> int | None:
-    """GPU ``index``'s compute capability (``86``, ``90``...), from CuPy or else from
-    MXNet's own query; ``None`` when neither can tell."""
-    cc = _cupy.compute_capability(index)
-    if cc is None:
-        mx = _mxnet.load()
-        try:
-            # major * 10 + minor, read from the driver (mxnet/util.py)
-            cc = int(mx.util.get_cuda_compute_capability(mx.gpu(index)))
-        except Exception:  # no such helper, or no driver: unknown
-            cc = None
-    return cc
+    """GPU ``index``'s compute capability (``86``, ``90``...), from the first backend
+    that can tell; ``None`` when none can."""
+    for b in _backend.device_backends():
+        if index < b.num_gpus():
+            cc = b.compute_capability(index)
+            if cc is not None:
+                return cc
+    return None
 
 
 _backends: dict = {}
 
 
+def forget_backends() -> None:
+    """Forget which backend serves each GPU (chosen again on the next request)."""
+    _backends.clear()
+
+
 def _select(index: int) -> tuple:
     """``(backend, reason)`` for GPU ``index``; backend ``None`` if nothing serves it."""
     forced = os.environ.get("MINPY_GPU_BACKEND", "").strip().lower()
-    n_mx, n_cp = _mxnet_gpus(), _cupy.num_gpus()
-    mx_sees, cp_sees = index < n_mx, index < n_cp
-    cc = _capability(index) if (mx_sees or cp_sees) else None
+    candidates = _backend.device_backends()
+    sees = [b for b in candidates if index < b.num_gpus()]
+    cc = _capability(index) if sees else None
     sm = f"sm_{cc}" if cc is not None else "an unknown architecture"
-    if forced in ("mxnet", "cupy"):
-        if (mx_sees if forced == "mxnet" else cp_sees):
-            return forced, f"MINPY_GPU_BACKEND={forced} ({sm})"
-    if mx_sees and (cc is None or cc <= MXNET_MAX_SM):
-        return "mxnet", (f"MXNet's CUDA kernels run on {sm} (its wheels carry sm_50 to "
-                         f"sm_{MXNET_MAX_SM})")
-    if cp_sees:
-        if mx_sees:
-            why = (f"MXNet sees it but its kernels stop at sm_{MXNET_MAX_SM} with no PTX, "
-                   f"and this GPU is {sm}")
-        else:
-            reason = _mxnet.unavailable_reason()
-            why = (f"MXNet is unavailable ({reason})" if reason else
-                   "MXNet is a CPU build or sees no GPU")
-        return "cupy", f"CuPy serves {sm}: {why}"
-    return None, _no_gpu_reason(n_mx, n_cp)
+    if forced:
+        chosen = _backend.find(forced)
+        if chosen is not None and chosen in sees:
+            return chosen, f"MINPY_GPU_BACKEND={forced} ({sm})"
+    declined = []
+    for b in candidates:
+        serves, why = b.gpu_verdict(index, cc, sm)
+        if serves:
+            return b, why + (f": {'; '.join(declined)}" if declined else "")
+        declined.append(why)
+    return None, _no_gpu_reason()
 
 
-def _no_gpu_reason(n_mx: int, n_cp: int) -> str:
-    mx_why = _mxnet.unavailable_reason() or "a CPU build, or no usable driver"
-    cp_why = _cupy.unavailable_reason() or "no usable device"
-    return (f"MXNet sees {n_mx} GPU(s) ({mx_why}); CuPy sees {n_cp} GPU(s) "
-            f"({cp_why})")
+def _no_gpu_reason() -> str:
+    return "; ".join(f"{b.label} sees {b.num_gpus()} GPU(s) ({b.no_gpu_reason()})"
+                     for b in _backend.device_backends())
 
 
 def backend_info(dev: "Device") -> dict:
     """Which backend serves ``dev`` and why: ``{'device', 'backend', 'reason'}``
     (backend ``None`` for a GPU nothing here can run on)."""
     if dev.kind == "cpu":
-        return {"device": dev, "backend": "numpy",
-                "reason": "the host CPU: NumPy, or MXNet's CPU kernels where a policy "
-                          "picks them"}
+        host = _backend.HOST
+        more = [b.label for b in _backend.device_backends() if b.serves_cpu]
+        return {"device": dev, "backend": host,
+                "reason": f"the host CPU: {host.label}" + "".join(
+                    f", or {label}'s CPU kernels where a policy picks them"
+                    for label in more)}
     found = _backends.get(dev.index)
     if found is None:
         found = _backends[dev.index] = _select(dev.index)
     return {"device": dev, "backend": found[0], "reason": found[1]}
 
 
-def backend_of(dev: "Device") -> str | None:
-    """``'numpy'`` (CPU), ``'mxnet'`` or ``'cupy'``: the backend that serves ``dev``."""
+def backend_of(dev: "Device"):
+    """The backend that serves ``dev``: the host's (``'numpy'``) for the CPU, else the
+    backend chosen for that GPU (``None`` if none can run on it)."""
     if dev.kind == "cpu":
-        return "numpy"
+        return _backend.HOST
     found = _backends.get(dev.index)
     if found is None:
         found = _backends[dev.index] = _select(dev.index)
     return found[0]
+
+
+def device_backend(dev: "Device"):
+    """The backend besides the host's that computes for ``dev``: the one serving a GPU,
+    and for the CPU the first device backend that serves the CPU too (MXNet); ``None``
+    where there is none."""
+    if dev is None or dev.kind == "cpu":
+        for b in _backend.device_backends():
+            if b.serves_cpu:
+                return b
+        return None
+    return backend_of(dev)
 
 
 def available_devices() -> list[Device]:
@@ -198,13 +196,11 @@ def gpu(index: int = 0) -> Device:
     n = num_gpus()
     backend = backend_of(Device("gpu", index)) if 0 <= index < n else None
     if backend is None:
-        why = _no_gpu_reason(_mxnet_gpus(), _cupy.num_gpus())
         raise DeviceError(
-            f"gpu({index}) does not exist: {why}; "
+            f"gpu({index}) does not exist: {_no_gpu_reason()}; "
             f"available devices: {', '.join(map(repr, available_devices()))}"
         )
-    if backend == "cupy":
-        _cupy.mark_in_use()
+    backend.mark_in_use()
     return Device("gpu", index)
 
 

@@ -1,8 +1,9 @@
-"""Dtype rules: which dtypes MXNet can hold, and the default float dtype.
+"""Dtype rules: the default float dtype.
 
-MinPy's dtypes are NumPy's. MXNet 1.9.1 holds only the dtypes in :data:`MX_DTYPES`;
-an array of any other dtype (int16, uint16..uint64, complex, strings, objects,
-datetimes) stays on the host in NumPy form, with no error and no loss.
+MinPy's dtypes are NumPy's. Which dtypes a backend holds is the backend's to say
+(:meth:`minpy.core.backend.Backend.holds`); an array of a dtype no device backend holds
+stays on the host in NumPy form, with no error and no loss. ``MX_DTYPES`` and
+``mx_holdable`` are the MXNet backend's, kept here under their original names.
 """
 
 from __future__ import annotations
@@ -15,15 +16,7 @@ import numpy as np
 __all__ = ["MX_DTYPES", "mx_holdable", "get_default_float_dtype",
            "set_default_float_dtype", "default_float_dtype"]
 
-#: The NumPy dtypes an MXNet 1.9.1 ``mx.np.ndarray`` stores exactly.
-MX_DTYPES = frozenset(np.dtype(t) for t in (
-    "bool", "int8", "uint8", "int32", "int64", "float16", "float32", "float64"))
-
-
-def mx_holdable(dtype) -> bool:
-    """Whether an array of ``dtype`` can have an MXNet form."""
-    return dtype in MX_DTYPES
-
+from ._mxnet import MX_DTYPES, mx_holdable  # noqa: E402  (original spellings)
 
 _FLOATS = (np.dtype("float16"), np.dtype("float32"), np.dtype("float64"))
 

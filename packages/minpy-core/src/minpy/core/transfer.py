@@ -1,5 +1,5 @@
-"""Counting and guarding the copies between the host (NumPy) and device (MXNet, CuPy)
-forms.
+"""Counting and guarding the copies between an Array's host (NumPy) form and its device
+backends' forms.
 
 Every conversion an :class:`~minpy.core.Array` makes goes through :func:`note`, which
 counts it (and its bytes) and applies the transfer guard:
@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["TransferError", "TransferStats", "stats", "reset_stats", "set_transfer_guard",
            "transfer_guard", "get_transfer_guard", "note"]
@@ -30,26 +30,43 @@ class TransferError(RuntimeError):
 
 @dataclass
 class TransferStats:
-    """Conversions made since the last :func:`reset_stats`."""
+    """Conversions made since the last :func:`reset_stats`, by direction: ``to_host``
+    (copies off a device), and ``to_<backend>`` for copies into each device backend's
+    forms (``to_mxnet``, ``to_cupy``; host to device, or device to device). Each
+    direction reads as an attribute: ``stats().to_mxnet`` (copies),
+    ``stats().to_mxnet_bytes`` (bytes); a direction never used reads 0. A snapshot:
+    ``stats().copy()`` (or ``dataclasses.replace(stats())``)."""
 
-    to_mxnet: int = 0
-    to_mxnet_bytes: int = 0
-    to_host: int = 0
-    to_host_bytes: int = 0
-    #: copies into a CuPy form (host to GPU, or GPU to another GPU)
-    to_cupy: int = 0
-    to_cupy_bytes: int = 0
+    counts: dict = field(default_factory=dict)  # direction -> [copies, bytes]
+
+    def __post_init__(self):
+        self.counts = {k: list(v) for k, v in self.counts.items()}
+
+    def __getattr__(self, name):
+        if name.startswith("to_"):
+            if name.endswith("_bytes"):
+                return self.counts.get(name[:-6], (0, 0))[1]
+            return self.counts.get(name, (0, 0))[0]
+        raise AttributeError(name)
+
+    def copy(self) -> "TransferStats":
+        """A snapshot."""
+        return TransferStats(self.counts)
 
     @property
     def total(self) -> int:
-        return self.to_mxnet + self.to_host + self.to_cupy
+        return sum(v[0] for v in self.counts.values())
+
+    def __repr__(self):
+        parts = ", ".join(f"{k}={v[0]} ({v[1]} bytes)" for k, v in sorted(self.counts.items()))
+        return f"TransferStats({parts})"
 
 
 _stats = TransferStats()
 
 
 def stats() -> TransferStats:
-    """The live conversion counters (a snapshot: ``dataclasses.replace(stats())``)."""
+    """The live conversion counters (a snapshot: ``stats().copy()``)."""
     return _stats
 
 
@@ -101,20 +118,16 @@ def guarded() -> bool:
 
 def count(direction: str, nbytes: int) -> None:
     """Count one conversion that the guard allows without a word."""
-    if direction == "to_mxnet":
-        _stats.to_mxnet += 1
-        _stats.to_mxnet_bytes += nbytes
-    elif direction == "to_cupy":
-        _stats.to_cupy += 1
-        _stats.to_cupy_bytes += nbytes
-    else:
-        _stats.to_host += 1
-        _stats.to_host_bytes += nbytes
+    entry = _stats.counts.get(direction)
+    if entry is None:
+        entry = _stats.counts[direction] = [0, 0]
+    entry[0] += 1
+    entry[1] += nbytes
 
 
 def note(direction: str, nbytes: int, shape, dtype, device) -> None:
-    """Record one conversion ('to_mxnet', 'to_cupy' or 'to_host'); raise if the guard
-    forbids it."""
+    """Record one conversion (``'to_host'``, or a device backend's direction such as
+    ``'to_mxnet'``); raise if the guard forbids it."""
     mode = _state.stack[-1] if _state.stack else _global_mode
     if mode != "allow":
         what = f"{direction} copy of a {shape} {dtype} array ({nbytes} bytes) on {device}"

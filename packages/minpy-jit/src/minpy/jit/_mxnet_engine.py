@@ -52,6 +52,7 @@ class MXNetEngine:
 
     name = "mxnet"
 
+    @_mxnet.scoped
     def compile(self, prog):
         mx = _mxnet.load()
         if mx is None:
@@ -75,6 +76,7 @@ class _Compiled:
         self.source = ""
         self.lock = threading.Lock()  # one call of a CachedOp's static memory at a time
 
+    @_mxnet.scoped
     def run(self, leaves):
         args = []
         for kind, k in self.inputs:

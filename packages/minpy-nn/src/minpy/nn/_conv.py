@@ -55,7 +55,11 @@ def _use_mxnet(implementation, x):
     if get_policy().name == "only_numpy" or x.dtype.kind != "f":
         return False
     dev = current_device()
-    return not dev.is_gpu or _gpu_ok(dev)
+    if not dev.is_gpu:
+        return True
+    # MXNet's kernels only where MXNet serves the GPU (on a GPU CuPy serves, MXNet would
+    # compute on the CPU, through two copies: im2col runs on CuPy instead)
+    return dev.backend is _mxnet.BACKEND and _gpu_ok(dev)
 
 
 #: GPUs where an MXNet kernel failed (MXNet 1.9.1's CUDA wheels carry kernels up to

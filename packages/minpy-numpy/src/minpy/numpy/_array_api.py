@@ -10,8 +10,6 @@ device: what a device's backend cannot hold runs on the host.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as _np
 
 from minpy.core import Array, available_devices, current_device, get_default_float_dtype
@@ -105,10 +103,8 @@ def from_dlpack(x, /, *, device=None, copy=None):
     ``BufferError`` where a copy would be needed. ``device`` puts the result there
     (anything :func:`minpy.core.array_api.as_device` reads).
     """
-    from minpy.core import _mxnet, dlpack
+    from minpy.core import dlpack  # (a backend's array is recognised by its backend)
 
-    if "mxnet" in sys.modules:
-        _mxnet.load()  # imported by the user: MinPy must know it to read its NDArrays
     dev = as_device(device) if device is not None else None
     if isinstance(x, Array):
         out = x

@@ -18,11 +18,15 @@ import builtins
 
 import numpy as _np
 
-from minpy.core import Array, Box, _cupy, get_default_float_dtype
+from minpy.core import Array, Box, get_default_float_dtype
+from minpy.core import backend as _backend
 from minpy.core import dlpack as _dlpack
 from minpy.core.array_api import as_device
 from minpy.core.operators import lookup
 from minpy.core.tracing import unbox_all
+
+#: Data that is certainly no device backend's array.
+_PLAIN = (list, tuple, int, float, complex, bool, str, bytes)
 
 __all__ = ["array", "asarray", "asanyarray"]
 
@@ -101,10 +105,12 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndm
     if like is not None:
         kwargs["like"] = unbox_all(like) if not isinstance(like, Array) else (
             like._host_value())
-    if _cupy._module is not None and isinstance(object, _cupy._module.ndarray) and (
-            not ndmin and not kwargs):
-        # CuPy refuses NumPy's implicit conversion: a copy on the GPU (on the host when
-        # the current device is not a GPU CuPy serves), or its memory with copy=False.
+    if (not ndmin and not kwargs and type(object) not in _PLAIN
+            and not isinstance(object, _np.ndarray)
+            and _backend.owner_of(object) is not None):
+        # A device backend's array (CuPy refuses NumPy's implicit conversion): a copy
+        # made by its backend where it serves the device (through the host otherwise),
+        # or its memory with copy=False.
         if copy is False:
             if dtype is not None and _np.dtype(dtype) != object.dtype:
                 raise ValueError(_NO_COPY)

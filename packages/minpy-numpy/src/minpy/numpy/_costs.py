@@ -99,7 +99,7 @@ def estimate(op, arrays, device, backend: str = "mxnet") -> dict:
         if a._host is None:
             c0, c1 = conversions["to_host"]
             cost_np += c0 + c1 * a.nbytes
-        if (a._mx if backend == "mxnet" else a._cp) is None:
+        if not a._holds(backend):
             c0, c1 = conversions["to_" + backend]
             cost_mx += c0 + c1 * a.nbytes
     return {"numpy": cost_np, backend: cost_mx}

@@ -17,29 +17,30 @@ The function is a primitive (:func:`minpy.core.primitive`), so tracers see it.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from threading import get_ident
 
 import numpy as np
 
-from minpy.core import Array, _cupy, _handoff, _mxnet, _views, current_device, primitive
+from minpy.core import Array, _handoff, _views, current_device, primitive
+from minpy.core import backend as _backend
 from minpy.core import tracing as _tracing
+from minpy.core.backend import IndexOutOfRange
 from minpy.core.convert import to_host
-from minpy.core.dtypes import get_default_float_dtype, mx_holdable
 from minpy.core.errors import is_mxnet_error, out_of_memory, translate
 from minpy.core.transfer import TransferError
 
-from . import _validate
 from . import policy as _policy
-from ._cupy_ops import run as _run_cupy
 
 __all__ = ["make_function", "arrays_of", "result_device", "Rejected"]
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
 _new = object.__new__
 _SCALARS = (bool, int, float, complex)
+_HOST = _backend.HOST
+#: Registered backends by name (policies may name them: 'mxnet', 'cupy').
+_backends = _backend._registry
 
 
 class Rejected(Exception):
@@ -138,225 +139,8 @@ def _result_info(op, args, kwargs):
     return info
 
 
-# -- the two paths --------------------------------------------------------------------
-def _to_mx(x, device, cast):
-    a = _as_array(x)
-    if a is None:
-        return x.item() if isinstance(x, np.generic) else x
-    if a._device != device:
-        a = a.to(device)
-    value = a._mx_value()
-    if cast is not None and a.dtype != cast:
-        value = value.astype(cast)
-    return value
-
-
-def _plain(x):
-    """NumPy scalars (also inside tuples and lists: axes, shapes) as Python scalars:
-    MXNet parses its parameters from their text, and ``np.int64(1)`` prints as
-    ``np.int64(1)`` on NumPy 2."""
-    if isinstance(x, np.generic):
-        return x.item()
-    t = type(x)
-    if (t is tuple or t is list) and any(isinstance(e, np.generic) for e in x):
-        return t(e.item() if isinstance(e, np.generic) else e for e in x)
-    return x
-
-
-class _Plan:
-    """What one call signature needs on MXNet, worked out once: the result dtype, the
-    dtype inputs are cast to, and whether MXNet's own result dtype is already right."""
-
-    __slots__ = ("dtype", "cast", "mx_dtype_ok", "rejected", "container", "failures")
-
-    def __init__(self, op, args, kwargs, arrays):
-        self.rejected = None
-        # operand shapes -> MXNet failures in a row (None until MXNet first fails)
-        self.failures = None
-        self.mx_dtype_ok = False
-        self.cast = None
-        self.dtype = self.container = None
-        for a in arrays:
-            if not mx_holdable(a.dtype):
-                self.rejected = f"dtype {a.dtype}"
-                return
-        dtype, self.container = _result_info(op, args, kwargs)
-        if self.container is not None:
-            dtype = None  # several outputs: each keeps the dtype MXNet gives it
-        self.dtype = dtype
-        if dtype is not None and not mx_holdable(dtype):
-            self.rejected = f"result dtype {dtype}"
-            return
-        if op.cast == "result":
-            self.cast = dtype
-        elif op.cast == "common" and arrays:
-            # NumPy scalars take part with their dtype (np.float64(-1.5) against an int8
-            # array compares in float64, not as int8 -1): NumPy's own rule, by version.
-            cast = self.cast = np.result_type(*[
-                x.dtype if isinstance(x, (Array, np.ndarray)) else x for x in args
-                if isinstance(x, (Array, np.ndarray, np.generic)) or type(x) in _SCALARS])
-            if not mx_holdable(cast):
-                self.rejected = f"common dtype {cast}"
-                return
-        if op.mx_dtypes is not None:
-            seen = [self.cast] if self.cast is not None else [a.dtype for a in arrays]
-            for dt in seen:
-                if dt not in op.mx_dtypes:
-                    self.rejected = f"dtype {dt} (MXNet's {op.name} kernel lacks it)"
-                    return
-
-
-_plans: dict = {}
-#: Signatures kept (per cache): past this the cache starts afresh, so that programs
-#: calling with ever new axes or shapes do not grow it without end.
-_CACHE_LIMIT = 4096
-#: MXNet failures in a row, for one signature and operand shapes, after which those
-#: calls go straight to NumPy: each failed MXNet call leaks memory inside MXNet.
-_FAILURE_LIMIT = 2
-
-
-def _plan(op, args, kwargs, arrays):
-    try:
-        key = (op.name, tuple([_signature(a) for a in args]), tuple(kwargs.items()),
-               # creation/random results follow the default float dtype
-               None if op.arrays else get_default_float_dtype())
-        plan = _plans.get(key)
-    except TypeError:  # an unhashable argument: no caching
-        return _Plan(op, args, kwargs, arrays)
-    if plan is None:
-        if len(_plans) >= _CACHE_LIMIT:
-            _plans.clear()
-        plan = _plans[key] = _Plan(op, args, kwargs, arrays)
-    return plan
-
-
-def _note_failure(plan, arrays):
-    """Count one MXNet failure of ``plan`` on operands of these shapes."""
-    failures = plan.failures
-    if failures is None:
-        failures = plan.failures = {}
-    elif len(failures) >= 256:
-        failures.clear()
-    key = tuple([a.shape for a in arrays])
-    failures[key] = failures.get(key, 0) + 1
-
-
-_ASYNC = []
-
-
-def _async_engine() -> bool:
-    """Whether MXNet runs a threaded (asynchronous) engine, which the user chose with
-    ``MXNET_ENGINE_TYPE`` (MinPy's own choice is the synchronous NaiveEngine)."""
-    if not _ASYNC:
-        _ASYNC.append(os.environ.get("MXNET_ENGINE_TYPE", "NaiveEngine") != "NaiveEngine")
-    return _ASYNC[0]
-
-
-def _wait(res):
-    if isinstance(res, (tuple, list)):
-        for r in res:
-            _wait(r)
-    elif hasattr(res, "wait_to_read"):
-        res.wait_to_read()
-
-
-def _run_mxnet(op, args, kwargs, arrays, device):
-    if kwargs and not op.kwargs.issuperset(kwargs):
-        raise Rejected(f"keyword arguments {sorted(set(kwargs) - op.kwargs)}")
-    reason = _validate.check(op, args, kwargs, arrays)
-    if reason is not None:
-        raise Invalid(reason)
-    if op.accepts is not None and not op.accepts(args, kwargs):
-        raise Rejected("arguments outside what MXNet handles like NumPy")
-    for a in arrays:
-        if 0 in a.shape:
-            # MXNet 1.9.1 kernels on zero-size operands kill the process (SIGFPE in
-            # inner/tensordot/average/var) or give wrong values (prod -> 0, mean -> 0
-            # for nan); NumPy handles them exactly, at no cost (found by conformance/).
-            raise Rejected("zero-size array")
-    if op.kind == "elementwise" and _keeps_layout(arrays):
-        raise Rejected("an operand in another memory order than C (NumPy's result keeps it)")
-    plan = _plan(op, args, kwargs, arrays)
-    if plan.rejected:
-        raise Rejected(plan.rejected)
-    failures = plan.failures
-    if failures is not None:
-        shapes = tuple([a.shape for a in arrays])
-        if failures.get(shapes, 0) >= _FAILURE_LIMIT:
-            raise Rejected("arguments MXNet failed on before")
-    cast, dtype = plan.cast, plan.dtype
-    mx = _mxnet.require()
-    fn = op.impl("mxnet", mx)
-    spec = op.arrays
-    if spec == "all":
-        margs = [_to_mx(x, device, cast) for x in args]
-    elif spec == "seq0":
-        margs = [type(args[0])(_to_mx(x, device, cast) for x in args[0]),
-                 *map(_plain, args[1:])]
-    else:
-        margs = [_to_mx(x, device, cast) if i in spec else _plain(x)
-                 for i, x in enumerate(args)]
-    if kwargs:
-        kwargs = {k: _plain(v) for k, v in kwargs.items()}
-    if spec == ():  # creation: MXNet needs to be told the device
-        kwargs = dict(kwargs, ctx=device.mx_context)
-    try:
-        res = fn(*margs, **kwargs)
-        if op.kind == "linalg" and _async_engine():
-            _wait(res)  # a singular matrix fails here, at the call, not at a later read
-    except (Rejected, TransferError):
-        raise
-    except Exception:
-        _note_failure(plan, arrays)
-        raise
-    if failures:
-        failures.pop(tuple([a.shape for a in arrays]), None)  # failures *in a row*
-    if dtype is not None and type(res) is mx.np.ndarray:
-        # MXNet's result dtype is checked on the first call of a signature, then
-        # trusted: reading an NDArray's dtype is a C call.
-        if not plan.mx_dtype_ok:
-            if res.dtype != dtype:
-                return Array._from_mx(res.astype(dtype), device, dtype)
-            plan.mx_dtype_ok = True
-        return Array._from_mx(res, device, dtype)
-    out = _wrap_mx(res, device, mx)
-    container = plan.container
-    if container is not None and type(out) is not container:
-        # NumPy 2 returns named tuples (SlogdetResult, EighResult...); MXNet lists.
-        out = container(*out) if hasattr(container, "_fields") else container(out)
-    return out
-
-
-def _keeps_layout(arrays) -> bool:
-    """Whether NumPy's elementwise result (``order='K'``) could follow an operand's
-    memory order other than C: an operand whose host form has axes out of C order
-    (``x.T``: an F-ordered result in NumPy, whose ``reshape`` then copies). MXNet's
-    results are C-ordered, so such a call runs in NumPy, which holds the operand
-    already (found by the program fuzzer: a reshape of ``-x.T`` was a view in MinPy)."""
-    for a in arrays:
-        host = a._host
-        if host is None and a._view is not None and a.ndim >= 2:
-            # a view not derived on the host yet (x.T under jit): derived only when its
-            # family's root has a host form (a NumPy view, no transfer)
-            root = a
-            while root._host is None and root._view is not None and root._view.recipe:
-                root = root._view.recipe[0]
-            if root._host is not None:
-                host = a._host_value()
-        if host is None or host.ndim < 2 or host.flags.c_contiguous:
-            continue
-        strides = [abs(st) for st, n in zip(host.strides, host.shape) if n > 1]
-        if any(s1 < s2 for s1, s2 in zip(strides, strides[1:])):
-            return True
-    return False
-
-
-def _wrap_mx(res, device, mx):
-    if isinstance(res, mx.np.ndarray):
-        return Array._from_mx(res, device)
-    if isinstance(res, (tuple, list)):
-        return type(res)(_wrap_mx(r, device, mx) for r in res)
-    return res
+# -- the device paths: each backend's op module (its ``ops.run``) ----------------
+from ._mxnet_ops import _CACHE_LIMIT, _FAILURE_LIMIT, _plans, _run_mxnet  # noqa: E402,F401  (names tests and minpy.jit read here)
 
 
 def _access(op):
@@ -388,6 +172,10 @@ def _link_mx_view(op, view_rule, args, kwargs, result):
     if not isinstance(parent, Array):
         return result
     is_view = view_rule(args, kwargs)
+    if is_view is None and type(result) is Array and parent._host is None:
+        # Only the memory layout knows (reshape of a view): the device backend can tell
+        # from its arrays' metadata (CuPy's), with no copy to the host.
+        is_view = result._is_view_of(parent)
     if is_view is None and type(result) is Array:
         # Only the memory layout knows (reshape of a view): ask NumPy on the host forms.
         host = parent._host_value()
@@ -563,7 +351,10 @@ def make_function(op):
     name = op.name
 
     numpy_fn = op.numpy
-    no_mxnet = "mxnet" not in op.impls
+    # No device backend that serves the CPU too implements it (no MXNet kernel): a
+    # policy that wants one is told of the fallback.
+    no_cpu_impl = not any(be in op.impls and be.serves_cpu
+                          for be in _backend.device_backends())
     # Ufuncs never return their inputs or views of them: their results skip adopt().
     fresh = isinstance(numpy_fn, np.ufunc)
     view_rule = getattr(op, "view", None)
@@ -604,8 +395,7 @@ def make_function(op):
                     if type(res) is np.ndarray and fresh:
                         return Array._from_host(res, device)
                     return _views.adopt(res, args, kwargs, device)
-            if no_mxnet and not pol.strict and ("cupy" not in op.impls
-                                                  or not _cupy.in_use):
+            if not pol.strict and _nothing_to_choose(op):
                 # Nothing to choose: NumPy, with the arrays brought to the host.
                 if pol.wants_mxnet:
                     _policy.notify_fallback(name, "no MXNet implementation")
@@ -615,12 +405,14 @@ def make_function(op):
         backend = pol.choose(op, arrays, device)
         timing = _policy.recording()
         t0 = time.perf_counter() if timing else 0.0
-        if backend != "numpy":  # a device backend: 'mxnet' or 'cupy'
+        if backend != _HOST:  # a device backend (an object, or a policy's name of one)
+            backend = _backends[backend]
             try:
-                result = (_run_mxnet if backend == "mxnet" else _run_cupy)(
-                    op, args, kwargs, arrays, device)
-            except TransferError:
-                raise  # the guard forbade a copy: never hide that behind a fallback
+                result = backend.ops.run(op, args, kwargs, arrays, device)
+            except (TransferError, IndexOutOfRange):
+                # the guard forbade a copy, or an index is out of range (NumPy's
+                # IndexError, found on the device): never hidden behind a fallback
+                raise
             except Exception as exc:
                 if out_of_memory(exc, name) is not None:
                     # Out of device memory: no retry on the host (on a CPU the same
@@ -629,7 +421,7 @@ def make_function(op):
                 if pol.strict:
                     if isinstance(exc, Rejected) and not isinstance(exc, Invalid):
                         raise NotImplementedError(
-                            f"minpy.numpy.{name}: {_LABEL[backend]} cannot run this call "
+                            f"minpy.numpy.{name}: {backend.label} cannot run this call "
                             f"({exc}) and the policy is '{pol.name}'") from None
                     raise _strict_error(op, args, kwargs, device, exc, backend,
                                         pol.name) from None
@@ -642,7 +434,7 @@ def make_function(op):
                 if view_rule is not None:
                     return _link_mx_view(op, view_rule, args, kwargs, result)
                 return result
-        elif no_mxnet and pol.wants_mxnet:
+        elif no_cpu_impl and pol.wants_mxnet:
             _policy.notify_fallback(name, "no MXNet implementation")
         result = _run_numpy(op, args, kwargs, device)
         if timing:
@@ -720,7 +512,7 @@ def make_function(op):
                             out._set(res, None, device)
                             return out
                         return _views.adopt(res, args, kwargs, device)
-                elif no_mxnet and ("cupy" not in op.impls or not _cupy.in_use):
+                elif _nothing_to_choose(op):
                     # A NumPy fallback: through the one door, without the primitive's
                     # frame (the first branch of ``call`` that ``traced`` would reach).
                     return door(numpy_fn, args, kwargs, _first_device(args), trusted=trusted,
@@ -738,7 +530,17 @@ def make_function(op):
     return fn
 
 
-_LABEL = {"mxnet": "MXNet", "cupy": "CuPy"}
+_ORDER = _backend._order  # the registered backends, kept current by the registry
+
+
+def _nothing_to_choose(op) -> bool:
+    """Whether no device backend can run ``op`` now: none implements it that serves the
+    CPU too (MXNet) or holds data already (CuPy once a GPU it serves was handed out)."""
+    impls = op.impls
+    for be in _ORDER:
+        if be in impls and not be.is_host and (be.serves_cpu or be.in_use):
+            return False
+    return True
 
 
 def _out_of_memory(exc, name):
@@ -749,7 +551,7 @@ def _out_of_memory(exc, name):
     return out_of_memory(exc, f"minpy.numpy.{name}")
 
 
-def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_mxnet"):
+def _strict_error(op, args, kwargs, device, exc, backend, policy):
     """Under a strict policy ('only_mxnet', 'only_cupy'), what a backend failure raises.
     NumPy arbitrates (its result is never used): if NumPy rejects the call too, the
     caller erred and gets NumPy's own exception (ValueError, AxisError, ...); if NumPy
@@ -767,7 +569,7 @@ def _strict_error(op, args, kwargs, device, exc, backend="mxnet", policy="only_m
     except Exception as np_exc:  # noqa: BLE001 (NumPy's verdict, whatever it is)
         return np_exc
     return NotImplementedError(
-        f"minpy.numpy.{op.name}: {_LABEL[backend]} cannot run this call "
+        f"minpy.numpy.{op.name}: {backend.label} cannot run this call "
         f"({_reason(exc, backend)}) and the policy is '{policy}'")
 
 
@@ -784,8 +586,8 @@ def _copies(x, arrays):
     return x
 
 
-def _reason(exc, backend="mxnet"):
-    label = _LABEL[backend]
+def _reason(exc, backend):
+    label = backend.label
     if isinstance(exc, Rejected):
         return f"{label} does not handle {exc}"
     text = str(exc).strip().splitlines()

@@ -21,7 +21,7 @@ import numpy as np
 from minpy.core import Array
 from minpy.core.dtypes import mx_holdable
 
-__all__ = ["check"]
+__all__ = ["check", "domain_check"]
 
 _INT32 = 2 ** 31
 _MAX_SIZE = 2 ** 31     # MXNet's wheel indexes elements with int32
@@ -70,8 +70,9 @@ def _operand_ok(x):
 
 
 def _int(v):
-    """``v`` as an int if it is one (not a bool), else ``None``."""
-    if type(v) is bool or isinstance(v, np.bool_):
+    """``v`` as an int if it is one (not a bool, not an Array: reading an Array's value
+    would copy it off its device), else ``None``."""
+    if type(v) is bool or isinstance(v, (np.bool_, Array)):
         return None
     try:
         return operator.index(v)
@@ -389,8 +390,8 @@ def _sort(args, kw, arrays):
 
 def _extrema(a):
     """(min, max) of an integer Array or ndarray, read where its data lives."""
-    if isinstance(a, Array) and a._host is None:
-        v = a._mx_value()
+    if isinstance(a, Array) and a._host is None and "mxnet" in a.forms:
+        v = a._mx_value()  # reduced in MXNet: two scalars leave the device, not the data
         return int(v.min().item()), int(v.max().item())
     h = a._host_value() if isinstance(a, Array) else a
     return int(h.min()), int(h.max())
@@ -706,12 +707,22 @@ def _finite(*values):
 
 def _sampler(names, defaults, domain):
     """``domain(*params) -> bool``: parameters NumPy accepts (NumPy raises otherwise)."""
-    def check(args, kw, arrays):
+    def in_domain(args, kw, arrays):
         params = [_arg(args, kw, i, n, d) for i, (n, d) in enumerate(zip(names, defaults))]
         if not _finite(*params) or not domain(*params):
             return "sampler parameters outside their domain"
-        return _size(args, kw, arrays)
+        return None
+
+    def check(args, kw, arrays):
+        return in_domain(args, kw, arrays) or _size(args, kw, arrays)
+    check.domain = in_domain
     return check
+
+
+def domain_check(name):
+    """For a sampler, its check of NumPy's parameter domain alone (no MXNet limits):
+    ``(args, kwargs, arrays) -> reason or None``; ``None`` for other ops."""
+    return getattr(_CHECKS.get(name), "domain", None)
 
 
 def _rand(args, kw, arrays):

@@ -41,6 +41,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from minpy.core import transfer
+from minpy.core.device import device_backend as _core_device_backend
 
 from ._costs import _listeners as _cost_listeners
 from ._costs import estimate, numpy_dominates
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("minpy.fallback")
+_policy_log = logging.getLogger("minpy.policy")
 
 
 class Policy:
@@ -80,24 +82,33 @@ class Policy:
         return f"<{type(self).__name__} {self.name!r}>"
 
 
-def device_backend(device) -> str:
-    """The backend that computes on ``device`` besides NumPy: 'cupy' on a GPU CuPy
-    serves, else 'mxnet' (also for ``None``, no device given)."""
-    if device is None or device.kind == "cpu":
-        return "mxnet"
-    return "cupy" if device.backend == "cupy" else "mxnet"
+def device_backend(device):
+    """The backend that computes on ``device`` besides NumPy
+    (:func:`minpy.core.device.device_backend`: the one serving a GPU; on the CPU, or for
+    ``None``, the device backend that serves the CPU too: MXNet)."""
+    return _core_device_backend(device)
 
 
 class PreferMXNetPolicy(Policy):
-    """MXNet (CuPy on a GPU CuPy serves) whenever it implements the op and accepts the
-    arguments."""
+    """The device backend (MXNet; on a GPU that another backend serves, that one: CuPy on
+    the GPUs MXNet cannot run on) whenever it implements the op and accepts the
+    arguments. Picking another backend than MXNet is said once per policy object (an
+    INFO record on the ``minpy`` logger)."""
 
     name = "prefer_mxnet"
     wants_mxnet = True
+    _said = None
 
     def choose(self, op, arrays, device):
         backend = device_backend(device)
-        return backend if backend in op.impls else "numpy"
+        if backend is None or backend not in op.impls:
+            return "numpy"
+        if not backend.serves_cpu and self._said is not backend:
+            self._said = backend
+            _policy_log.info("policy %r: %s is served by %s (MXNet cannot run there): ops MXNet "
+                      "would run go to %s", self.name, device, backend.label,
+                      backend.label)
+        return backend
 
 
 class OnlyNumPyPolicy(Policy):
@@ -135,22 +146,22 @@ class AutoPolicy(Policy):
 
     def choose(self, op, arrays, device):
         backend = device_backend(device)
-        if backend not in op.impls:
+        if backend is None or backend not in op.impls:
             return "numpy"
-        if backend == "cupy":
+        if not backend.serves_cpu:  # a backend of the GPU only (CuPy)
             if not arrays:
-                return "cupy"  # creation and sampling: born on the GPU the user chose
+                return backend  # creation and sampling: born on the GPU the user chose
             # Every operand on the GPU and one only there: NumPy would first copy it
-            # off the GPU, which alone costs more than a CuPy call in the model, so the
-            # estimate is skipped (it is most of the tiny-op overhead).
+            # off the GPU, which alone costs more than a device call in the model, so
+            # the estimate is skipped (it is most of the tiny-op overhead).
             off_host = False
             for a in arrays:
-                if a._cp is None:
+                if not a._holds(backend):
                     break
                 off_host = off_host or a._host is None
             else:
                 if off_host:
-                    return "cupy"
+                    return backend
         costs = estimate(op, arrays, device, backend)
         return backend if costs[backend] < costs["numpy"] else "numpy"
 
@@ -169,7 +180,6 @@ class OnlyCuPyPolicy(Policy):
 
     name = "only_cupy"
     strict = True
-    wants_mxnet = True
 
     def choose(self, op, arrays, device):
         if device.kind != "gpu" or device.backend != "cupy":

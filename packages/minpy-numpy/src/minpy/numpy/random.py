@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as _np
 
-from minpy.core import _cupy, _handoff, _mxnet
+from minpy.core import _handoff
+from minpy.core import backend as _backend
 from minpy.core.tracing import unbox_all as _unbox_all
 
 from . import _random_ops  # noqa: F401  (registers the table entries)
@@ -23,15 +24,11 @@ complete_namespace(globals(), _np.random, prefix="random.")
 
 
 def seed(seed=None):
-    """Seed NumPy's global generator, MXNet's generators (all devices) and, once CuPy
-    serves a GPU here, CuPy's."""
-    _np.random.seed(seed)
-    mx = _mxnet.load()
-    if mx is not None and seed is not None:
-        mx.random.seed(int(seed) % (2 ** 31))
-    cp = _cupy._module  # only when already loaded: seeding never imports CuPy
-    if cp is not None:
-        cp.random.seed(seed)
+    """Seed NumPy's global generator and every device backend's generators (MXNet's on
+    all devices, CuPy's): now for a library already loaded, else when it loads (seeding
+    never imports one)."""
+    for be in _backend.backends():
+        be.seed(seed)
 
 
 def _arrays_in(cls, numpy_cls, prefix):

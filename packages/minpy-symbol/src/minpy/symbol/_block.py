@@ -11,6 +11,20 @@ from minpy.core.array import Array
 from minpy.core.device import current_device
 
 
+def _numpy_shapes(graph: str) -> str:
+    """A legacy graph's declared parameter shapes (``__shape__``: 0 for a length not
+    known yet) in NumPy's shape semantics (-1 for it; 0 is a length there)."""
+    import json
+    doc = json.loads(graph)
+    for node in doc.get("nodes", ()):
+        attrs = node.get("attrs") or {}
+        shape = attrs.get("__shape__")
+        if shape:
+            dims = [int(d) for d in shape.strip("()[] ").replace(",", " ").split()]
+            attrs["__shape__"] = str(tuple(-1 if d == 0 else d for d in dims))
+    return json.dumps(doc)
+
+
 def from_block(block, input_shapes, name=None, train=True, dtype=None, initialize=True,
                cls=None):
     """``(function, params)`` for a Gluon ``HybridBlock``.
@@ -63,11 +77,21 @@ def from_block(block, input_shapes, name=None, train=True, dtype=None, initializ
         dtypes = {str(p.dtype) for p in params.values()} if params else {"float32"}
         dtype = dtypes.pop() if len(dtypes) == 1 else "float32"
     dt = dtype
-    block(*[mx.np.zeros(s, dtype=dt, ctx=ctx) for s in shapes])
+    # The block runs as the user's MXNet settings say (outside MinPy's NumPy scope): a
+    # legacy block takes mx.nd arrays, a NumPy-style one (npx.set_np) mx.np arrays.
+    # NumPy shapes (0 is a length, unknown is -1) are in force: the exported graph's
+    # shapes mean what the Function reads them as.
+    legacy = not mx.util.is_np_shape()
+    nd = mx.np if mx.util.is_np_array() else mx.nd
+    block(*[nd.zeros(s, dtype=dt, ctx=ctx) for s in shapes])
     with tempfile.TemporaryDirectory() as tmp:
         prefix = os.path.join(tmp, "block")
         block.export(prefix)
-        symbol = mx.sym.load(prefix + "-symbol.json")
+        with open(prefix + "-symbol.json") as f:
+            graph = f.read()
+        if legacy:  # the Function reads shapes as NumPy's: an unknown length is -1
+            graph = _numpy_shapes(graph)
+        symbol = mx.sym.load_json(graph)
         saved = mx.nd.load(prefix + "-0000.params")
     fn = cls(symbol, input_shapes=dict(zip(names, shapes)), name=name or block.name,
              train=train, dtype=dtype)

@@ -165,6 +165,7 @@ class Function:
     of Arrays for several outputs.
     """
 
+    @_mxnet.scoped
     def __init__(self, symbol, input_shapes=None, name=None, train=True, dtype=None,
                  data_names=None, is_train=None, cache_size=None):
         if is_train is not None:  # the original MinPy's keyword
@@ -296,6 +297,7 @@ class Function:
         return dict(self._inferred[0])
 
     # -- calling ---------------------------------------------------------------------
+    @_mxnet.scoped
     def __call__(self, *args, **kwargs):
         names = self._args
         if not args and len(kwargs) == len(names):
@@ -615,6 +617,7 @@ class Function:
         store = self._aux[bound.device]
         return [store[n] for n in self._aux_names]
 
+    @_mxnet.scoped
     def get_aux_states(self, device=None):
         """``{name: Array}``: copies of the auxiliary states (moving statistics) on
         ``device`` (default: the current device). Empty before the first binding."""
@@ -627,6 +630,7 @@ class Function:
     def aux_states(self):
         return self.get_aux_states()
 
+    @_mxnet.scoped
     def set_aux_states(self, values=None, **kwargs):
         """Set auxiliary states by name (Arrays, NumPy arrays), on every device that
         holds them; before the first binding the values are kept and used."""
@@ -651,6 +655,7 @@ class Function:
                 # In place: the bound CachedOps' input lists keep pointing at it.
                 cur[...] = mx.np.array(host, dtype=cur.dtype, ctx=cur.ctx)
 
+    @_mxnet.scoped
     def reset_aux_states(self):
         """Moving means back to zero and moving variances to one."""
         self._pending_aux.clear()
@@ -708,6 +713,7 @@ class Function:
                              f"{self.list_outputs()}; use get_output_shapes()")
         return shapes[0]
 
+    @_mxnet.scoped
     def init_params(self, initializer=None, seed=None, dtype=None, device=None,
                     **data_shapes) -> dict:
         """Fresh parameter Arrays ``{name: Array}`` for every non-data argument.

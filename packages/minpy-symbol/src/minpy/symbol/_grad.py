@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as _onp
 
+from minpy.core import _mxnet
 from minpy.core.array import Array
 from minpy.core.tracing import Box
 
@@ -85,6 +86,7 @@ def _head(mx, g, shape, dtype, ctx, dev):
     return m
 
 
+@_mxnet.scoped
 def _gradients(state, g):
     """Gradients of every argument of the call recorded in ``state``, for cotangent
     ``g`` (memoised for the last ``g``)."""

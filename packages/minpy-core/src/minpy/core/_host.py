@@ -1,0 +1,53 @@
+"""The host backend: NumPy on the CPU, the reference every other backend is checked
+against.
+
+An Array's host form is a NumPy ndarray, kept in its own slot (``Array._host``: the
+hottest path reads nothing else); every other backend's form is a cache of it, or the
+data itself until someone needs it on the host. NumPy holds every dtype and size, is
+always loaded, and serves the CPU.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import Backend, register
+
+__all__ = ["HostBackend", "HOST"]
+
+
+class HostBackend(Backend):
+    """NumPy on the host."""
+
+    label = "NumPy"
+    priority = 0
+    is_host = True
+    transfer = "to_host"
+    serves_cpu = True
+    has_views = True
+
+    def load(self):
+        return np
+
+    @property
+    def module(self):
+        return np
+
+    def holds(self, dtype) -> bool:
+        return True
+
+    def owns(self, obj) -> bool:
+        return isinstance(obj, np.ndarray)
+
+    def from_host(self, host, device):
+        return host
+
+    def to_host(self, form):
+        return form
+
+    def _apply_seed(self, module, seed) -> None:
+        module.random.seed(seed)
+
+
+#: The host backend (its name is ``'numpy'``).
+HOST = register(HostBackend("numpy"))
