@@ -207,8 +207,13 @@ def write_summary(out_dir, runs, names):
 
 
 def plot(out_dir, name, machine):
-    """The chart of one benchmark's ratios, ``<name>.png``; its path or None."""
+    """The chart of one benchmark's ratios, ``<name>.png``; its path or None. A
+    benchmark that draws its own chart names it in its JSON (``"plot"``: a PNG beside
+    the JSON, e.g. bench_soak.py's memory curve): that one is used instead."""
     doc = load(os.path.join(out_dir, f"{name}.json"))
+    own = doc.get("plot") if isinstance(doc, dict) else None
+    if isinstance(own, str) and os.path.exists(os.path.join(out_dir, own)):
+        return os.path.join(out_dir, own)
     rows = _rows(doc) if doc else None
     if not rows:
         return None

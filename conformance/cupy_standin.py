@@ -38,8 +38,12 @@ fails there), and behaves as CuPy does where MinPy could get it wrong:
   current when they were made; an operation on an array of another device raises
   CuPy's peer-access ValueError (the stand-in has no peer access).
 
-What it cannot show: speed, kernel compilation, memory limits, CUDA errors, asynchrony,
-float rounding of CUDA's math library. Names CuPy has but NumPy cannot execute
+* **float16 reductions** in float32, rounded once (``sum``, ``prod``, ``nansum``,
+  ``nanprod``, ``var``, ``std``, ``linalg.norm`` along axes), as CuPy's kernels do;
+* **out of memory**: an allocation the host refuses is CuPy's ``OutOfMemoryError``.
+
+What it cannot show: speed, kernel compilation, the GPU's own memory limit, CUDA
+errors, asynchrony, float rounding of CUDA's math library. Names CuPy has but NumPy cannot execute
 (``ElementwiseKernel``, ``RawKernel``, memory pools, ...) exist and raise
 NotImplementedError when used.
 
@@ -1017,6 +1021,20 @@ def _ufunc_keywords(real):
     return frozenset(accepted)
 
 
+@contextlib.contextmanager
+def _device_memory():
+    """An allocation the host cannot make is CuPy's ``OutOfMemoryError`` (a MemoryError
+    whose message names the bytes asked for), as on a GPU whose memory is exhausted."""
+    try:
+        yield
+    except MemoryError as exc:
+        if isinstance(exc, _REAL.cuda.memory.OutOfMemoryError):
+            raise
+        shape, dtype = getattr(exc, "shape", None), getattr(exc, "dtype", None)
+        size = int(numpy.prod(shape)) * numpy.dtype(dtype).itemsize if shape else 0
+        raise _REAL.cuda.memory.OutOfMemoryError(size, 0) from None
+
+
 class _Ufunc:
     """``cupy.ufunc`` of the stand-in: CuPy's keywords and operand types; NumPy's kernel."""
 
@@ -1055,7 +1073,7 @@ class _Ufunc:
             kw["out"] = tuple(None if o is None else _operand(o) for o in outs)
         if where is not None:
             kw["where"] = _operand(where)
-        with numpy.errstate(all="ignore"):  # a GPU raises no floating-point warnings
+        with numpy.errstate(all="ignore"), _device_memory():  # a GPU raises no FP warnings
             res = self._np(*ins, **kw)
         if outs:
             return outs[0] if len(outs) == 1 else tuple(outs)
@@ -1160,10 +1178,11 @@ class _Function:
         if self._sig is not None:
             _bind(self.__name__, self._sig, args, kwargs)
         if self._mode == "raw":
-            return self._impl(*args, **kwargs)
+            with _device_memory():
+                return self._impl(*args, **kwargs)
         args = _host(args)
         kwargs = {self._renames.get(k, k): _host(v) for k, v in kwargs.items()}
-        with numpy.errstate(all="ignore"):  # a GPU raises no floating-point warnings
+        with numpy.errstate(all="ignore"), _device_memory():  # no FP warnings on a GPU
             res = self._impl(*args, **kwargs)
         if self._returns_array and isinstance(res, (bool, int, float, complex)):
             res = numpy.asarray(res)
@@ -1244,6 +1263,42 @@ def _argfn(fn):
     return run
 
 
+def _half_in_float(np_fn, root=None):
+    """CuPy's float16 reductions: its kernels (``'e->e'`` loops with a ``float``
+    accumulator in ``cupy/_core/_routines_math.pyx``; ``var``'s kernel in
+    ``_routines_statistics.pyx``) reduce float16 in float32 and round once, where NumPy
+    rounds to float16 between its inner loops. With ``root`` (NumPy's ``std``) the
+    float16 case is the square root of that float16 variance (CuPy's ``_std``). Other
+    dtypes, and calls with ``dtype=`` or ``out=``, are NumPy's."""
+    def run(a, *args, **kwargs):
+        if not (isinstance(a, numpy.ndarray) and a.dtype == numpy.float16 and len(args) < 2
+                and kwargs.get("dtype") is None and kwargs.get("out") is None):
+            return (root or np_fn)(a, *args, **kwargs)
+        res = numpy.asarray(np_fn(a.astype(numpy.float32), *args, **kwargs))
+        return numpy.sqrt(res.astype(numpy.float16)) if root else res.astype(numpy.float16)
+    return run
+
+
+def _half_norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 (NumPy's name)
+    """``cupy.linalg.norm`` of float16 along axes: ``sqrt(sum(x * x))`` with CuPy's sum
+    (above); without ``axis`` CuPy's ``dot`` adds in float32 as NumPy's does."""
+    if x.dtype != numpy.float16 or ord is not None or axis is None:
+        return numpy.linalg.norm(x, ord, axis, keepdims)
+    sq = _half_in_float(numpy.sum)(x * x, axis=axis, keepdims=keepdims)
+    return numpy.sqrt(sq)
+
+
+#: CuPy functions whose float16 arithmetic differs from NumPy's (see :func:`_half_in_float`).
+HALF_REDUCTIONS = {
+    "sum": (_half_in_float(numpy.sum), "numpy"),
+    "prod": (_half_in_float(numpy.prod), "numpy"),
+    "nansum": (_half_in_float(numpy.nansum), "numpy"),
+    "nanprod": (_half_in_float(numpy.nanprod), "numpy"),
+    "var": (_half_in_float(numpy.var), "numpy"),
+    "std": (_half_in_float(numpy.var, root=numpy.std), "numpy"),
+}
+
+
 def _module_functions():
     """CuPy module-level names the stand-in implements itself (CuPy's semantics), as
     ``name -> (implementation, mode)`` (see :class:`_Function`)."""
@@ -1260,7 +1315,7 @@ def _module_functions():
         "argmax": _argfn(numpy.argmax), "argmin": _argfn(numpy.argmin),
         "from_dlpack": from_dlpack, "fromDlpack": fromDlpack, "fuse": _fuse,
     }
-    return {name: (fn, "raw") for name, fn in raw.items()}
+    return {**{name: (fn, "raw") for name, fn in raw.items()}, **HALF_REDUCTIONS}
 
 
 # -- random ------------------------------------------------------------------------------
@@ -1624,7 +1679,8 @@ def build():
     mod.ndarray = ndarray
     mod.ufunc = _Ufunc
     linalg = types.ModuleType("cupy.linalg")
-    _fill(linalg, real.linalg, "linalg.", {"pinv": (_pinv, "numpy")}, keywords, real)
+    _fill(linalg, real.linalg, "linalg.", {"pinv": (_pinv, "numpy"),
+                                           "norm": (_half_norm, "numpy")}, keywords, real)
     linalg.LinAlgError = numpy.linalg.LinAlgError
     fft = types.ModuleType("cupy.fft")
     _fill(fft, real.fft, "fft.", {}, keywords, real)

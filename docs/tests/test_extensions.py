@@ -207,6 +207,35 @@ def test_run_all_publishes_what_the_page_reads(tmp_path):
         "results.json", "numpy.png", "symbol.png", "overview.png"}
 
 
+def test_a_benchmark_with_its_own_chart_reaches_the_page(project, tmp_path):
+    """bench_soak.py draws its RSS curve itself ("plot" in its JSON): run_all publishes
+    that chart (not a ratio chart) and the page shows it (issue 23)."""
+    import run_all
+    results = tmp_path / "results"
+    results.mkdir()
+    shutil.copy(DOCS / "benchmarks" / "overview.png", results / "soak_rss.png")
+    row = {"section": "soak", "name": "RSS spread after warm-up", "minpy_us": 1.6,
+           "ref_us": None, "ref": "", "target": 5.0, "cmp": "value<=", "note": "",
+           "unit": "%"}
+    (results / "soak.json").write_text(json.dumps({
+        "schema": 1, "benchmark": "memory soak", "machine": {"cpu_count": 2},
+        "quick": False, "elapsed_s": 180.0, "rows": [row], "plot": "soak_rss.png",
+        "series": {"step": [0, 500], "rss_mib": [150.0, 151.0]}}))
+    published = project / "benchmarks"
+    assert run_all.main(["--summary-only", "--only", "soak", "--out", str(results),
+                         "--publish", str(published)]) == 0
+    doc = json.loads((published / "results.json").read_text())
+    assert [(b["name"], b["plot"]) for b in doc["benchmarks"]] == [("soak", "soak_rss.png")]
+    assert (published / "soak_rss.png").read_bytes() == (results / "soak_rss.png").read_bytes()
+    (project / "benchmarks.rst").write_text("Benchmarks\n==========\n\n"
+                                            ".. benchmark:: soak\n")
+    ok, warnings = _sphinx(project, tmp_path / "out")
+    assert ok, warnings
+    page = (tmp_path / "out" / "benchmarks.html").read_text()
+    assert "soak_rss.png" in page and "\u2264 5 %" in page
+    assert (tmp_path / "out" / "_images" / "soak_rss.png").exists()
+
+
 NOTEBOOK = """---
 jupytext:
   text_representation:

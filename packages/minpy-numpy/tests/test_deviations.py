@@ -223,3 +223,20 @@ def test_dtype_and_strides_cannot_be_set():
     with pytest.raises(AttributeError):
         x.strides = (16,)
     assert x.view(numpy.int64).dtype == numpy.int64
+
+
+@needs_mxnet
+def test_mxnet_results_are_c_ordered():
+    with np.policy("prefer_mxnet"):
+        # an operand on the host out of C order: NumPy runs, with NumPy's order
+        t = np.array(numpy.zeros((3, 4))).T
+        y = np.negative(t)
+        assert y.flags.f_contiguous and not y.flags.c_contiguous
+        assert not np.shares_memory(y, y.reshape(-1))
+        # an operand only MXNet holds: MXNet runs, C order (the deviation)
+        x = np.zeros((3, 4))
+        assert x._host is None and x._mx is not None
+        y = np.negative(x.T)
+        assert y.flags.c_contiguous and not y.flags.f_contiguous
+        assert np.shares_memory(y, y.reshape(-1))
+        assert not numpy.negative(numpy.zeros((3, 4)).T).flags.c_contiguous

@@ -16,6 +16,7 @@ from . import _mxnet, backend, tracing, transfer
 from ._compat import convert_args, minpy_to_numpy, numpy_to_minpy, return_numpy, wraps
 from ._cupy import available as cupy_available
 from ._cupy import unavailable_reason as cupy_unavailable_reason
+from ._memory import release_memory
 from ._mxnet import available as mxnet_available
 from ._mxnet import unavailable_reason as mxnet_unavailable_reason
 from .array import Array, array, asarray
@@ -56,7 +57,7 @@ __all__ = [
     "transfer_guard", "set_transfer_guard", "get_transfer_guard", "mxnet_available",
     "mxnet_unavailable_reason", "cupy_available", "cupy_unavailable_reason", "backend_of",
     "backend_info", "from_dlpack", "convert_args", "return_numpy", "numpy_to_minpy",
-    "minpy_to_numpy", "wraps", "backend",
+    "minpy_to_numpy", "wraps", "release_memory", "backend",
 ]
 
 # Original MinPy names that live in packages above core, with the original's semantics:

@@ -17,7 +17,11 @@ before or after MinPy's: minpy-core installs ``minpy-core-mxnet.pth``, which reg
   variables MXNet reads while it loads, then restores ``os.environ``, so the user's
   child processes inherit the environment they had;
 * drops MXNet's "MXNet start using engine" notice from stderr; every other line MXNet
-  prints while loading is passed on.
+  prints while loading is passed on;
+* bounds MXNet's oneDNN primitive caches (``MXNET_MKLDNN_CACHE_NUM``, unbounded by
+  default: one entry per operator, thread and input shape). MXNet reads that variable
+  lazily, when each operator first caches a primitive, so it stays set in
+  ``os.environ`` (the one setting MinPy leaves there; a user's own value wins).
 
 MXNet is optional: without it every operation runs in NumPy and :func:`available`
 says why.
@@ -178,6 +182,38 @@ _THREAD_SETTINGS = {
 }
 
 
+#: Entries each of MXNet's oneDNN (MKLDNN) primitive caches keeps (per operator and
+#: thread): measured 36 KB per convolution shape, so at most ~9 MB per operator, where
+#: the default (-1, unbounded) grew a process by 9 MB per 250 batch sizes for good.
+MKLDNN_CACHE_NUM = "256"
+
+
+def _bound_caches() -> None:
+    """Set ``MXNET_MKLDNN_CACHE_NUM`` for the rest of the process unless the user has."""
+    os.environ.setdefault("MXNET_MKLDNN_CACHE_NUM", MKLDNN_CACHE_NUM)
+
+
+def release_memory(devices=None) -> None:
+    """Wait for MXNet's pending work (a threaded engine frees memory when it finishes)
+    and return its GPU storage pools' free memory (``Context.empty_cache``) for
+    ``devices`` (MinPy devices; default every GPU MXNet sees). The CPU has no pool."""
+    mx = _module
+    if mx is None:
+        return
+    if os.environ.get("MXNET_ENGINE_TYPE", "NaiveEngine") != "NaiveEngine":
+        mx.nd.waitall()
+    if devices is None:
+        try:
+            gpus = range(mx.context.num_gpus())
+        except Exception:  # noqa: BLE001  (a CPU build without CUDA runtime)
+            gpus = ()
+        contexts = [mx.gpu(i) for i in gpus]
+    else:
+        contexts = [d.mx_context for d in devices if d.kind == "gpu"]
+    for ctx in contexts:
+        ctx.empty_cache()
+
+
 @contextlib.contextmanager
 def _environment(settings: dict):
     """``os.environ`` with ``settings`` added where unset, restored on exit."""
@@ -321,6 +357,7 @@ class _ShimLoader(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
+        _bound_caches()
         with _mxnet_loading():
             self._loader.exec_module(module)
             _start_engine(module)
@@ -354,6 +391,7 @@ def install_import_hook() -> None:
 
 def _import_mxnet():
     install_import_hook()
+    _bound_caches()
     import mxnet  # through _ShimFinder, or already imported through it
 
     # (MXNet's NumPy semantics are scoped to MinPy's calls: MXNetBackend.enter)

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-__all__ = ["is_mxnet_error", "translate"]
+__all__ = ["is_mxnet_error", "translate", "out_of_memory"]
 
 try:  # NumPy >= 1.25 and 2.x
     _AxisError = np.exceptions.AxisError
@@ -68,3 +68,22 @@ def translate(exc: BaseException, op_name: str) -> BaseException:
         if pattern.search(message):
             return kind(summary)
     return RuntimeError(summary)
+
+
+# MXNet's words for an allocation that failed: its CPU storage ("Failed to allocate CPU
+# Memory"), CUDA ("out of memory", cudaErrorMemoryAllocation), C++'s std::bad_alloc.
+_OUT_OF_MEMORY = re.compile(r"Failed to allocate|out of memory|cudaErrorMemoryAllocation|"
+                            r"CUDA_ERROR_OUT_OF_MEMORY|bad_alloc", re.I)
+
+
+def out_of_memory(exc: BaseException, op_name: str) -> MemoryError | None:
+    """A ``MemoryError`` when ``exc`` is a backend's out-of-memory error, else ``None``.
+
+    CuPy's ``OutOfMemoryError`` and NumPy's ``_ArrayMemoryError`` are MemoryErrors
+    already (returned as they are); MXNet raises ``MXNetError`` with its allocator's
+    message, turned into a MemoryError naming ``op_name``."""
+    if isinstance(exc, MemoryError):
+        return exc
+    if is_mxnet_error(exc) and _OUT_OF_MEMORY.search(str(exc)):
+        return MemoryError(f"{op_name}: {_last_line(str(exc))}")
+    return None

@@ -211,6 +211,18 @@ class ArrayMethods:
             return lookup("dot")(self, b, out=out)
         return lookup("dot")(self, b)
 
+    def view(self, dtype=None, type=None):  # noqa: A002 (NumPy's parameter names)
+        """``x.view()`` of a traced value: a view of the same values, which the tracer
+        follows as ``reshape`` to its own shape (an Array's own :meth:`view` lives in
+        ``_surface``). Reading the bytes as another dtype or type is not an operation on
+        values: a TypeError names it. (Missing on traced values until the program
+        fuzzer found it: ``x.view()`` raised AttributeError under ``grad`` and ``jit``.)"""
+        if dtype is not None or type is not None:
+            raise TypeError("view(dtype) of a traced value reinterprets its bytes, which "
+                            "neither a gradient nor a captured program can follow; use "
+                            "astype, or view the value outside the traced function")
+        return lookup("reshape")(self, self.shape)
+
     def __copy__(self):
         return lookup("copy")(self)
 

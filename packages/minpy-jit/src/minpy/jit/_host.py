@@ -469,7 +469,8 @@ class _HostCompiler:
         if not all(type(o) is Ref for o in outs) or len(modes) != len(outs):
             raise Unsupported("out= that is not an array of the program")
         for o, mode in zip(outs, modes):
-            if mode != "copy":  # the eager write replaced the (shared) buffer
+            # the eager write replaced the (shared) buffer
+            if mode != "copy" and not self._argument_with_views(o.slot, outer):
                 src.emit(f"s{o.slot} = s{o.slot}.copy()")
         src.emit(src.call(src.const(ins.op.numpy, "f"), ins.args, ins.kwargs, self._ref))
 
@@ -489,12 +490,20 @@ class _HostCompiler:
         t = ins.info["target"]
         s = src.expr(ins.args[0], self._ref)
         mode = ins.info["mode"]
-        if mode == "copy":
+        if mode == "copy" or self._argument_with_views(t, outer):
             src.emit(f"s{t}[...] = {s}")
         elif mode == "take_copy":
             src.emit(f"s{t} = {s}.copy()")
         else:
             src.emit(f"s{t} = {s}")
+
+    def _argument_with_views(self, t, outer):
+        """Whether slot ``t`` is an argument (or external) array that the program makes
+        views of. A write into it stays in its own (writable) buffer: the eager run took
+        the result's buffer over, before any view existed; a replay taking it over would
+        leave the views made afterwards apart from the argument's Array (found by the
+        program fuzzer: ``x += 1; t = x.T`` replayed, then ``t[0] = 7`` missed ``x``)."""
+        return t in outer and self.prog.meta[t].family is not None
 
     def _ufunc_at(self, ins, outer, plan):
         src = self.src

@@ -11,11 +11,19 @@ with a message naming the lost peer; the launcher's exit status is then non-zero
 With ``--hostfile FILE`` (one host name per line) servers and workers are spread over
 those machines round-robin and started through ssh (``--ssh``), the scheduler runs here
 and must be reachable from them at ``--root-uri``.
+
+Trust model: ps-lite authenticates nobody. Any process that reaches the scheduler's or
+a server's port can register as a node, push values into the model and read it. The
+default job binds 127.0.0.1 only (every node announces 127.0.0.1); a ``--hostfile`` job
+must run inside a private network (or over SSH tunnels), so the launcher refuses to
+bind an address reachable from the internet, or every interface (``0.0.0.0``), unless
+``--allow-public`` says the network in between is trusted (docs/distributed.rst).
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import shlex
 import signal
@@ -33,7 +41,7 @@ from minpy.nn.distributed._watchdog import (
     WATCH_STDIN_ENV,
 )
 
-__all__ = ["main", "Job", "free_port", "port_in_use"]
+__all__ = ["main", "Job", "free_port", "port_in_use", "public_addresses", "PublicAddressError"]
 
 _RANK_LINE = "[minpy.nn.distributed] worker rank "
 # How long workers may run on after the scheduler or a server ended with status 0.
@@ -57,6 +65,41 @@ def port_in_use(host: str, port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+class PublicAddressError(ValueError):
+    """The scheduler would listen where anyone on the internet can reach it."""
+
+
+def public_addresses(host: str) -> list:
+    """The addresses ``host`` stands for that a process beyond a private network could
+    reach: global ones, and the unspecified address (``0.0.0.0``, ``::``: every
+    interface). Loopback, private (RFC 1918, unique-local) and link-local addresses are
+    not public. A name that does not resolve gives none (ps-lite cannot bind it)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return []
+    found = []
+    for *_, sockaddr in infos:
+        ip = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        if (ip.is_unspecified or ip.is_global) and str(ip) not in found:
+            found.append(str(ip))
+    return found
+
+
+def check_bind_address(host: str, allow_public: bool = False) -> None:
+    """Raise :class:`PublicAddressError` when ``host`` is a public address (see
+    :func:`public_addresses`) and ``allow_public`` is false."""
+    public = public_addresses(host)
+    if public and not allow_public:
+        raise PublicAddressError(
+            f"the scheduler would listen on {host} ({', '.join(public)}), an address "
+            "reachable from outside a private network. ps-lite authenticates nobody: "
+            "whoever reaches the scheduler's and the servers' ports can join the job, "
+            "read the model and push into it. Run the job inside a private network "
+            "(give --root-uri its private address) or through SSH tunnels, or pass "
+            "--allow-public if the network in between is trusted")
 
 
 def _describe_exit(code: int) -> str:
@@ -113,10 +156,11 @@ class Job:
     def __init__(self, command, num_workers: int, num_servers: int = 1, *, port=None,
                  root_uri: str = "127.0.0.1", hosts=None, ssh: str = "ssh",
                  env=None, timeout=None, grace: float = 5.0, connect_timeout=None,
-                 out=None):
+                 out=None, allow_public: bool = False):
         if num_workers < 1 or num_servers < 1:
             raise ValueError(f"need at least one worker and one server, got -n "
                              f"{num_workers} -s {num_servers}")
+        check_bind_address(root_uri, allow_public)
         self.command = list(command)
         self.num_workers, self.num_servers = num_workers, num_servers
         self.root_uri = root_uri
@@ -342,6 +386,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--root-uri", default=None,
                    help="the scheduler's address as the others reach it (default "
                         "127.0.0.1; with --hostfile this machine's host name)")
+    p.add_argument("--allow-public", action="store_true",
+                   help="let the scheduler listen on a public address (or 0.0.0.0); "
+                        "anyone who reaches the job's ports can join it")
     p.add_argument("--ssh", default="ssh -o BatchMode=yes",
                    help="the ssh command for --hostfile (default: %(default)s)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
@@ -375,7 +422,8 @@ def main(argv=None) -> int:
     try:
         job = Job(args.command, args.num_workers, args.num_servers, port=args.port,
                   root_uri=root_uri, hosts=hosts, ssh=args.ssh, env=env,
-                  timeout=args.timeout, connect_timeout=args.connect_timeout)
+                  timeout=args.timeout, connect_timeout=args.connect_timeout,
+                  allow_public=args.allow_public)
     except (ValueError, OSError) as exc:
         sys.stderr.write(f"minpy.nn.launch: {exc}\n")
         return 2

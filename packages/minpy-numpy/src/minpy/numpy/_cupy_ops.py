@@ -44,7 +44,7 @@ from minpy.core import Array, _cupy
 from minpy.core.backend import IndexOutOfRange
 from minpy.core.dtypes import get_default_float_dtype
 
-from . import _validate
+from . import _float16, _validate
 from ._table import TABLE
 
 _CP = _cupy.BACKEND
@@ -67,7 +67,15 @@ def _float_data(a) -> bool:
 #: deviations in the module docstring).
 ACCEPTS = {
     "unique": lambda args, kw: not _float_data(args[0]),
+    # NumPy's einsum returns a view for a relabelling ('ij->ji'): NumPy runs those
+    "einsum": lambda args, kw: not _einsum_view(args),
 }
+
+
+def _einsum_view(args):
+    from ._ops import einsum_view
+    return einsum_view(args)
+
 
 def cupy_holdable(dtype) -> bool:
     """Whether CuPy can hold an array of ``dtype`` (no object, string, datetime or
@@ -162,9 +170,14 @@ _SPECIAL = {
 
 
 def attach() -> None:
-    """Give every table entry its CuPy loader (run at import; imports nothing)."""
+    """Give every table entry its CuPy loader (run at import; imports nothing). CuPy
+    reduces float16 in float32: the reductions of :data:`._float16.GUARDED` leave the
+    edges of float16's range to NumPy."""
     for name, op in TABLE.items():
-        op.impls.setdefault("cupy", _SPECIAL.get(name) or _loader(name))
+        load = _SPECIAL.get(name) or _loader(name)
+        if name in _float16.GUARDED:
+            load = _float16.checked(name, load, lambda cp: cp)
+        op.impls.setdefault("cupy", load)
 
 
 

@@ -28,7 +28,7 @@ from minpy.core import backend as _backend
 from minpy.core import tracing as _tracing
 from minpy.core.backend import IndexOutOfRange
 from minpy.core.convert import to_host
-from minpy.core.errors import is_mxnet_error, translate
+from minpy.core.errors import is_mxnet_error, out_of_memory, translate
 from minpy.core.transfer import TransferError
 
 from . import policy as _policy
@@ -414,6 +414,10 @@ def make_function(op):
                 # IndexError, found on the device): never hidden behind a fallback
                 raise
             except Exception as exc:
+                if out_of_memory(exc, name) is not None:
+                    # Out of device memory: no retry on the host (on a CPU the same
+                    # memory); the pools are emptied so that later calls can allocate.
+                    raise _out_of_memory(exc, name) from None
                 if pol.strict:
                     if isinstance(exc, Rejected) and not isinstance(exc, Invalid):
                         raise NotImplementedError(
@@ -537,6 +541,14 @@ def _nothing_to_choose(op) -> bool:
         if be in impls and not be.is_host and (be.serves_cpu or be.in_use):
             return False
     return True
+
+
+def _out_of_memory(exc, name):
+    """The MemoryError for a backend's allocation failure, after giving the backends'
+    cached memory back (``minpy.core.release_memory``)."""
+    from minpy.core import release_memory
+    release_memory()
+    return out_of_memory(exc, f"minpy.numpy.{name}")
 
 
 def _strict_error(op, args, kwargs, device, exc, backend, policy):

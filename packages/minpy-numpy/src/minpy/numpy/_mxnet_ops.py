@@ -173,6 +173,9 @@ def _run_mxnet_scoped(op, args, kwargs, arrays, device):
             # inner/tensordot/average/var) or give wrong values (prod -> 0, mean -> 0
             # for nan); NumPy handles them exactly, at no cost (found by conformance/).
             raise _d.Rejected("zero-size array")
+    if op.kind == "elementwise" and _keeps_layout(arrays):
+        raise _d.Rejected("an operand in another memory order than C (NumPy's result "
+                          "keeps it)")
     plan = _plan(op, args, kwargs, arrays)
     if plan.rejected:
         raise _d.Rejected(plan.rejected)
@@ -222,6 +225,30 @@ def _run_mxnet_scoped(op, args, kwargs, arrays, device):
         # NumPy 2 returns named tuples (SlogdetResult, EighResult...); MXNet lists.
         out = container(*out) if hasattr(container, "_fields") else container(out)
     return out
+
+
+def _keeps_layout(arrays) -> bool:
+    """Whether NumPy's elementwise result (``order='K'``) could follow an operand's
+    memory order other than C: an operand whose host form has axes out of C order
+    (``x.T``: an F-ordered result in NumPy, whose ``reshape`` then copies). MXNet's
+    results are C-ordered, so such a call runs in NumPy, which holds the operand
+    already (found by the program fuzzer: a reshape of ``-x.T`` was a view in MinPy)."""
+    for a in arrays:
+        host = a._host
+        if host is None and a._view is not None and a.ndim >= 2:
+            # a view not derived on the host yet (x.T under jit): derived only when its
+            # family's root has a host form (a NumPy view, no transfer)
+            root = a
+            while root._host is None and root._view is not None and root._view.recipe:
+                root = root._view.recipe[0]
+            if root._host is not None:
+                host = a._host_value()
+        if host is None or host.ndim < 2 or host.flags.c_contiguous:
+            continue
+        strides = [abs(st) for st, n in zip(host.strides, host.shape) if n > 1]
+        if any(s1 < s2 for s1, s2 in zip(strides, strides[1:])):
+            return True
+    return False
 
 
 def _wrap_mx(res, device, mx):

@@ -7,12 +7,14 @@ listed: they are NumPy fallbacks in MinPy too.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from minpy.core import Array, get_default_float_dtype
 
+from . import _float16
 from ._table import TABLE, _direct_kernel, register
 
 _AXIS = ("axis", "keepdims")
@@ -402,12 +404,24 @@ def _mx_summing(name):
     return load
 
 
+def _f16(name, loader):
+    """A reduction whose float16 calls at the edges of float16's range run in NumPy
+    (only NumPy's own float16 rounding gives its inf and nan there) and otherwise in
+    float32 on MXNet, rounded once (:mod:`._float16`)."""
+    if isinstance(loader, str):
+        loader = (lambda path: lambda mx: functools.reduce(getattr, path, mx))(
+            loader.split("."))
+    return _float16.checked(name, loader, lambda mx: mx.np)
+
+
 for _name in ("sum", "mean", "prod", "max", "min", "amax", "amin", "any", "all"):
-    register(_name, _mx_summing(_name) if _name in ("sum", "mean") else "np." + _name,
+    register(_name, _f16(_name, _mx_summing(_name) if _name == "sum" else "np." + _name)
+             if _name in ("sum", "prod") else
+             _mx_summing(_name) if _name == "mean" else "np." + _name,
              arrays=(0,), kwargs=_AXIS, kind="reduction", accepts=_nonempty)
 for _name in ("std", "var"):
-    register(_name, "np." + _name, arrays=(0,), kwargs=_AXIS + ("ddof",), kind="reduction",
-             accepts=_nonempty)
+    register(_name, _f16(_name, "np." + _name), arrays=(0,), kwargs=_AXIS + ("ddof",),
+             kind="reduction", accepts=_nonempty)
 #: The largest index MXNet's argmax/argmin kernels hold exactly: they keep the running
 #: index in the input's dtype (argmax of 129 int8 values gave -127, NumPy 129).
 _INDEX_LIMIT = {np.dtype("int8"): 127, np.dtype("uint8"): 255, np.dtype("float16"): 2048,
@@ -459,9 +473,28 @@ for _name in ("dot", "matmul", "inner", "outer", "vdot", "kron"):
     register(_name, "np." + _name if _name != "kron" else None, kind="matmul",
              accepts=_no_0d if _name == "inner" else None)
 register("tensordot", "np.tensordot", arrays=(0, 1), kwargs=("axes",), kind="matmul")
+def einsum_view(args, kw=None):
+    """Whether NumPy's ``einsum`` returns a *view* of its one operand: a relabelling
+    that sums no label (``'ij->ji'``, ``'ii->i'``, implicit ``'ji'``). A backend's einsum
+    computes a new array there, which writes would not reach (found by the program
+    fuzzer), so those calls run in NumPy."""
+    if len(args) != 2 or not isinstance(args[0], str):
+        return False
+    ins, arrow, out = args[0].replace(" ", "").partition("->")
+    if "," in ins:
+        return False
+    dots_in, ins = "..." in ins, ins.replace("...", "")
+    if arrow:
+        dots_out, out = "..." in out, out.replace("...", "")
+    else:  # implicit output: the labels seen once, in order
+        dots_out, out = dots_in, "".join(sorted(c for c in set(ins) if ins.count(c) == 1))
+    return set(ins) <= set(out) and dots_in == dots_out
+
+
 register("einsum", "np.einsum", arrays=tuple(range(1, 16)), kind="matmul",
-         accepts=lambda args, kw: isinstance(args[0], str) and len(args) > 1)
-register("trace", "np.trace", arrays=(0,), kwargs=("offset", "axis1", "axis2"),
+         accepts=lambda args, kw: isinstance(args[0], str) and len(args) > 1
+         and not einsum_view(args))
+register("trace", _f16("trace", "np.trace"), arrays=(0,), kwargs=("offset", "axis1", "axis2"),
          kind="reduction")
 for _name in ("inv", "det", "cholesky"):
     register("linalg." + _name, "np.linalg." + _name, kind="linalg")
@@ -489,8 +522,9 @@ def _mx_svd(mx):
 register("linalg.svd", _mx_svd, kind="linalg", arrays=(0,),
          accepts=lambda args, kw: len(args) == 1 and args[0].ndim >= 2
          and args[0].shape[-1] == args[0].shape[-2])
-register("linalg.norm", "np.linalg.norm", arrays=(0,), kwargs=("axis", "keepdims"),
-         kind="reduction", accepts=lambda args, kw: len(args) == 1 and kw.get("ord") is None)
+register("linalg.norm", _f16("linalg.norm", "np.linalg.norm"), arrays=(0,),
+         kwargs=("axis", "keepdims"), kind="reduction",
+         accepts=lambda args, kw: len(args) == 1 and kw.get("ord") is None)
 register("linalg.qr", None, kind="linalg")
 
 # -- shapes --------------------------------------------------------------------------

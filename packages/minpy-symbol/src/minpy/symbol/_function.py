@@ -42,10 +42,11 @@ from collections import OrderedDict
 
 import numpy as _onp
 
-from minpy.core import _mxnet, tracing
+from minpy.core import _mxnet, release_memory, tracing
 from minpy.core.array import Array
 from minpy.core.device import current_device
 from minpy.core.dtypes import get_default_float_dtype, mx_holdable
+from minpy.core.errors import out_of_memory
 from minpy.core.tracing import Box
 
 __all__ = ["Function", "SymbolShapeError", "SymbolArgumentError"]
@@ -354,7 +355,14 @@ class Function:
         """The primitive's body: ``vals`` unboxed, in argument order (serialised: see
         ``_lock``)."""
         with self._lock:
-            return self._run_locked(vals, state)
+            try:
+                return self._run_locked(vals, state)
+            except Exception as exc:
+                oom = out_of_memory(exc, self.name)
+                if oom is None:
+                    raise
+            release_memory()  # what the failed call left cached, so the next can allocate
+            raise oom
 
     def _check_dtype(self, i, dtype):
         dtype = _onp.dtype(dtype)
@@ -559,11 +567,17 @@ class Function:
             aux = self._ensure_aux(b)
             b.template = [aux.get(n) for n in self._inputs]
         self._cache[b.key] = b
+        evicted = False
         while len(self._cache) > self.cache_size:
             _, old = self._cache.popitem(last=False)
             # Drop what holds MXNet memory (the CachedOp's handle and buffers); a call
             # recorded on it keeps its own references until its gradient is taken.
             old.op = old.grad_bufs = old.template = None
+            evicted = True
+        if evicted:
+            # ... and hand it back: freed buffers of sizes never seen again stay in the
+            # C heap (or MXNet's GPU pool) otherwise (minpy.core._memory).
+            release_memory([dev])
         self.bind_count += 1
         self._last_key, self._last_bound = b.key, b
         return b

@@ -45,10 +45,35 @@ def _mean(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
 
 @rule("prod")
 def _prod(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    # d prod / d x_i = prod / x_i: exact where x has no zeros (documented gap).
+    # d prod / d x_i is the product of the other elements of x_i's slice. prod / x_i
+    # gives it only without zeros (0 / 0 = nan at a zero, found by the program fuzzer):
+    # the products before and after x_i, multiplied, give it everywhere.
     def vjp(g):
-        return _cast(expand_reduced(g * ans, x.shape, axis, keepdims) / x, x)
+        return _cast(expand_reduced(g, x.shape, axis, keepdims) * _others(x, axis), x)
     return vjp
+
+
+def _others(x, axis):
+    """For each element of ``x``, the product of the other elements of its slice along
+    ``axis`` (None: all of them): exclusive prefix times exclusive suffix products, in
+    ``minpy.numpy`` (so they differentiate again)."""
+    shape = shape_of(x)
+    axes = normalize_axes(axis, len(shape))
+    if not axes:
+        return np.ones_like(x)
+    if 0 in shape:
+        # no elements, nothing to multiply (and a reshape to (..., -1) would be
+        # ambiguous with a 0 among the kept axes; found by the program fuzzer)
+        return np.zeros_like(x)
+    kept = [a for a in range(len(shape)) if a not in axes]
+    order = kept + list(axes)
+    flat = np.reshape(np.transpose(x, order), [shape[a] for a in kept] + [-1])
+    one = np.ones(shape_of(flat)[:-1] + (1,), dtype=flat.dtype)
+    before = np.cumprod(np.concatenate([one, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], one], axis=-1),
+                                       axis=-1), axis=-1), axis=-1)
+    others = np.reshape(before * after, [shape[a] for a in order])
+    return np.transpose(others, list(_onp.argsort(order)))
 
 
 def _extremum(ans, x, axis=None, out=None, keepdims=False, *args, **kw):
