@@ -313,7 +313,7 @@ def minpy_inputs(program, mnp):
     for i, a in enumerate(program.inputs):
         arr = mnp.array(a.copy())
         if i in program.resident and mx_holdable(a.dtype):
-            arr._mx_value()
+            arr.asmxnet()
             if arr._view is None:
                 arr._host = None
         assert isinstance(arr, Array)
