@@ -209,18 +209,7 @@ class CuPyBackend(Backend):
     transfer = "to_cupy"
     has_views = True
 
-    def load(self):
-        return load()
-
-    @property
-    def module(self):
-        return _module
-
-    def unavailable_reason(self):
-        return unavailable_reason()
-
-    def require(self):
-        return require()
+    loader = sys.modules[__name__]
 
     # -- devices -------------------------------------------------------------------------
     def num_gpus(self):

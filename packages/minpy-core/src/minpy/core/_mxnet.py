@@ -489,18 +489,7 @@ class MXNetBackend(Backend):
     #: MXNet indexes elements with int32: arrays of 2**31 elements or more stay off it.
     max_elements = 2 ** 31
 
-    def load(self):
-        return load()
-
-    @property
-    def module(self):
-        return _module
-
-    def unavailable_reason(self):
-        return unavailable_reason()
-
-    def require(self):
-        return require()
+    loader = sys.modules[__name__]
 
     # -- devices -------------------------------------------------------------------------
     def num_gpus(self) -> int:

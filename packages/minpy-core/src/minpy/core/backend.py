@@ -99,24 +99,33 @@ class Backend(str):
         return (get, (self.name,))
 
     # -- loading -------------------------------------------------------------------------
+    #: The Python module that loads the library (its ``load()``, ``unavailable_reason()``,
+    #: ``require()`` and its ``_module`` once loaded), when the backend has one: the
+    #: backend modules keep their loaders as module functions, which other code calls too.
+    loader = None
+
     def load(self):
         """The library's module, imported on first call; ``None`` when unavailable."""
-        return None
+        return self.loader.load() if self.loader is not None else None
 
     @property
     def module(self):
         """The module if it is loaded already, else ``None`` (never imports)."""
-        return None
+        return self.loader._module if self.loader is not None else None
 
     def available(self) -> bool:
         return self.load() is not None
 
     def unavailable_reason(self) -> str | None:
         """Why the backend cannot be used here, or ``None``."""
+        if self.loader is not None:
+            return self.loader.unavailable_reason()
         return None if self.available() else f"{self.label} is not available"
 
     def require(self):
         """The module, or an ImportError saying why it cannot be used."""
+        if self.loader is not None:
+            return self.loader.require()
         mod = self.load()
         if mod is None:
             raise ImportError(f"{self.label} is not available: {self.unavailable_reason()}")
