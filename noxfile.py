@@ -328,8 +328,10 @@ def bench(session: nox.Session) -> None:
     if not (ROOT / "bench" / "run_all.py").exists():
         session.skip("bench/run_all.py does not exist yet")
     # JAX: bench_autograd's and bench_jit's rows against JAX's jit (without it they say
-    # "JAX missing" and compare nothing).
-    install_minpy(session, "autograd", "matplotlib", "jax==0.10.2", "jaxlib==0.10.2")
+    # "JAX missing" and compare nothing); threadpoolctl: BLAS held to the threads the
+    # benchmark asks for (CPU-time rows count every spinning BLAS thread otherwise).
+    install_minpy(session, "autograd", "matplotlib", "threadpoolctl", "jax==0.10.2",
+                  "jaxlib==0.10.2")
     session.run("python", "bench/run_all.py", *session.posargs)
 
 
