@@ -48,12 +48,12 @@ def _prod(ans, x, axis=None, dtype=None, out=None, keepdims=False, **kw):
     # d prod / d x_i is the product of the other elements of x_i's slice. prod / x_i
     # gives it only without zeros (0 / 0 = nan at a zero, found by the program fuzzer):
     # the products before and after x_i, multiplied, give it everywhere.
-    # On host values without a zero and a finite, non-zero product (one look, see
-    # on_host), prod / x_i is that product at the cost of one division: the prefix and
-    # suffix products cost ~35x more. (A product that under- or overflowed is no longer
-    # the product of the others times x_i.)
+    # On the host, where every product is finite and non-zero (one look at the small
+    # result, see on_host: a zero in a slice makes its product 0, and an under- or
+    # overflowed product is no longer the product of the others times x_i), prod / x_i
+    # is that product for one division: the prefix and suffix products cost ~35x more.
     def vjp(g):
-        if (on_host(x) and on_host(ans) and _onp.all(x != 0)
+        if (on_host(x) and (on_host(ans) or isinstance(ans, _onp.generic))
                 and _onp.all(_onp.isfinite(ans) & (ans != 0))):
             return _cast(expand_reduced(g * ans, x.shape, axis, keepdims) / x, x)
         return _cast(expand_reduced(g, x.shape, axis, keepdims) * _others(x, axis), x)
