@@ -174,8 +174,10 @@ ISOLATION = "packages/minpy-core/tests/test_isolation.py"
 def tests(session: nox.Session) -> None:
     """Every package's own tests (packages/*/tests) and the examples' (examples/tests)."""
     # minpy-nn's optional extras (progress bar, plot_history) are tested too.
+    # setuptools >= 70.1 (bdist_wheel built in): test_cupy_defects reads the packages'
+    # declared extras through its metadata hook; a venv of Python 3.11 brings 65.5.
     install_minpy(session, "pytest", "pytest-xdist", "hypothesis", "tqdm", "matplotlib",
-                  "scipy", *EXAMPLE_DEPS)
+                  "scipy", "setuptools>=70.1", *EXAMPLE_DEPS)
     dirs = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/tests"))
     dirs.append("examples/tests")
     if not dirs:
@@ -250,7 +252,7 @@ def gpu_standin(session: nox.Session) -> None:
     promotion, random streams and DLPack devices (conformance/cupy_standin.py). A
     stand-in run, NOT a GPU run: its report says so."""
     # setuptools: test_cupy_defects reads the packages' declared extras through it.
-    install_minpy(session, "pytest", "hypothesis", "setuptools", CUPY)
+    install_minpy(session, "pytest", "hypothesis", "setuptools>=70.1", CUPY)
     session.env.update({"MINPY_CUPY_STANDIN": "1", "MINPY_TEST_DEVICE": "gpu",
                         "MINPY_TEST_POLICIES": "auto,only_cupy"})
     try:
