@@ -148,7 +148,7 @@ class _Background:
     @staticmethod
     def _env(session: nox.Session, env: dict) -> dict:
         """What ``session.run`` would give the command (nox's None values unset)."""
-        out = {**os.environ, **env, "VIRTUAL_ENV": session.virtualenv.location,
+        out = {**os.environ, "VIRTUAL_ENV": session.virtualenv.location,
                "PATH": os.pathsep.join([session.bin, os.environ.get("PATH", "")])}
         for key, value in session.env.items():
             if value is None:
