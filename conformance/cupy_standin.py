@@ -1715,13 +1715,15 @@ def _forget_minpy():
     device = sys.modules.get("minpy.core.device")
     if device is not None and hasattr(device, "_backends"):
         device._backends.clear()
-    ops = sys.modules.get("minpy.numpy._cupy_ops")
-    if ops is not None and hasattr(ops, "_plans"):
-        ops._plans.clear()
+    plan = sys.modules.get("minpy.numpy._plan")
+    if plan is not None:
+        plan.plans.clear()
     table = sys.modules.get("minpy.numpy._table")
     if table is not None:
         for op in table.TABLE.values():
-            getattr(op, "_loaded", {}).pop("cupy", None)
+            impl = op.impls.get("cupy")
+            if impl is not None:
+                impl.forget()
 
 
 def install(devices=1, compute_capability="90"):

@@ -119,7 +119,8 @@ def generic_cases(name):
             continue
         for v in (_BAD_OPERANDS if i in arrays else _BAD_PARAMS):
             out.append((f"arg{i}={v!r}", args[:i] + (v,) + args[i + 1:], kwargs))
-    for k in sorted((op.kwargs | set(kwargs)) & set(_BAD_KW)):
+    accepted = set().union(*[i.kwargs for i in op.impls.values() if i.kwargs is not None])
+    for k in sorted((accepted | set(kwargs)) & set(_BAD_KW)):
         for v in _BAD_PARAMS:
             out.append((f"{k}={v!r}", args, dict(kwargs, **{k: v})))
     return out

@@ -161,7 +161,8 @@ def _strict_declines(name, policy):
         return None
     if op is None or backend not in op.impls:
         return f"{name} has no {backend} kernel: '{policy}' can only decline it"
-    if backend == "mxnet" and op.mx_dtypes is not None and F16 not in op.mx_dtypes:
+    dtypes = op.impls[backend].dtypes
+    if backend == "mxnet" and dtypes is not None and F16 not in dtypes:
         return f"MXNet's {name} kernel lacks float16: 'only_mxnet' declines it"
     return None
 

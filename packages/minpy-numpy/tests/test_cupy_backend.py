@@ -284,7 +284,7 @@ def test_resize_drops_the_cupy_form(fake_gpu):
 def test_the_standin_is_gone_after_each_test():
     assert not cupy_standin.is_standin(sys.modules.get("cupy"))
     assert not cupy_standin.is_standin(_cupy.load()) and not _cupy.in_use
-    assert np.add.op._loaded.get("cupy") is None  # no function of the stand-in kept
+    assert np.add.op.impls["cupy"].fn is None  # no function of the stand-in kept
     assert core.available_devices() == [core.cpu()]
 
 

@@ -63,7 +63,8 @@ def _cupyx_on(standin, names):
             else:
                 sys.modules[k] = v
         for op in _backends.OPS.values():  # drop what MinPy loaded from these modules
-            op._loaded.pop("cupy", None)
+            if "cupy" in op.impls:
+                op.impls["cupy"].forget()
 
 
 @pytest.fixture

@@ -523,6 +523,8 @@ class MXNetBackend(Backend):
     def no_gpu_reason(self):
         return unavailable_reason() or "a CPU build, or no usable driver"
 
+    context_attribute = "mx_context"
+
     def context(self, device):
         """The ``mxnet.Context`` for ``device``. On a GPU another backend serves
         (MXNet's kernels cannot run there) it is MXNet's CPU: what MXNet does for Arrays

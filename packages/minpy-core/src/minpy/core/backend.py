@@ -165,6 +165,10 @@ class Backend(str):
         """What to say when it sees no GPU."""
         return self.unavailable_reason() or "no usable device"
 
+    #: The :class:`~minpy.core.Device` attribute that gives :meth:`context` under the
+    #: original MinPy's spelling, if any (``device.mx_context``).
+    context_attribute = None
+
     def context(self, device):
         """The library's own handle for ``device`` (an ``mx.Context``)."""
         raise NotImplementedError(f"{self.label} has no device handle")

@@ -52,11 +52,14 @@ class Device:
         imports the library)."""
         return _backend.get(backend).context(self)
 
-    @property
-    def mx_context(self):
-        """The ``mxnet.Context`` for this device (the original MinPy spelling of
-        ``device.context('mxnet')``)."""
-        return self.context(_MXNET)
+    def __getattr__(self, name):
+        # A backend's original spelling of its handle (``device.mx_context``: the
+        # MXNet backend's ``context_attribute``), looked up only when asked.
+        if not name.startswith("_"):
+            for be in _backend.backends():
+                if be.context_attribute == name:
+                    return be.context(self)
+        raise AttributeError(f"'Device' object has no attribute {name!r}")
 
     def __eq__(self, other):
         return (isinstance(other, Device) and self.kind == other.kind
@@ -89,10 +92,6 @@ _CPU = Device("cpu", 0)
 def cpu(index: int = 0) -> Device:
     """The host CPU (MXNet's ``cpu(index)``; the index does not select a core)."""
     return _CPU if index == 0 else Device("cpu", index)
-
-
-#: The MXNet backend's name: ``Device.mx_context`` is its original spelling.
-_MXNET = "mxnet"
 
 
 def num_gpus() -> int:

@@ -40,11 +40,10 @@ _DYNAMIC = frozenset({"nonzero", "unique", "argwhere", "flatnonzero"})
 
 def _string_path(op):
     """``['np', 'add']`` for an entry registered with ``mxnet='np.add'``, else None."""
-    loader = op.impls.get("mxnet")
-    d = getattr(loader, "__defaults__", None)
-    if d and isinstance(d[0], list) and all(isinstance(p, str) for p in d[0]):
-        return d[0]
-    return None
+    impl = op.impls.get(_mxnet.BACKEND)
+    if impl is None or not impl.source.startswith("mx."):
+        return None
+    return impl.source.split(".")[1:]
 
 
 class MXNetEngine:
@@ -225,9 +224,10 @@ class _Builder:
         kwargs = self._arg(ins.kwargs)
         is_sym = [isinstance(a, mx.sym.Symbol) for a in args]
         # the eager cast rule of the entry
-        if op.cast == "result":
+        cast = op.impls[_mxnet.BACKEND].cast
+        if cast == "result":
             args = [self._cast(a, want) if s else a for a, s in zip(args, is_sym)]
-        elif op.cast == "common" and any(is_sym):
+        elif cast == "common" and any(is_sym):
             common = onp.result_type(*[meta[r].dtype for r in refs_in(ins.args)] +
                                      [a for a in ins.args if type(a) in (int, float, bool)])
             args = [self._cast(a, common) if s else a for a, s in zip(args, is_sym)]

@@ -1,4 +1,5 @@
-"""The CuPy backend: ``impls['cupy']`` for the op table, and how a call runs on it.
+"""The CuPy backend's op module: its :class:`~._table.Impl` of every table entry, and how
+a call runs on it.
 
 CuPy mirrors NumPy's namespace, so most entries map one to one onto ``cupy.<name>``
 (``cupy.linalg.<name>``, ``cupy.random.<name>``, ``cupy.fft.<name>``); NumPy 2's
@@ -6,7 +7,7 @@ aliases (``acos``, ``concat``, ``permute_dims``...) map onto the names CuPy has.
 the installed CuPy lacks is found missing when first called and runs in NumPy.
 
 Where CuPy is known to differ from NumPy, a condition (:data:`ACCEPTS`) sends those
-calls to NumPy, as ``Op.accepts`` does for MXNet:
+calls to NumPy (the ``Impl``'s ``accepts``, as MXNet's conditions do for MXNet):
 
 * zero-size operands run in NumPy (cheaply: they are empty), as on MXNet, so that
   NumPy's own results and exceptions (``max`` of an empty array) come out;
@@ -42,10 +43,9 @@ import numpy as np
 
 from minpy.core import Array, _cupy
 from minpy.core.backend import IndexOutOfRange
-from minpy.core.dtypes import get_default_float_dtype
 
-from . import _float16, _validate
-from ._table import TABLE
+from . import _float16, _plan, _validate
+from ._table import TABLE, Impl
 
 _CP = _cupy.BACKEND
 
@@ -170,56 +170,20 @@ _SPECIAL = {
 
 
 def attach() -> None:
-    """Give every table entry its CuPy loader (run at import; imports nothing). CuPy
-    reduces float16 in float32: the reductions of :data:`._float16.GUARDED` leave the
-    edges of float16's range to NumPy."""
+    """Give every table entry its CuPy :class:`~._table.Impl` (run at import; imports
+    nothing). CuPy reduces float16 in float32: the reductions of
+    :data:`._float16.GUARDED` leave the edges of float16's range to NumPy."""
     for name, op in TABLE.items():
+        if _CP in op.impls:
+            continue
         load = _SPECIAL.get(name) or _loader(name)
         if name in _float16.GUARDED:
             load = _float16.checked(name, load, lambda cp: cp)
-        op.impls.setdefault("cupy", load)
-
+        op.impls[_CP] = Impl(load, accepts=ACCEPTS.get(name),
+                             source=f"cupy.{ALIASES.get(name, name)}")
 
 
 # -- running a call ---------------------------------------------------------------------
-class _CuPyPlan:
-    __slots__ = ("dtype", "container", "rejected")
-
-    def __init__(self, op, args, kwargs, arrays):
-        from ._dispatch import _result_info
-        self.rejected = None
-        self.dtype = self.container = None
-        for a in arrays:
-            if not cupy_holdable(a.dtype):
-                self.rejected = f"dtype {a.dtype}"
-                return
-        dtype, self.container = _result_info(op, args, kwargs)
-        if self.container is not None:
-            dtype = None
-        if dtype is not None and not cupy_holdable(dtype):
-            self.rejected = f"result dtype {dtype}"
-            return
-        self.dtype = dtype
-
-
-_plans: dict = {}
-
-
-def _plan(op, args, kwargs, arrays):
-    from ._dispatch import _CACHE_LIMIT, _signature
-    try:
-        key = (op.name, tuple([_signature(a) for a in args]), tuple(kwargs.items()),
-               None if op.arrays else get_default_float_dtype())
-        plan = _plans.get(key)
-    except TypeError:
-        return _CuPyPlan(op, args, kwargs, arrays)
-    if plan is None:
-        if len(_plans) >= _CACHE_LIMIT:
-            _plans.clear()
-        plan = _plans[key] = _CuPyPlan(op, args, kwargs, arrays)
-    return plan
-
-
 def _to_cp(x, device, cp):
     """Arrays (and NumPy arrays, also one level inside tuples/lists: index keys,
     sequences of arrays) as CuPy arrays on ``device``; NumPy scalars as they are (CuPy
@@ -321,20 +285,21 @@ def run(op, args, kwargs, arrays, device):
     reason = check(op, args, kwargs, arrays)
     if reason is not None:
         raise Invalid(reason)
-    cond = ACCEPTS.get(op.name)
+    impl = op.impls[_CP]
+    cond = impl.accepts
     if cond is not None and not cond(args, kwargs):
         raise Rejected("arguments outside what CuPy handles like NumPy")
     for a in arrays:
         if 0 in a.shape:
             raise Rejected("zero-size array")
     try:
-        plan = _plan(op, args, kwargs, arrays)
+        plan = _plan.plan(_CP, impl, op, args, kwargs, arrays)
     except Exception as exc:  # the entry's dtype rule does not cover this call
         raise Rejected(f"result dtype not derived ({type(exc).__name__})") from None
     if plan.rejected:
         raise Rejected(plan.rejected)
     cp = _cupy.require()
-    fn = op.impl("cupy", cp)
+    fn = impl.function(cp)
     if fn is None:
         raise Rejected(f"the installed CuPy has no {op.name}")
     # CuPy allocates on its current device, which the user may have changed (device 0

@@ -39,7 +39,7 @@ _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
 _new = object.__new__
 _SCALARS = (bool, int, float, complex)
 _HOST = _backend.HOST
-#: Registered backends by name (policies may name them: 'mxnet', 'cupy').
+#: Registered backends by name (policies may name them).
 _backends = _backend._registry
 
 
@@ -140,7 +140,10 @@ def _result_info(op, args, kwargs):
 
 
 # -- the device paths: each backend's op module (its ``ops.run``) ----------------
-from ._mxnet_ops import _CACHE_LIMIT, _FAILURE_LIMIT, _plans, _run_mxnet  # noqa: E402,F401  (names tests and minpy.jit read here)
+from ._plan import CACHE_LIMIT as _CACHE_LIMIT  # noqa: E402
+from ._plan import FAILURE_LIMIT as _FAILURE_LIMIT  # noqa: E402,F401  (tests read it here)
+from ._plan import plans as _plans  # noqa: E402,F401  (tests read it here)
+from . import _mxnet_ops  # noqa: E402,F401,I001  (the backends' op modules: each sets its ``ops``)
 
 
 def _access(op):

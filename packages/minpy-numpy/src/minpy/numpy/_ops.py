@@ -1,8 +1,12 @@
-"""The table's entries: every NumPy name MinPy runs on MXNet.
+"""The MXNet backend's implementations of the table's entries: every NumPy name MinPy
+runs on MXNet, one line each.
 
-Each line is one op (see :class:`minpy.numpy._table.Op` for the fields). MXNet's own
-``mx.np`` names that merely call NumPy on the CPU (``mxnet.numpy.fallback``) are not
-listed: they are NumPy fallbacks in MinPy too.
+:func:`register` adds an op to the table with its MXNet :class:`~._table.Impl` (the
+MXNet function, the keywords MXNet handles as NumPy does, its conditions and kernel
+dtypes, how inputs are cast); the op's backend-neutral fields (array positions, result
+dtype, cost class) are :class:`~._table.Op`'s. MXNet's own ``mx.np`` names that merely
+call NumPy on the CPU (``mxnet.numpy.fallback``) are not listed: they are NumPy
+fallbacks in MinPy too.
 """
 
 from __future__ import annotations
@@ -12,10 +16,73 @@ import math
 
 import numpy as np
 
-from minpy.core import Array, get_default_float_dtype
+from minpy.core import Array, _mxnet, get_default_float_dtype
 
 from . import _float16
-from ._table import TABLE, _direct_kernel, register
+from ._table import TABLE, Impl, add
+
+#: The backend these implementations are for.
+MX = _mxnet.BACKEND
+
+#: ``mx.np`` ufuncs whose whole work, when every operand is an ``mx.np.ndarray``, is
+#: one call of the ``_npi`` operator of the same name (read off MXNet 1.9.1's
+#: ``mxnet/ndarray/numpy/_op.py``: ``_ufunc_helper``/``_unary_func_helper`` with
+#: ``_npi.<name>``). Calling that operator directly skips two Python wrapper layers.
+_NPI_DIRECT = frozenset("""
+    add subtract multiply true_divide power maximum minimum hypot arctan2 copysign mod
+    ldexp lcm equal not_equal less less_equal greater greater_equal bitwise_and
+    bitwise_or bitwise_xor exp expm1 log log2 log10 log1p sqrt cbrt sin cos tan arcsin
+    arccos arctan sinh cosh tanh arcsinh arccosh arctanh negative reciprocal isnan isinf
+    isfinite logical_not isposinf isneginf sign abs floor ceil trunc rint fix absolute
+    square degrees rad2deg radians deg2rad bitwise_not""".split())
+
+
+def _direct_kernel(mx, public, kernel):
+    """``kernel(*args)`` when all operands are MXNet arrays, else ``public(*args)``."""
+    ndarray = mx.np.ndarray
+
+    def run(*args):
+        for a in args:
+            if type(a) is not ndarray:
+                return public(*args)
+        return kernel(*args)
+    run.__name__ = public.__name__
+    return run
+
+
+def _path_loader(path):
+    """``'np.add'`` as ``load(mx) -> mx.np.add`` (the ``_npi`` kernel where direct)."""
+    parts = path.split(".")
+
+    def load(mx):
+        obj = mx
+        for part in parts:
+            obj = getattr(obj, part)
+        if len(parts) == 2 and parts[1] in _NPI_DIRECT:
+            return _direct_kernel(mx, obj, getattr(mx.nd.numpy._internal, parts[1]))
+        return obj
+    return load
+
+
+def register(name: str, mxnet=None, *, numpy=None, kwargs=(), accepts=None,
+             mx_dtypes=None, cast="result", **options):
+    """Add ``name`` to the table, computed on MXNet by ``mxnet``: ``loader(mx) ->
+    function``, or a string ``'np.add'`` meaning ``mx.np.add``. ``kwargs``,
+    ``accepts``, ``mx_dtypes`` and ``cast`` are the MXNet :class:`~._table.Impl`'s
+    conditions; ``numpy`` and ``options`` are the :class:`~._table.Op`'s fields."""
+    impls = {}
+    if mxnet is not None:
+        source = f"mx.{mxnet}" if isinstance(mxnet, str) else ""
+        load = _path_loader(mxnet) if isinstance(mxnet, str) else mxnet
+        impls[MX] = Impl(load, kwargs=frozenset(kwargs), accepts=accepts,
+                         dtypes=mx_dtypes, cast=cast, source=source)
+    return add(name, numpy=numpy, impls=impls, **options)
+
+
+def mx_impl(name: str) -> Impl:
+    """The MXNet implementation of table entry ``name``."""
+    return TABLE[name].impls[MX]
+
 
 _AXIS = ("axis", "keepdims")
 
@@ -730,7 +797,7 @@ def _full_dtype(args, kw):
 _creation("full", _full, lambda mx: lambda shape, fill_value, dtype=None, ctx=None: mx.np.full(
     shape, fill_value, dtype=_full_dtype((shape, fill_value, dtype), {}), ctx=ctx),
     _full_dtype)
-TABLE["full"].accepts = lambda args, kw: len(args) >= 2 and _fits(args[1], _full_dtype(args, kw))
+mx_impl("full").accepts = lambda args, kw: len(args) >= 2 and _fits(args[1], _full_dtype(args, kw))
 
 
 def _eye(N, M=None, k=0, dtype=None, **kw):
@@ -887,7 +954,9 @@ _NO_BOOL = _MX - {np.dtype(bool)}
 
 def _limit(names, dtypes):
     for name in names:
-        TABLE[name].mx_dtypes = frozenset(dtypes)
+        impl = TABLE[name].impls.get(MX)
+        if impl is not None:  # (entries MXNet lacks are in the table for other backends)
+            impl.dtypes = frozenset(dtypes)
 
 
 # "Unknown type enum 7": these kernels have no bool instantiation.
@@ -915,10 +984,8 @@ _limit([n for n in TABLE if n.startswith("linalg.") and n != "linalg.norm"],
 def _alias(new, old):
     if old in TABLE and np.__dict__.get(new) is not None:
         ref = TABLE[old]
-        register(new, ref.impls.get("mxnet"), numpy=getattr(np, new), arrays=ref.arrays,
-                 kwargs=ref.kwargs, dtype=ref.dtype, cast=ref.cast, kind=ref.kind,
-                 accepts=ref.accepts, mx_dtypes=ref.mx_dtypes,
-                 doc=f"NumPy's alias of ``{old}``.")
+        add(new, numpy=getattr(np, new), impls=ref.impls, arrays=ref.arrays,
+            dtype=ref.dtype, kind=ref.kind, doc=f"NumPy's alias of ``{old}``.")
 
 
 for _new, _old in (("acos", "arccos"), ("acosh", "arccosh"), ("asin", "arcsin"),

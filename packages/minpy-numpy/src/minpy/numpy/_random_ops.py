@@ -1,4 +1,5 @@
-"""Table entries of ``minpy.numpy.random``: the samplers MXNet has, on the current device.
+"""MXNet's samplers for ``minpy.numpy.random``: the table entries MXNet draws, on the
+current device (part of the MXNet backend's implementations, :mod:`._ops`).
 
 Float samplers give the default float dtype (float64 unless set otherwise), as NumPy
 does; MXNet is told the dtype explicitly, since its own default is float32.
@@ -10,7 +11,7 @@ import numpy as np
 
 from minpy.core import get_default_float_dtype
 
-from ._table import TABLE, register
+from ._ops import mx_impl, register
 
 
 def _float(dtype=None):
@@ -47,7 +48,7 @@ _sampler("randint", lambda mx, ctx, low, high=None, size=None, dtype=int: mx.np.
     dtype=np.dtype(dtype), ctx=ctx),
     dtype=lambda args, kw: np.dtype(kw.get("dtype", int)))
 # MXNet's randint makes int32/int64 only.
-TABLE["random.randint"].accepts = lambda args, kw: np.dtype(kw.get("dtype", int)) in (
+mx_impl("random.randint").accepts = lambda args, kw: np.dtype(kw.get("dtype", int)) in (
     np.dtype("int32"), np.dtype("int64"))
 
 
@@ -56,7 +57,7 @@ def _with_dtype(name, params):
     def call(mx, ctx, *args, size=None):
         return getattr(mx.np.random, name)(*args, size=size, dtype=_float(), ctx=ctx)
     _sampler(name, call)
-    TABLE["random." + name].accepts = lambda args, kw: len(args) == params and all(
+    mx_impl("random." + name).accepts = lambda args, kw: len(args) == params and all(
         isinstance(a, (int, float)) for a in args)
 
 
@@ -67,5 +68,5 @@ for _name, _n in (("gamma", 2), ("beta", 2), ("lognormal", 2)):
 # its gamma kernel draws it.
 _sampler("chisquare", lambda mx, ctx, df, size=None: mx.np.random.gamma(
     df / 2.0, 2.0, size=size, dtype=_float(), ctx=ctx))
-TABLE["random.chisquare"].accepts = lambda args, kw: len(args) == 1 and isinstance(
+mx_impl("random.chisquare").accepts = lambda args, kw: len(args) == 1 and isinstance(
     args[0], (int, float))

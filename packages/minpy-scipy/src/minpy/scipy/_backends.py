@@ -26,7 +26,7 @@ import importlib
 import numpy as _np
 
 from minpy.numpy._dispatch import make_function
-from minpy.numpy._table import Op
+from minpy.numpy._table import Impl, Op
 
 __all__ = ["scipy_function", "CUPY", "MXNET", "OPS", "scipy_available", "scipy_has"]
 
@@ -133,14 +133,13 @@ def scipy_function(path, *, arrays="all", kwargs=(), kind="elementwise", host=No
     """
     impls = {}
     if path in CUPY:
-        impls["cupy"] = _cupy_loader(path)
-    options = {}
+        impls["cupy"] = Impl(_cupy_loader(path), source=f"cupyx.scipy.{path}")
     if path in MXNET:
-        impls["mxnet"] = _mxnet_loader(MXNET[path])
-        options["mx_dtypes"] = _F32_F64
+        impls["mxnet"] = Impl(_mxnet_loader(MXNET[path]), kwargs=frozenset(kwargs),
+                              dtypes=_F32_F64, cast="result", source=f"mx.npx.{MXNET[path]}")
     name = "scipy." + path
     op = Op(name=name, numpy=host or _host(path), impls=impls, arrays=arrays,
-            kwargs=frozenset(kwargs), kind=kind, doc=doc, **options)
+            kind=kind, doc=doc)
     if signature is not None:
         op.signature = signature  # read by make_function (NumPy's names have NumPy's)
     fn = make_function(op)
