@@ -16,7 +16,7 @@ import minpy.numpy as np
 from conftest import host
 from minpy.autograd import grad
 from minpy.core import mxnet_available
-from minpy.scipy import _backends, special
+from minpy.scipy import _backends, _cupy_kernels, _mxnet_kernels, special
 
 
 def _cupyx_names(sub):
@@ -34,7 +34,7 @@ def test_cupy_names_exist_in_installed_cupy():
     if _cupyx_names("special") is None:
         pytest.skip("CuPy is not installed here: its cupyx.scipy names cannot be read")
     missing = []
-    for path in sorted(_backends.CUPY):
+    for path in sorted(_cupy_kernels.NAMES):
         sub, _, name = path.partition(".")
         if name not in _cupyx_names(sub):
             missing.append(path)
@@ -43,11 +43,25 @@ def test_cupy_names_exist_in_installed_cupy():
 
 def test_functions_without_cupy_are_not_wired():
     for path, op in _backends.OPS.items():
-        assert ("cupy" in op.impls) == (path in _backends.CUPY), path
+        assert ("cupy" in op.impls) == (path in _cupy_kernels.NAMES), path
+        assert ("mxnet" in op.impls) == (path in _mxnet_kernels.OPERATORS), path
+
+
+def test_impls_are_keyed_by_backend_objects():
+    """Each kernel module's Impl is keyed by its backend object, and the docstring says
+    where each kernel comes from (``Impl.source``) under the backend's label."""
+    op = _backends.OPS["special.erf"]
+    keys = {id(b) for b in op.impls}    # the objects themselves, not equal strings
+    assert keys == {id(_cupy_kernels.BACKEND), id(_mxnet_kernels.BACKEND)}
+    for kernels in _backends.KERNELS:
+        impl = op.impls[kernels.BACKEND]
+        assert f"{kernels.BACKEND.label} (``{impl.source}``)" in special.erf.__doc__
+    assert op.impls[_mxnet_kernels.BACKEND].source == "mx.npx.erf"
+    assert op.impls[_cupy_kernels.BACKEND].source == "cupyx.scipy.special.erf"
 
 
 @pytest.mark.skipif(not mxnet_available(), reason="MXNet is not installed")
-@pytest.mark.parametrize("path", sorted(_backends.MXNET))
+@pytest.mark.parametrize("path", sorted(_mxnet_kernels.OPERATORS))
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_mxnet_operators_give_scipys_values(path, dtype):
     name = path.split(".")[1]

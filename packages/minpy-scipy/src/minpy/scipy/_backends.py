@@ -6,13 +6,11 @@ dispatching, traceable function by ``minpy.numpy``'s own dispatcher, so the poli
 transfer guard, the op statistics and the tracer treat it as any NumPy function:
 
 * the host implementation is SciPy's own function (its values, dtypes and errors);
-* ``impls['cupy']`` is the function of the same name in ``cupyx.scipy`` where the
-  installed CuPy has it (:data:`CUPY`, read off cupy-cuda13x 14.2's
-  ``cupyx.scipy.special`` and ``cupyx.scipy.signal``);
-* ``impls['mxnet']`` is MXNet's operator where it gives SciPy's values
-  (:data:`MXNET`: measured equal to SciPy to 4 ulp over the real line, infinities and
-  NaN, in float32 and float64; ``gammaln`` is not: it differs near its roots on the
-  negative axis).
+* each device backend's implementation comes from that backend's SciPy kernel module
+  (:data:`KERNELS`: :mod:`._cupy_kernels` for ``cupyx.scipy``'s functions,
+  :mod:`._mxnet_kernels` for MXNet's operators that give SciPy's values), which says
+  where its kernel comes from and under which conditions it runs; this module names no
+  backend.
 
 SciPy is imported when ``minpy.scipy``'s submodules are; without SciPy they import
 and each function raises ImportError when called.
@@ -23,33 +21,17 @@ from __future__ import annotations
 import functools
 import importlib
 
-import numpy as _np
-
 from minpy.numpy._dispatch import make_function
-from minpy.numpy._table import Impl, Op
+from minpy.numpy._table import Op
 
-__all__ = ["scipy_function", "CUPY", "MXNET", "OPS", "scipy_available", "scipy_has"]
+from . import _cupy_kernels, _mxnet_kernels
 
-#: SciPy names (``'special.gammaln'``) with a ``cupyx.scipy`` function of that name.
-CUPY = frozenset("""
-    special.logsumexp special.gammaln special.digamma special.polygamma special.psi
-    special.erf special.erfc special.erfinv special.erfcinv special.expit special.logit
-    special.log_expit special.i0 special.i1 special.i0e special.i1e special.j0
-    special.j1 special.y0 special.y1 special.yn special.k0 special.k1 special.k0e
-    special.k1e special.beta special.betaln special.betainc special.gammainc
-    special.gammaincc special.multigammaln special.rgamma special.gamma
-    special.gammasgn special.ndtr special.log_ndtr special.ndtri special.xlogy
-    special.xlog1py special.entr special.rel_entr special.kl_div special.log_softmax
-    special.softmax special.zeta special.erfcx special.loggamma special.betaincinv
-    special.gammaincinv special.boxcox special.boxcox1p special.exp1 special.expi
-    special.expn special.poch special.binom
-    signal.convolve""".split())
+__all__ = ["scipy_function", "KERNELS", "OPS", "scipy_available", "scipy_has"]
 
-_F32_F64 = frozenset(_np.dtype(t) for t in ("float32", "float64"))
-
-#: SciPy name -> MXNet operator (``mx.npx.<name>``) that computes SciPy's values.
-MXNET = {"special.gamma": "gamma", "special.erf": "erf", "special.erfinv": "erfinv",
-         "special.expit": "sigmoid"}
+#: The SciPy kernel modules of the device backends: each has ``BACKEND`` (its backend
+#: object) and ``impl(path, kwargs) -> Impl or None``. A new backend's SciPy kernels are
+#: one more module here.
+KERNELS = (_cupy_kernels, _mxnet_kernels)
 
 #: SciPy name -> its Op (every function made here).
 OPS: dict = {}
@@ -105,24 +87,11 @@ def _host(path):
         return missing
 
 
-def _cupy_loader(path):
-    def load(cp):
-        try:
-            return _resolve("cupyx.scipy", path)
-        except (ImportError, AttributeError):
-            return None
-    return load
-
-
-def _mxnet_loader(name):
-    return lambda mx: getattr(mx.npx, name)
-
-
 def scipy_function(path, *, arrays="all", kwargs=(), kind="elementwise", host=None,
                    signature=None, doc=""):
     """The ``minpy.scipy`` function for SciPy's ``scipy.<path>``: dispatched (SciPy on
-    the host, the device backends of :data:`CUPY` and :data:`MXNET`) and traceable
-    (its gradient rules are registered under ``'scipy.' + path``).
+    the host, the device backends whose kernel module in :data:`KERNELS` has it) and
+    traceable (its gradient rules are registered under ``'scipy.' + path``).
 
     ``arrays``/``kwargs``/``kind`` are the op's fields (:class:`Op`): the positions of
     array operands, the keywords a device backend accepts (others run SciPy), the cost
@@ -132,11 +101,10 @@ def scipy_function(path, *, arrays="all", kwargs=(), kind="elementwise", host=No
     distributions' methods): traced keyword arguments are placed by it.
     """
     impls = {}
-    if path in CUPY:
-        impls["cupy"] = Impl(_cupy_loader(path), source=f"cupyx.scipy.{path}")
-    if path in MXNET:
-        impls["mxnet"] = Impl(_mxnet_loader(MXNET[path]), kwargs=frozenset(kwargs),
-                              dtypes=_F32_F64, cast="result", source=f"mx.npx.{MXNET[path]}")
+    for kernels in KERNELS:
+        impl = kernels.impl(path, kwargs)
+        if impl is not None:
+            impls[kernels.BACKEND] = impl
     name = "scipy." + path
     op = Op(name=name, numpy=host or _host(path), impls=impls, arrays=arrays,
             kind=kind, doc=doc)
@@ -152,11 +120,8 @@ def scipy_function(path, *, arrays="all", kwargs=(), kind="elementwise", host=No
 
 
 def _docstring(op, path):
-    where = ["SciPy (host)"]
-    if "cupy" in op.impls:
-        where.append(f"CuPy (``cupyx.scipy.{path}``)")
-    if "mxnet" in op.impls:
-        where.append(f"MXNet (``mx.npx.{MXNET[path]}``)")
+    where = ["SciPy (host)"] + [f"{backend.label} (``{impl.source}``)"
+                                for backend, impl in op.impls.items()]
     note = (f"MinPy: ``minpy.scipy.{path}`` runs on {', '.join(where)}, as the policy "
             "decides; it is differentiable where :mod:`minpy.scipy` registers a rule "
             "(see the operator-support page).")

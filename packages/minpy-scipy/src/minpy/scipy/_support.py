@@ -8,6 +8,7 @@ import importlib
 import inspect
 
 from minpy.autograd.tracer import VJPS
+from minpy.core import backend as backends
 
 from . import _backends
 
@@ -65,11 +66,18 @@ _OPTIONS = {"special.logsumexp", "special.softmax", "special.log_softmax",
 
 
 def rows():
-    """``(name, runs on, on CuPy, gradient)`` for every ``minpy.scipy`` function."""
+    """``(name, runs on, on GPU only, gradient)`` for every ``minpy.scipy`` function.
+
+    *Runs on* is ``'SciPy'`` and the labels of the backends that have the function and
+    also compute for the CPU (``'SciPy, MXNet'``); *on GPU only* is the tuple of the labels
+    of those that serve GPUs only (``('CuPy',)``; empty, hence false, when none has it).
+    """
     for sub in _SUBMODULES:
         importlib.import_module(f"minpy.scipy.{sub}")
     out = []
     for path, op in sorted(_backends.OPS.items()):
-        where = "SciPy" + (", MXNet" if "mxnet" in op.impls else "")
-        out.append((f"scipy.{path}", where, "cupy" in op.impls, _gradient(path, op)))
+        have = [b for b in backends.device_backends() if b in op.impls]
+        where = ", ".join(["SciPy"] + [b.label for b in have if b.serves_cpu])
+        gpu_only = tuple(b.label for b in have if not b.serves_cpu)
+        out.append((f"scipy.{path}", where, gpu_only, _gradient(path, op)))
     return out
