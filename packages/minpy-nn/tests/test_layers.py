@@ -183,6 +183,32 @@ def test_conv_and_pool_against_loops(implementation):
                 A(1, 2, 4, 4), order=1)
 
 
+def test_implementation_is_resolved_through_the_backend_registry(monkeypatch):
+    """``implementation`` names a backend with conv kernels (found in the registry, so
+    the backend object works too), 'auto' or 'im2col'; another backend's name is an
+    error that lists the choices, and a kernel backend that cannot load says why."""
+    from minpy.core import _mxnet
+    from minpy.nn import _conv
+    x, w = A(1, 1, 4, 4), A(1, 1, 3, 3)
+    for bad in ("numpy", "cupy", "nope", None):
+        with pytest.raises(ValueError, match=r"'auto', 'mxnet' or 'im2col', not"):
+            L.conv2d(x, w, implementation=bad)
+    with pytest.raises(ValueError, match="not 'numpy'"):
+        L.max_pool(x, 2, implementation="numpy")
+
+    def absent():
+        raise ImportError("MXNet is not available (test)")
+    monkeypatch.setattr(_mxnet.BACKEND, "require", absent)
+    with pytest.raises(ImportError, match=r"implementation='mxnet' needs MXNet: .*\(test\)"):
+        L.conv2d(x, w, implementation="mxnet")
+    monkeypatch.undo()
+    if not _mxnet.available():
+        pytest.skip("MXNet not installed")
+    assert _conv._use_kernels(_mxnet.BACKEND, x) and _conv._use_kernels("mxnet", x)
+    onp.testing.assert_allclose(host(L.conv2d(x, w, implementation=_mxnet.BACKEND)),
+                                host(L.conv2d(x, w, implementation="im2col")), rtol=1e-12)
+
+
 def test_shape_errors_name_the_layer():
     with pytest.raises(L.LayerShapeError, match=r"affine: x \(4, 6\) flattens to 6"):
         L.affine(A(4, 6), A(5, 3), A(3))

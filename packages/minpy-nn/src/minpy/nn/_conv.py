@@ -21,6 +21,8 @@ from __future__ import annotations
 import threading
 
 import minpy.numpy as np
+from minpy.core import _mxnet
+from minpy.core import backend as backends
 
 __all__ = ["conv2d", "max_pool", "avg_pool"]
 
@@ -37,41 +39,60 @@ def _pair(v, name):
     return t
 
 
-def _use_mxnet(implementation, x):
-    if implementation == "im2col":
+#: The backends this module has conv/pool kernels of (:func:`_function` builds them as
+#: a :class:`minpy.symbol.Function`): ``implementation`` may name one of them.
+_KERNEL_BACKENDS = (_mxnet.BACKEND,)
+#: The other explicit choice: plain ``minpy.numpy``, on whatever backend it runs.
+IM2COL = "im2col"
+
+
+def _choices():
+    names = ["'auto'"] + [repr(b.name) for b in _KERNEL_BACKENDS]
+    return f"{', '.join(names)} or {IM2COL!r}"
+
+
+def _use_kernels(implementation, x):
+    """Whether a backend's conv/pool kernels run (else im2col): ``implementation``
+    (``'auto'``, the name of a backend in :data:`_KERNEL_BACKENDS`, or ``'im2col'``)
+    resolved through the backend registry."""
+    if implementation == IM2COL:
         return False
-    if implementation not in ("auto", "mxnet"):
-        raise ValueError(f"implementation must be 'auto', 'mxnet' or 'im2col', "
-                         f"not {implementation!r}")
-    from minpy.core import _mxnet, current_device
-    if not _mxnet.available():
-        if implementation == "mxnet":
-            raise ImportError("implementation='mxnet' needs MXNet: "
-                              "pip install --no-deps mxnet==1.9.1")
-        return False
-    if implementation == "mxnet":
+    explicit = None
+    if implementation != "auto":
+        explicit = backends.find(implementation) if isinstance(implementation, str) else None
+        if not any(explicit is b for b in _KERNEL_BACKENDS):
+            raise ValueError(f"implementation must be {_choices()}, not {implementation!r}")
+        try:
+            explicit.require()
+        except ImportError as e:
+            raise ImportError(f"implementation={implementation!r} needs {explicit.label}: "
+                              f"{e}") from e
         return True
+    be = _mxnet.BACKEND
+    if not be.available():
+        return False
+    from minpy.core import current_device
     from minpy.numpy import get_policy
     if get_policy().name == "only_numpy" or x.dtype.kind != "f":
         return False
     dev = current_device()
     if not dev.is_gpu:
-        return True
-    # MXNet's kernels only where MXNet serves the GPU (on a GPU CuPy serves, MXNet would
-    # compute on the CPU, through two copies: im2col runs on CuPy instead)
-    return dev.backend is _mxnet.BACKEND and _gpu_ok(dev)
+        return be.serves_cpu
+    # the kernels only where their backend serves the GPU (on a GPU another backend
+    # serves, MXNet would compute on the CPU, through two copies: im2col runs there)
+    return dev.backend is be and _gpu_ok(dev)
 
 
 #: GPUs where an MXNet kernel failed (MXNet 1.9.1's CUDA wheels carry kernels up to
 #: sm_86 only: on newer GPUs the first call fails); im2col serves them from then on.
-_mxnet_failed: set = set()
+_kernel_failed: set = set()
 
 
 def _gpu_ok(dev):
-    return dev not in _mxnet_failed
+    return dev not in _kernel_failed
 
 
-def _run_mxnet(fn, implementation, kwargs):
+def _run_kernels(fn, implementation, kwargs):
     """``fn(**kwargs)``; on a GPU where MXNet's kernel fails under 'auto', None (and the
     device is remembered) so the caller runs im2col instead."""
     from minpy.core import current_device
@@ -81,7 +102,7 @@ def _run_mxnet(fn, implementation, kwargs):
     try:
         return fn(**kwargs)
     except Exception:   # e.g. "no kernel image is available for execution on the device"
-        _mxnet_failed.add(dev)
+        _kernel_failed.add(dev)
         return None
 
 
@@ -91,9 +112,8 @@ def _function(key, build):
         with _lock:
             fn = _cache.get(key)
             if fn is None:
-                from minpy.core import _mxnet
                 from minpy.symbol import Function
-                fn = _cache[key] = Function(build(_mxnet.require()), name=key[0])
+                fn = _cache[key] = Function(build(_mxnet.BACKEND.require()), name=key[0])
     return fn
 
 
@@ -150,7 +170,7 @@ def conv2d(x, w, b=None, stride=1, pad=0, implementation="auto"):
     N, _, H, W = (int(d) for d in x.shape)
     oh = _out_size(H, kh, sh, ph, "conv2d")
     ow = _out_size(W, kw, sw, pw, "conv2d")
-    if _use_mxnet(implementation, x):
+    if _use_kernels(implementation, x):
         key = ("conv2d", F, kh, kw, sh, sw, ph, pw, b is None)
 
         def build(mx):
@@ -162,7 +182,7 @@ def conv2d(x, w, b=None, stride=1, pad=0, implementation="auto"):
             return mx.sym.Convolution(**args)
 
         args = dict(data=x, weight=w) if b is None else dict(data=x, weight=w, bias=b)
-        out = _run_mxnet(_function(key, build), implementation, args)
+        out = _run_kernels(_function(key, build), implementation, args)
         if out is not None:
             return out
     cols = _windows(x, kh, kw, sh, sw, ph, pw, oh, ow)        # (N, C, K, OH, OW)
@@ -183,7 +203,7 @@ def _pool(x, kind, pool_size, stride, pad, implementation):
     N, C, H, W = (int(d) for d in x.shape)
     oh = _out_size(H, kh, sh, ph, layer)
     ow = _out_size(W, kw, sw, pw, layer)
-    if _use_mxnet(implementation, x):
+    if _use_kernels(implementation, x):
         key = (layer, kh, kw, sh, sw, ph, pw)
 
         def build(mx):
@@ -192,7 +212,7 @@ def _pool(x, kind, pool_size, stride, pad, implementation):
                                   stride=(sh, sw), pad=(ph, pw), pool_type=kind,
                                   pooling_convention="valid", count_include_pad=True)
 
-        out = _run_mxnet(_function(key, build), implementation, {"data": x})
+        out = _run_kernels(_function(key, build), implementation, {"data": x})
         if out is not None:
             return out
     fill = float("-inf") if kind == "max" else 0.0
