@@ -73,3 +73,60 @@ def test_customop_mxnet():
     x = np.array([1.0, 2.0])
     onp.testing.assert_allclose(onp.asarray(double(x)), [2.0, 4.0])
     onp.testing.assert_allclose(onp.asarray(grad(lambda v: np.sum(double(v)))(x)), [2.0, 2.0])
+
+
+def test_customop_kind_is_resolved_through_the_backend_registry():
+    """``kind`` is any registered backend's name: a test-only backend (arrays are NumPy
+    arrays in a box) gets its own forms in, and its arrays out become Arrays holding
+    that form; an unknown name lists the registered ones."""
+    from minpy.core import Array, cpu
+    from minpy.core import backend as backends
+
+    class Boxed:
+        def __init__(self, data):
+            self.data = data
+
+    class BoxBackend(backends.Backend):
+        label, priority, transfer, serves_cpu = "Box", 90, "to_box", True
+
+        def load(self):
+            return onp
+
+        def holds(self, dtype):
+            return dtype.kind == "f"
+
+        def owns(self, obj):
+            return isinstance(obj, Boxed)
+
+        def from_host(self, host, device):
+            return Boxed(onp.array(host))
+
+        def to_host(self, form):
+            return onp.array(form.data)
+
+        def native(self, obj):
+            return obj, cpu()
+
+        def meta(self, form):
+            return form.data.dtype, form.data.shape
+
+    be = backends.register(BoxBackend("box"))
+    try:
+        @customop("box")
+        def square(x):
+            assert type(x) is Boxed
+            return Boxed(x.data ** 2)
+
+        square.def_grad(lambda ans, x: (lambda g: Boxed(2 * x.data * g.data)))
+        assert square.kind is be
+        x = np.array([1.0, 3.0])
+        y = square(x)
+        assert isinstance(y, Array) and y.forms == ("box",)
+        onp.testing.assert_allclose(y.asnumpy(), [1.0, 9.0])
+        onp.testing.assert_allclose(onp.asarray(grad(lambda v: np.sum(square(v)))(x)),
+                                    [2.0, 6.0])
+    finally:
+        backends.unregister(be)
+    with pytest.raises(ValueError, match=r"customop takes a backend's name \('numpy', "
+                                         r"'mxnet'.*not 'box'"):
+        customop("box")

@@ -1,5 +1,6 @@
 """The original MinPy's ``minpy.primitive.customop``: a function on NumPy arrays (or
-MXNet NDArrays) with a hand-written gradient, as a :mod:`minpy.autograd` primitive.
+MXNet NDArrays, or any backend's arrays) with a hand-written gradient, as a
+:mod:`minpy.autograd` primitive.
 
 >>> @customop('numpy')
 ... def my_softmax(x, y):            # x, y arrive as numpy.ndarray
@@ -10,8 +11,11 @@ MXNet NDArrays) with a hand-written gradient, as a :mod:`minpy.autograd` primiti
 ...     return grad
 >>> my_softmax.def_grad(my_softmax_grad)            # argnum=0 by default
 
-Arrays are converted on the way in and out; the result is a MinPy Array (or a
-Python scalar). Gradients are first order: the op's body is not traced.
+``customop(kind)`` takes a backend's name (``'numpy'``, the host, or ``'mxnet'`` as in
+the original; any registered backend's works), resolved through
+:mod:`minpy.core.backend`. Arrays are converted on the way in to that backend's form and
+on the way out from whichever backend's array the function returns; the result is a
+MinPy Array (or a Python scalar). Gradients are first order: the op's body is not traced.
 """
 
 from __future__ import annotations
@@ -21,24 +25,31 @@ import functools
 import numpy as _np
 
 from minpy.autograd import defvjp, primitive
-from minpy.core import Array, _mxnet, current_device
+from minpy.core import Array
+from minpy.core import backend as backends
 
 __all__ = ["customop", "CustomOp"]
 
 
-def _unbox(v, kind):
+def _unbox(v, backend):
+    """An argument as the function sees it: an Array as ``backend``'s form (a host copy
+    for the host)."""
     if isinstance(v, Array):
-        if kind == "numpy":
+        if backend.is_host:
             return _np.array(v._host_value())
-        return v.asmxnet().as_nd_ndarray()
+        form = v.asform(backend)
+        # the original MinPy handed MXNet's legacy NDArrays (mx.nd), not mx.np arrays
+        return form.as_nd_ndarray() if hasattr(form, "as_nd_ndarray") else form
     return v
 
 
 def _wrap(v):
     if isinstance(v, _np.ndarray):
         return Array(v)
-    if hasattr(v, "as_np_ndarray"):          # an MXNet NDArray
-        return Array._from_form(_mxnet.BACKEND, v.as_np_ndarray(), current_device())
+    owner = backends.owner_of(v)             # a device backend's array (an MXNet NDArray)
+    if owner is not None:
+        form, device = owner.native(v)
+        return Array._from_form(owner, form, device)
     if isinstance(v, tuple):
         return tuple(_wrap(x) for x in v)
     return v
@@ -50,7 +61,7 @@ class CustomOp:
 
     def __init__(self, func, kind):
         self.func = func
-        self.kind = kind
+        self.kind = kind = backends.get(kind)
         functools.update_wrapper(self, func)
 
         def body(*args, **kwargs):
@@ -80,7 +91,10 @@ class CustomOp:
 
 def customop(kind):
     """Decorator: ``@customop('numpy')`` (the function takes and returns NumPy arrays)
-    or ``@customop('mxnet')`` (MXNet NDArrays)."""
-    if kind not in ("numpy", "mxnet"):
-        raise ValueError(f"customop takes 'numpy' or 'mxnet', not {kind!r}")
-    return lambda func: CustomOp(func, kind)
+    or ``@customop('mxnet')`` (MXNet NDArrays): ``kind`` names a registered backend
+    (or is one), whose arrays the function takes."""
+    backend = backends.find(kind) if isinstance(kind, str) else None
+    if backend is None:
+        names = ", ".join(repr(b.name) for b in backends.backends())
+        raise ValueError(f"customop takes a backend's name ({names}), not {kind!r}")
+    return lambda func: CustomOp(func, backend)
