@@ -2,6 +2,7 @@
 array types, as its tests and examples import them."""
 
 import numpy as onp
+import pytest
 
 import minpy.numpy as np
 
@@ -25,7 +26,11 @@ def test_minpy_array_names():
 
 def test_array_variants_names():
     from minpy.array_variants import ArrayType, array_type, type_of, variants, variants_repr
-    assert (ArrayType.NUMPY, ArrayType.MXNET) == (0, 1)
+    assert (ArrayType.NUMPY, ArrayType.MXNET, ArrayType.CUPY) == (0, 1, 2)
+    assert variants == {"numpy": 0, "mxnet": 1, "cupy": 2}    # built from the registry
+    assert variants_repr == {0: "NumPy", 1: "MXNet", 2: "CuPy"}
+    with pytest.raises(ValueError, match="unknown array type 'torch'"):
+        array_type("torch")
     assert variants["mxnet"] == ArrayType.MXNET and variants_repr[ArrayType.NUMPY] == "NumPy"
     assert array_type("numpy") is onp.ndarray and array_type(ArrayType.NUMPY) is onp.ndarray
     x = np.array(onp.arange(3.0))

@@ -10,46 +10,79 @@ classes that hold the data.
 
 from __future__ import annotations
 
+import importlib
+
+from minpy.core import _mxnet
+from minpy.core import backend as backends
+
 __all__ = ["ArrayType", "variants", "variants_repr", "array_type", "type_of"]
 
 
 class ArrayType:
-    """The original's enumeration of array data kinds (plus CuPy's)."""
-
-    NUMPY = 0
-    MXNET = 1
-    CUPY = 2
+    """The original's enumeration of array data kinds: one number per registered backend
+    (:mod:`minpy.core.backend`), the host first, then the device backends by priority,
+    under the backend's name in capitals (``NUMPY = 0``, ``MXNET = 1``, ``CUPY = 2``; a
+    backend registered later gets the next number when first asked about)."""
 
 
 #: Backend name -> ArrayType (the original's ``variants``).
-variants = {"numpy": ArrayType.NUMPY, "mxnet": ArrayType.MXNET, "cupy": ArrayType.CUPY}
+variants: dict = {}
 
 #: ArrayType -> the backend's display name (the original's ``variants_repr``).
-variants_repr = {ArrayType.NUMPY: "NumPy", ArrayType.MXNET: "MXNet", ArrayType.CUPY: "CuPy"}
+variants_repr: dict = {}
+
+#: The backends whose data class is not ``<library>.ndarray``: the original's MXNet
+#: class is the legacy ``mxnet.nd.NDArray``.
+_DATA_CLASS = {_mxnet.BACKEND: lambda mx: mx.nd.NDArray}
+
+
+def _number(backend) -> int:
+    """``backend``'s ArrayType, given on first sight."""
+    n = variants.get(backend.name)
+    if n is None:
+        n = variants[backend.name] = len(variants)
+        variants_repr[n] = backend.label
+        setattr(ArrayType, backend.name.upper(), n)
+    return n
+
+
+for _be in backends.backends():
+    _number(_be)
+del _be
+
+
+def _backend_of(kind):
+    """The backend of ``kind`` (an ArrayType, a backend or its name)."""
+    be = backends.find(kind) if isinstance(kind, str) else None
+    if be is None:
+        for name, n in variants.items():
+            if n == kind and not isinstance(kind, bool):
+                be = backends.find(name)
+    if be is None:
+        raise ValueError(f"unknown array type {kind!r}; one of {sorted(variants)}")
+    return be
 
 
 def array_type(kind):
     """The class that holds data of ``kind`` (an ArrayType or a backend name):
     ``numpy.ndarray``, ``mxnet.ndarray.NDArray`` or ``cupy.ndarray`` (importing MXNet
     or CuPy only when asked)."""
-    kind = variants.get(kind, kind)
-    if kind == ArrayType.NUMPY:
-        import numpy
-        return numpy.ndarray
-    if kind == ArrayType.MXNET:
-        from minpy.core import _mxnet
-        return _mxnet.require().nd.NDArray
-    if kind == ArrayType.CUPY:
-        import cupy
-        return cupy.ndarray
-    raise ValueError(f"unknown array type {kind!r}; one of {sorted(variants)}")
+    be = _backend_of(kind)
+    mod = be.load()
+    if mod is None:
+        try:   # CuPy imports where it cannot compute (no GPU): its class exists there
+            mod = importlib.import_module(be.name)
+        except ImportError:
+            be.require()    # the backend's own ImportError, saying how to install it
+            raise
+    return _DATA_CLASS.get(be, lambda lib: lib.ndarray)(mod)
 
 
 def type_of(array):
     """The ArrayType of the data ``array`` holds now (:attr:`minpy.core.Array.forms`);
     when it holds a host copy and a device copy, the device one."""
     forms = array.forms
-    for name in ("mxnet", "cupy"):
-        if name in forms:
-            return variants[name]
-    return ArrayType.NUMPY
+    for be in backends.device_backends():
+        if be in forms:
+            return _number(be)
+    return _number(backends.HOST)
