@@ -44,6 +44,32 @@ def test_engine_per_backend():
     assert engines.engine_for("numpy").name == "numpy"
     assert engines.engine_for("mxnet").name == "mxnet"
     assert engines.engine_for("no such backend").name == "dispatch"
+    from minpy.core import backend as backends
+    for be in backends.backends():     # each backend object carries its engine
+        assert engines.engine_for(be) is be.jit_engine and be.jit_engine.backend is be
+
+
+def test_an_extra_backend_gets_an_engine_by_registering_it():
+    """A backend registered later has no engine (the dispatch engine replays its
+    programs) until one is registered for it, on the backend object."""
+    from minpy.core import backend as backends
+
+    class Extra(backends.Backend):
+        label = "Extra"
+
+    be = backends.register(Extra("extra"))
+    try:
+        assert engines.engine_for(be).name == "dispatch"
+
+        class ExtraEngine:
+            name, backend = "extra", be
+
+        engines.register(be, ExtraEngine())
+        assert engines.engine_for("extra") is be.jit_engine
+        assert isinstance(be.jit_engine, ExtraEngine) and "extra" in engines.names()
+    finally:
+        backends.unregister(be)
+        engines._NAMED.pop("extra", None)
     with pytest.raises(ValueError, match="unknown jit engine"):
         jit(lambda x: x, engine="nope")
 

@@ -36,6 +36,7 @@ import numpy as onp
 from minpy.autograd.tracer import ArrayBox
 from minpy.core import Array
 from minpy.core import tracing as _tracing
+from minpy.core.backend import HOST
 from minpy.core.operators import ArrayMethods, lookup
 from minpy.core.tracing import Box
 
@@ -320,7 +321,7 @@ class Capture:
             if isinstance(value, Array):
                 m.device = value._device
                 if value._host is None:
-                    m.backend = value._resident().name
+                    m.backend = value._resident()
         else:
             m.scalar_type = type(value)
 
@@ -503,7 +504,7 @@ class Capture:
             _tracing._capture = self.hook
         cow = isinstance(tv, Array) and host_before is not None and tv._host is not host_before
         if isinstance(tv, Array) and tv._host is None:
-            self.prog.backends.add(tv._resident().name)
+            self.prog.backends.add(tv._resident())
         self._wrote(s)
         self.prog.instrs.append(Instr("setitem", args=(tkey, tval),
                                       info={"target": s, "cow": cow}))
@@ -607,7 +608,7 @@ class Capture:
         if self.spoiled is not None:
             return None
         if not prog.backends:
-            prog.backends.add("numpy")
+            prog.backends.add(HOST)
         return prog
 
     def _check_random(self):

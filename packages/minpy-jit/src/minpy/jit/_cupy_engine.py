@@ -53,13 +53,14 @@ class CuPyEngine:
     """Fused kernels and CUDA graphs for programs that ran on CuPy."""
 
     name = "cupy"
+    backend = _cupy.BACKEND
 
     def __init__(self, graphs=True):
         self.graphs = graphs
 
     def compile(self, prog):
         if prog.backends != {"cupy"}:
-            raise Unsupported(f"ops ran on {sorted(prog.backends)}, not only on CuPy")
+            raise Unsupported(f"ops ran on {sorted(map(str, prog.backends))}, not only on CuPy")
         cp = _cupy._module
         if cp is None:
             raise Unsupported("CuPy is not loaded")

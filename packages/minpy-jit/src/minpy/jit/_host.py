@@ -24,6 +24,7 @@ import weakref
 import numpy as onp
 
 from minpy.core import Array, _views
+from minpy.core.backend import HOST
 
 from ._codegen import GuardFail, Source, undo_plan
 from ._program import Ref, map_template, refs_in, same_value
@@ -139,14 +140,15 @@ class _Compiled:
 class HostEngine:
     """NumPy replay with planned buffers (the CPU engine)."""
 
-    name = "numpy"
+    name = HOST.name
+    backend = HOST
 
     def __init__(self, plan=True):
         self.plan = plan
 
     def compile(self, prog):
-        if prog.backends - {"numpy"}:
-            raise Unsupported(f"ops ran on {sorted(prog.backends - {'numpy'})}")
+        if prog.backends - {HOST}:
+            raise Unsupported(f"ops ran on {sorted(map(str, prog.backends - {HOST}))}")
         for s, m in enumerate(prog.meta):
             if m.is_array and m.device is not None and m.device.kind != "cpu":
                 raise Unsupported(f"an array on {m.device}")

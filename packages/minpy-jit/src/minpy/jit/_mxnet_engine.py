@@ -50,6 +50,7 @@ class MXNetEngine:
     """CachedOp replay of programs whose ops ran on MXNet."""
 
     name = "mxnet"
+    backend = _mxnet.BACKEND
 
     @_mxnet.scoped
     def compile(self, prog):

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as onp
 
+from minpy.core.backend import HOST
+
 __all__ = ["Ref", "Instr", "Program", "refs_in", "map_template"]
 
 
@@ -134,7 +136,7 @@ class SlotMeta:
         self.view_of = None      # the slot whose memory it views (at capture)
         self.fresh = False       # a new buffer nothing else shares (a ufunc's result)
         self.family = None       # the view family it belonged to at capture (id)
-        self.backend = "numpy"   # where its value was computed
+        self.backend = HOST      # the backend its value was computed on
 
 
 class Program:
@@ -154,7 +156,7 @@ class Program:
     output : template
         The function's answer with slots where its arrays are.
     backends : set of str
-        Where the captured ops ran ('numpy', 'mxnet', 'cupy').
+        The backends (:class:`minpy.core.backend.Backend`) the captured ops ran on.
     """
 
     def __init__(self):
@@ -183,7 +185,7 @@ class Program:
         counts = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
         return (f"{len(self.instrs)} instructions ({counts}), "
                 f"{len(self.inputs)} inputs, {len(self.externals)} externals, "
-                f"{len(self.consts)} constants, backends {sorted(self.backends)}")
+                f"{len(self.consts)} constants, backends {sorted(map(str, self.backends))}")
 
     def dump(self) -> str:
         """A readable listing of the program (for debugging and the docs)."""

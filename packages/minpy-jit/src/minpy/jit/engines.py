@@ -1,15 +1,18 @@
-"""Engines: how a captured program is replayed, one per backend name.
+"""Engines: how a captured program is replayed, one per backend.
 
-``engine_for(backend)`` is the one place that maps a backend ('numpy', 'mxnet',
-'cupy') to the engine that replays programs whose ops ran there; ``register`` replaces
-or adds one. An engine has a ``name`` and ``compile(program) -> compiled`` (``compiled
-.run(leaves)`` replays it); it raises :class:`~._host.Unsupported` for a program it
-cannot run, and the dispatch engine (every backend, through ``minpy.numpy`` itself)
-takes it. This table is meant to move onto the backend objects of ``minpy.core`` once
-they exist: each backend object will carry its engine.
+``engine_for(backend)`` is the one place that maps a backend (an object of
+:mod:`minpy.core.backend`, or its name) to the engine that replays programs whose ops
+ran there: the backend's :attr:`~minpy.core.backend.Backend.jit_engine`, set by
+``register``. Each backend's engine is in that backend's engine module (its class says
+which backend with ``backend``). An engine has a ``name`` and ``compile(program) ->
+compiled`` (``compiled.run(leaves)`` replays it); it raises
+:class:`~._host.Unsupported` for a program it cannot run, and the dispatch engine (every
+backend, through ``minpy.numpy`` itself) takes it.
 """
 
 from __future__ import annotations
+
+from minpy.core import backend as backends
 
 from ._cupy_engine import CuPyEngine
 from ._dispatch_engine import DispatchEngine
@@ -18,21 +21,24 @@ from ._mxnet_engine import MXNetEngine
 
 __all__ = ["engine_for", "register", "names", "compile_program", "Unsupported"]
 
-_ENGINES = {}
 _NAMED = {}
 
 
 def register(backend, engine, *, default=True):
-    """Use ``engine`` for programs whose ops ran on ``backend`` (``default=False``:
-    only make it selectable by name, ``jit(f, engine=name)``)."""
+    """Use ``engine`` for programs whose ops ran on ``backend`` (a registered backend or
+    its name; it becomes the backend's ``jit_engine``); ``default=False``: only make it
+    selectable by name, ``jit(f, engine=name)``, ``backend`` then unused."""
     if default:
-        _ENGINES[backend] = engine
+        backends.get(backend).jit_engine = engine
     _NAMED[engine.name] = engine
 
 
 def engine_for(backend):
-    """The engine of ``backend`` (the dispatch engine when it has none)."""
-    return _ENGINES.get(backend) or _NAMED["dispatch"]
+    """The engine of ``backend`` (the dispatch engine when it has none, or for a name
+    no backend has)."""
+    be = backends.find(backend)
+    engine = be.jit_engine if be is not None else None
+    return engine or _NAMED["dispatch"]
 
 
 def by_name(name):
@@ -64,10 +70,10 @@ def compile_program(prog, engine=None):
         return _NAMED["dispatch"].compile(prog), f"{chosen.name}: {exc}"
 
 
-register("numpy", HostEngine())
-register("mxnet", MXNetEngine())
-register("cupy", CuPyEngine())
-register("dispatch", DispatchEngine(), default=False)
+for _engine in (HostEngine(), MXNetEngine(), CuPyEngine()):
+    register(_engine.backend, _engine)
+del _engine
+register(None, DispatchEngine(), default=False)
 _unplanned = HostEngine(plan=False)
-_unplanned.name = "numpy-unplanned"  # the host engine without planned buffers
-register("numpy", _unplanned, default=False)
+_unplanned.name = _unplanned.name + "-unplanned"  # the host engine without planned buffers
+register(None, _unplanned, default=False)
