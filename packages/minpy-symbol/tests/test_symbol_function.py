@@ -375,3 +375,15 @@ def test_without_mxnet_import_works_and_function_explains():
             "    assert 'pip install' in str(e), e\nelse:\n    raise SystemExit('no error')\n")
     env = dict(os.environ, MINPY_DISABLE_MXNET="1")
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_op_statistics_count_a_function_call_under_the_mxnet_backend_object():
+    import mxnet as mx
+
+    from minpy.core import _mxnet
+    conv = Function(conv_symbol(mx, num_filter=2), name="conv_stat")
+    with np.record_op_stat():
+        conv(x=np.zeros((1, 3, 5, 5)), conv_weight=np.ones((2, 3, 3, 3)))
+        calls = np.op_stats()["calls"]
+    keys = [k for k in calls if k[0] == "Function(conv_stat)"]
+    assert len(keys) == 1 and keys[0][1] is _mxnet.BACKEND and calls[keys[0]][0] == 1

@@ -319,7 +319,8 @@ class Function:
             # Show the Function in minpy.numpy's "what ran where" report.
             start = time.perf_counter()
             out = _apply(*vals, _fn=self, _state=state)
-            _op_stats.record(f"Function({self.name})", "mxnet", time.perf_counter() - start)
+            _op_stats.record(f"Function({self.name})", _mxnet.BACKEND,
+                             time.perf_counter() - start)
             return out
         return _apply(*vals, _fn=self, _state=state)
 
