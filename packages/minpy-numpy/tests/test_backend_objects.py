@@ -4,14 +4,15 @@
   a box: MinPy knows nothing about it) runs table ops through MinPy's own dispatch, its
   forms kept in the Array keyed by the backend, its copies counted under its own
   direction, its calls counted by the op statistics.
-* A scan of every distribution's sources (packages/*/src): outside the backend modules
-  no code compares against a backend's name or touches a backend's form. The places
-  that still do are pinned below, each with its reason: a new one fails the test, and
-  so does removing one without updating the pin.
+* A scan of every distribution's sources (packages/*/src), on their syntax trees:
+  outside the backend modules no code spells a backend's name (compared, as a key, an
+  argument or a result; a module to import is not a backend) or touches a backend's
+  form through a backend-named attribute.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from pathlib import Path
@@ -132,13 +133,16 @@ def test_the_extra_backend_is_gone_after_the_test():
 
 
 # -- nothing outside the backend modules names a backend ------------------------------
-#: A comparison against a backend's name, a membership test of one (``'cupy' in
-#: op.impls``), or a read of a backend's form through a backend-named attribute (the
-#: Array's former ``_mx``/``_cp``/``_mx_value``/``_from_mx`` spellings).
-NAMES_A_BACKEND = re.compile(
-    r"""(==|!=)\s*["'](mxnet|cupy)["']|["'](mxnet|cupy)["']\s*(==|!=)"""
-    r"""|["'](mxnet|cupy)["']\s+(not\s+)?in\b"""
-    r"""|\._mx\b|\._cp\b|_mx_value|_cp_value|_from_mx\b|_from_cupy\b""")
+#: The built-in device backends' names.
+NAMES = ("mxnet", "cupy")
+
+#: A read of a backend's form through a backend-named attribute (the Array's former
+#: ``_mx``/``_cp``/``_mx_value``/``_from_mx`` spellings), found in the source text.
+NAMED_ATTRIBUTE = re.compile(r"\._mx\b|\._cp\b|_mx_value|_cp_value|_from_mx\b|_from_cupy\b")
+
+#: Calls whose string argument names a Python module (``importlib.import_module('mxnet')``,
+#: ``sys.modules.get('mxnet')``): importing a library is not naming a backend.
+_IMPORTS = {"import_module", "find_spec", "__import__"}
 
 #: The backend modules, in every distribution (paths under ``src/``, ``minpy/``
 #: dropped): each says what MinPy knows about one backend.
@@ -146,6 +150,7 @@ BACKEND_MODULES = {
     "core/_host.py", "core/_mxnet.py", "core/_cupy.py", "core/backend.py",
     "_minpy_mxnet_hook.py",   # MXNet's import hook (the *.pth file's half of _mxnet.py)
     "numpy/_ops.py",          # the op table's MXNet implementations
+    "numpy/_random_ops.py",   # MXNet's samplers (more of MXNet's implementations)
     "numpy/_mxnet_ops.py",    # how a table op runs on MXNet
     "numpy/_validate.py",     # MXNet's argument limits (called by _mxnet_ops only)
     "numpy/_cupy_ops.py",     # how a table op runs on CuPy
@@ -153,13 +158,8 @@ BACKEND_MODULES = {
     "jit/_cupy_engine.py",    # CuPy's jit engine
 }
 
-#: Sites still naming a backend (file -> count), to be removed as item 1 continues.
-PINNED = {
-    "numpy/_support.py": 2,   # the operator-support page's MXNet and CuPy columns
-    "nn/_conv.py": 2,         # conv/pool's implementation="mxnet" (the original's keyword)
-    "scipy/_backends.py": 2,  # which backends' kernels a SciPy function reaches
-    "scipy/_support.py": 2,   # the SciPy support page's MXNet and CuPy columns
-}
+#: Sites still naming a backend (file -> count), each with its reason.
+PINNED = {}
 
 
 def _sources():
@@ -170,14 +170,46 @@ def _sources():
             yield (rel[len("minpy/"):] if rel.startswith("minpy/") else rel), path
 
 
+def _module_names(tree) -> set:
+    """The ids of string constants that name a Python module to import."""
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+            modules = (isinstance(f, ast.Attribute) and name == "get"
+                       and isinstance(f.value, ast.Attribute) and f.value.attr == "modules")
+            if name in _IMPORTS or modules:
+                ids.update(id(a) for a in node.args)
+    return ids
+
+
+def names_a_backend(text: str) -> list:
+    """The lines of ``text`` (Python source) that name a backend: a string constant that
+    is a backend's name (compared, used as a key, passed, returned: anything but a
+    module to import; docstrings and comments merely mention them) or a backend-named
+    attribute."""
+    tree = ast.parse(text)
+    skip = _module_names(tree)
+    lines = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and node.value in NAMES
+                and id(node) not in skip):
+            lines.add(node.lineno)
+    for i, line in enumerate(text.splitlines(), 1):
+        if NAMED_ATTRIBUTE.search(line.split("#")[0]):
+            lines.add(i)
+    return sorted(lines)
+
+
 def _sites():
     found = {}
     for key, path in _sources():
         if key in BACKEND_MODULES:
             continue
-        for line in path.read_text().splitlines():
-            if NAMES_A_BACKEND.search(line.split("#")[0]):
-                found[key] = found.get(key, 0) + 1
+        lines = names_a_backend(path.read_text())
+        if lines:
+            found[key] = len(lines)
     return found
 
 
@@ -188,10 +220,14 @@ def test_the_scan_reads_every_distribution():
 
 
 def test_the_scan_finds_a_backend_name():
-    for line in ('if be == "cupy":', "x = a._mx_value()", "'mxnet' in op.impls",
-                 "Array._from_mx(v)"):
-        assert NAMES_A_BACKEND.search(line), line
-    assert not NAMES_A_BACKEND.search("x = a._form(backend)")
+    for line in ('if be == "cupy":\n    pass', "x = a._mx_value()", "'mxnet' in op.impls",
+                 "Array._from_mx(v)", "impls['cupy'] = f", "def f():\n    return 'mxnet'",
+                 "d = {'mxnet': 1}", "f(backend='cupy')"):
+        assert names_a_backend(line), line
+    for line in ("x = a._form(backend)", '"""Runs on mxnet or cupy."""',
+                 "importlib.import_module('mxnet')", "m = sys.modules.get('cupy')",
+                 "# 'mxnet' in a comment", "s = 'mxnet_engine'"):
+        assert not names_a_backend(line), line
 
 
 def test_only_backend_modules_name_a_backend():

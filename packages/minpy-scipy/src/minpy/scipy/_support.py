@@ -8,6 +8,7 @@ import importlib
 import inspect
 
 from minpy.autograd.tracer import VJPS
+from minpy.core.backend import device_backends
 
 from . import _backends
 
@@ -65,11 +66,14 @@ _OPTIONS = {"special.logsumexp", "special.softmax", "special.log_softmax",
 
 
 def rows():
-    """``(name, runs on, on CuPy, gradient)`` for every ``minpy.scipy`` function."""
+    """``(name, runs on, GPU-only backends that have it, gradient)`` for every
+    ``minpy.scipy`` function (runs on: SciPy and the CPU-serving device backends)."""
     for sub in _SUBMODULES:
         importlib.import_module(f"minpy.scipy.{sub}")
     out = []
     for path, op in sorted(_backends.OPS.items()):
-        where = "SciPy" + (", MXNet" if "mxnet" in op.impls else "")
-        out.append((f"scipy.{path}", where, "cupy" in op.impls, _gradient(path, op)))
+        on = [b for b in device_backends() if b in op.impls]
+        where = ", ".join(["SciPy"] + [b.label for b in on if b.serves_cpu])
+        out.append((f"scipy.{path}", where, {b for b in on if not b.serves_cpu},
+                    _gradient(path, op)))
     return out
