@@ -3,7 +3,9 @@
 * A backend added in this one file (a test-only library whose arrays are NumPy arrays in
   a box: MinPy knows nothing about it) runs table ops through MinPy's own dispatch, its
   forms kept in the Array keyed by the backend, its copies counted under its own
-  direction, its calls counted by the op statistics.
+  direction, its calls counted by the op statistics; it gets its 'only_box' policy,
+  its figures in the cost model and its column on the operator-support page from the
+  registry, with no change anywhere else.
 * A scan of every distribution's sources (packages/*/src), on their syntax trees:
   outside the backend modules no code spells a backend's name (compared, as a key, an
   argument or a result; a module to import is not a backend) or touches a backend's
@@ -45,6 +47,9 @@ class BoxBackend(backends.Backend):
     priority = 90
     transfer = "to_box"
     serves_cpu = True
+    support_note = "*Box* marks the **{count}** functions the test's box library has."
+    costs = {"cpu": (1.0, {"default": 1e-3})}
+    copy_costs = {"cpu": (1.0, 1e-5)}
 
     def load(self):
         return onp
@@ -73,39 +78,49 @@ class BoxBackend(backends.Backend):
 
 
 class BoxOps:
-    """The backend's op module: how a table op runs on boxes."""
+    """The backend's op module: its implementations of table entries (NumPy's own
+    function, run on the boxes' contents) and how a call runs on it."""
 
     KINDS = ("elementwise", "reduction", "matmul")
 
     def __init__(self, be):
         self.be = be
 
+    def attach(self):
+        from minpy.numpy._table import TABLE, Impl
+        for op in TABLE.values():
+            if op.kind in self.KINDS:
+                op.impls[self.be] = Impl(lambda module, fn=op.numpy: fn,
+                                         accepts=lambda args, kw: "out" not in kw)
+
+    def detach(self):
+        from minpy.numpy._table import TABLE
+        for op in TABLE.values():
+            op.impls.pop(self.be, None)
+
     def run(self, op, args, kwargs, arrays, device):
+        from minpy.numpy import _plan
         from minpy.numpy._dispatch import Rejected
-        if op.kind not in self.KINDS:
-            raise Rejected(f"{op.kind} ops")
+        impl = op.impls[self.be]
+        if not impl.accepts(args, kwargs):
+            raise Rejected("out=")
+        plan = _plan.plan(self.be, impl, op, args, kwargs, arrays)
+        if plan.rejected:
+            raise Rejected(plan.rejected)
         data = [a._form(self.be).data if isinstance(a, Array) else a for a in args]
-        res = onp.asarray(op.numpy(*data, **kwargs))
+        res = onp.asarray(impl.function(self.be.module)(*data, **kwargs), dtype=plan.dtype)
         return Array._from_form(self.be, Boxed(res), device)
-
-
-class PreferBox(policy.Policy):
-    name = "prefer_box"
-
-    def __init__(self, be):
-        self.be = be
-
-    def choose(self, op, arrays, device):
-        return self.be if op.kind in BoxOps.KINDS else "numpy"
 
 
 @pytest.fixture
 def box():
     be = backends.register(BoxBackend("box"))
     be.ops = BoxOps(be)
+    be.ops.attach()
     try:
         yield be
     finally:
+        be.ops.detach()
         backends.unregister(be)
 
 
@@ -113,23 +128,50 @@ def test_an_extra_backend_runs_table_ops(box):
     ha, hb = onp.arange(6.0).reshape(2, 3), onp.ones((3, 2))
     a, b = np.array(ha), np.array(hb)
     transfer.reset_stats()
-    with policy.policy(PreferBox(box)), policy.record_op_stat():
+    with policy.policy("only_box") as pol, policy.record_op_stat():
         c = np.exp(a) + 1.0              # two table ops, both on the box backend
         d = np.matmul(c, b)
         s = np.sum(d, axis=0)
-        t = np.transpose(s)              # a view op: the box backend declines, NumPy runs
         stats = policy.op_stats()
+    assert type(pol).__name__ == "OnlyBoxPolicy" and pol.name == "only_box"
     assert c.forms == ("box",) and d.forms == ("box",)
     assert transfer.stats().to_box == 2  # a and b, each copied into a box once
+    assert stats["copies"]["box"] == (2, 96)
     onp.testing.assert_allclose(s.asnumpy(), ((onp.exp(ha) + 1.0) @ hb).sum(axis=0))
-    onp.testing.assert_allclose(t.asnumpy(), s.asnumpy())
     for name in ("exp", "add", "matmul", "sum"):
         assert stats["calls"][(name, "box")][0] == 1, stats["calls"]
     assert backends.find("box") is box and box in backends.device_backends()
 
 
+def test_an_extra_backend_declines_what_it_lacks(box):
+    a = np.array(onp.arange(6.0).reshape(2, 3))
+    with policy.policy("prefer_mxnet"):  # the CPU's device backend is MXNet, not the box
+        assert "box" not in np.exp(a).forms
+    with policy.policy("only_box"):
+        with pytest.raises(NotImplementedError, match="no Box implementation"):
+            np.transpose(a)               # a view op: not among the box's kinds
+        with pytest.raises(NotImplementedError, match="Box cannot run this call"):
+            np.exp(np.array(onp.arange(3, dtype=onp.complex128)))  # a dtype it lacks
+
+
+def test_an_extra_backend_joins_costs_and_the_support_page(box, tmp_path):
+    from minpy.numpy._costs import estimate
+    from minpy.numpy._support import support_counts, write_rst
+    a = np.array(onp.ones(1000))
+    costs = estimate(np.exp.op, [a], cpu(), box)
+    assert costs[box] == pytest.approx(1.0 + 1e-3 * 1000 + 1.0 + 1e-5 * 8000)
+    counts = support_counts()
+    assert 0 < counts["box"] < counts["names"]
+    write_rst(tmp_path / "ops.rst")
+    text = (tmp_path / "ops.rst").read_text()
+    assert f"the **{counts['box']}** functions the test's box library has" in text
+    assert "   * - ``numpy.exp``\n     - MXNet, Box" in text
+
+
 def test_the_extra_backend_is_gone_after_the_test():
     assert backends.find("box") is None
+    from minpy.numpy._table import TABLE
+    assert not any("box" in op.impls for op in TABLE.values())
 
 
 # -- nothing outside the backend modules names a backend ------------------------------
