@@ -69,7 +69,7 @@ def _needs_mxnet():
 
 # -- the op table against CuPy 14's names ---------------------------------------------------
 def test_multi_dot_runs_on_cupy_or_is_not_claimed(standin_gpu, standin):
-    from minpy.numpy._support import on_cupy
+    from minpy.numpy._support import implemented_on
     a = on_device(standin, onp.arange(6.0).reshape(2, 3))
     b = on_device(standin, onp.arange(12.0).reshape(3, 4))
     c = on_device(standin, onp.arange(8.0).reshape(4, 2))
@@ -78,7 +78,7 @@ def test_multi_dot_runs_on_cupy_or_is_not_claimed(standin_gpu, standin):
         try:
             res = np.linalg.multi_dot([a, b, c])
         except NotImplementedError:
-            assert not on_cupy("linalg.multi_dot"), (
+            assert not implemented_on("linalg.multi_dot", "cupy"), (
                 "the op table claims a CuPy multi_dot that CuPy 14 does not have")
             return
     onp.testing.assert_allclose(res.asnumpy(), ref)
@@ -345,6 +345,7 @@ def test_prefer_mxnet_says_when_it_picks_cupy(standin_gpu, standin, caplog):
 
 def test_only_cupy_does_not_want_mxnet():
     assert getattr(policy.OnlyCuPyPolicy(), "wants_mxnet", False) is False
+    assert policy.OnlyCuPyPolicy().backend_name == "cupy"
 
 
 # -- MXNet's process state --------------------------------------------------------------------

@@ -482,10 +482,27 @@ class MXNetBackend(Backend):
     kernels for (sm_50 to sm_86)."""
 
     label = "MXNet"
+    support_note = (
+        "The functions marked *MXNet* have an entry in MinPy's op table with an MXNet "
+        "implementation: the policy in force (see :doc:`policy`) decides per call "
+        "whether MXNet or NumPy runs them, and MXNet runs them only for the arguments "
+        "and dtypes it handles exactly as NumPy does (anything else, for example a dtype "
+        "MXNet cannot hold or an argument its kernel treats differently, runs in NumPy). "
+        "**{count}** functions can run on MXNet; the conformance suite "
+        "(``conformance/``) checks every MXNet entry against NumPy.")
     priority = 10
     array_method = "asmxnet"
     transfer = "to_mxnet"
     serves_cpu = True
+    # CPU: measured on the development machine (MXNet 1.9.1 CPU wheel, NaiveEngine,
+    # OMP_NUM_THREADS=2; bench/ re-measures them). GPU: NOT measured (no GPU MXNet
+    # 1.9.1 runs on was available): conservative placeholders, ~15 us per kernel launch,
+    # PCIe at ~10 GB/s; ``minpy.numpy._costs.set_costs`` replaces them.
+    costs = {"cpu": (12.0, {"elementwise": 1.5e-3, "reduction": 3.6e-3, "matmul": 1.1e-5,
+                            "default": 2e-3}),
+             "gpu": (15.0, {"elementwise": 2e-6, "reduction": 4e-6, "matmul": 2e-8,
+                            "default": 5e-6})}
+    copy_costs = {"cpu": (35.0, 4.5e-5), "gpu": (20.0, 1e-4)}
     #: MXNet indexes elements with int32: arrays of 2**31 elements or more stay off it.
     max_elements = 2 ** 31
 

@@ -54,6 +54,8 @@ class Backend(str):
     transfer : str
         The direction :mod:`minpy.core.transfer` counts copies into its forms under
         (``'to_mxnet'``).
+    costs, copy_costs : dict
+        Its figures in the automatic policy's cost model (see the attributes).
     serves_cpu : bool
         Whether it computes for the CPU device too (MXNet's CPU kernels), so that a
         policy may choose it there.
@@ -72,7 +74,16 @@ class Backend(str):
     """
 
     label = "?"
+    #: What the operator-support page says of the functions marked with this backend
+    #: (``{count}``: how many have an implementation on it).
+    support_note = ""
     priority = 100
+    #: The automatic policy's cost model (``minpy.numpy._costs``): device kind ->
+    #: ``(overhead_us, {op kind: us per unit})`` of an op computed here (units:
+    #: elements, or multiply-adds for 'matmul'); no entry: it does not compute there.
+    costs: dict = {}
+    #: device kind -> ``(overhead_us, us per byte)`` of a copy into its form.
+    copy_costs: dict = {}
     #: The Array method that gives this backend's form (``Array.asmxnet``), if any.
     array_method = None
     is_host = False

@@ -1,52 +1,34 @@
 """The cost model of the automatic policy.
 
 Each estimate is ``overhead + per_unit * units`` microseconds, where units are elements
-(or multiply-adds for 'matmul'), plus the conversions the operands need to reach the
-implementation from the forms they hold now.
-
-The CPU figures were measured on the development machine (2 cores, MXNet 1.9.1 CPU
-wheel with ``NaiveEngine`` and ``OMP_NUM_THREADS=2``, NumPy 2.4, float32, arrays of 10,
-1e5 and 1e6 elements, 64..2048 square matmuls; ``bench/`` re-measures them).
-The GPU figures are NOT measured: no GPU that MXNet 1.9.1 can run on was available.
-They are conservative placeholders (PCIe at ~10 GB/s, ~15 us per kernel launch), and
-:func:`set_costs` replaces them with a user's own measurements.
+(or multiply-adds for 'matmul'), plus the copies the operands need to reach the
+implementation from the forms they hold now. The figures are the backends' own
+(:attr:`minpy.core.backend.Backend.costs` and ``copy_costs``, in each backend's module,
+which says which were measured and which are placeholders); :func:`set_costs` replaces
+them with a user's own measurements (``bench/bench_gpu.py`` prints the call that adopts
+a GPU's).
 """
 
 from __future__ import annotations
 
-#: device kind -> backend -> (overhead_us, {kind: us per unit}).
-COSTS = {
-    "cpu": {
-        "numpy": (0.5, {"elementwise": 4e-4, "reduction": 2e-4, "matmul": 3e-6,
-                        "default": 5e-4}),
-        "mxnet": (12.0, {"elementwise": 1.5e-3, "reduction": 3.6e-3, "matmul": 1.1e-5,
-                         "default": 2e-3}),
-    },
-    "gpu": {  # placeholders, see the module docstring
-        "numpy": (0.5, {"elementwise": 4e-4, "reduction": 2e-4, "matmul": 3e-6,
-                        "default": 5e-4}),
-        "mxnet": (15.0, {"elementwise": 2e-6, "reduction": 4e-6, "matmul": 2e-8,
-                         "default": 5e-6}),
-        # CuPy on a GPU MXNet cannot run on (Hopper and newer): placeholders too, of
-        # the same shape (~10 us per call, HBM-bound elementwise work) until
-        # bench/gpu_check.sh measures them on a real GPU.
-        "cupy": (10.0, {"elementwise": 1e-6, "reduction": 2e-6, "matmul": 1e-8,
-                        "default": 5e-6}),
-    },
-}
+from minpy.core import backend as _backend
 
-#: device kind -> direction -> (overhead_us, us per byte).
-CONVERSIONS = {
-    "cpu": {"to_mxnet": (35.0, 4.5e-5), "to_host": (4.5, 3.7e-5)},
-    "gpu": {"to_mxnet": (20.0, 1e-4), "to_host": (20.0, 1e-4),
-            # placeholder, as the GPU figures above: ~25 GB/s, PCIe 5 from pageable memory
-            "to_cupy": (20.0, 4e-5)},
-}
+__all__ = ["set_costs", "estimate", "numpy_dominates", "costs_of"]
+
+_HOST = _backend.HOST
 
 
-def set_costs(device_kind: str, backend: str, overhead_us: float, per_unit: dict) -> None:
-    """Replace the model's figures for one backend on one kind of device."""
-    COSTS[device_kind][backend] = (overhead_us, dict(per_unit))
+def costs_of(backend, device_kind: str):
+    """``(overhead_us, {op kind: us per unit})`` of ``backend`` on a ``device_kind``
+    device, or ``None`` where it does not compute."""
+    return _backend.get(backend).costs.get(device_kind)
+
+
+def set_costs(device_kind: str, backend, overhead_us: float, per_unit: dict) -> None:
+    """Replace the model's figures for one backend (an object or its name: ``'cupy'``)
+    on one kind of device."""
+    be = _backend.get(backend)
+    be.costs = {**be.costs, device_kind: (float(overhead_us), dict(per_unit))}
     _dominates.clear()
     for listener in _listeners:
         listener()
@@ -59,17 +41,25 @@ _listeners: list = []
 
 
 def numpy_dominates(device_kind: str) -> bool:
-    """Whether, on this kind of device, NumPy is estimated cheaper than MXNet for every
-    op kind and size when the operands are host-resident (conversions only add to
-    MXNet's side then). True for the measured CPU figures."""
+    """Whether, on this kind of device, NumPy is estimated cheaper than every device
+    backend that computes there, for every op kind and size, when the operands are
+    host-resident (copies only add to the device side then). True for the measured CPU
+    figures."""
     known = _dominates.get(device_kind)
     if known is None:
-        (np_over, np_per), (mx_over, mx_per) = (COSTS[device_kind]["numpy"],
-                                                COSTS[device_kind]["mxnet"])
-        kinds = set(np_per) | set(mx_per)
-        known = _dominates[device_kind] = np_over <= mx_over and all(
-            np_per.get(k, np_per["default"]) <= mx_per.get(k, mx_per["default"])
-            for k in kinds)
+        np_over, np_per = _HOST.costs[device_kind]
+        known = True
+        for be in _backend.device_backends():
+            if device_kind == "cpu" and not be.serves_cpu:
+                continue
+            figures = be.costs.get(device_kind)
+            if figures is None:
+                continue
+            over, per = figures
+            known = known and np_over <= over and all(
+                np_per.get(k, np_per["default"]) <= per.get(k, per["default"])
+                for k in set(np_per) | set(per))
+        _dominates[device_kind] = known
     return known
 
 
@@ -85,21 +75,20 @@ def _units(op, arrays) -> float:
     return float(max(a.size for a in arrays))
 
 
-def estimate(op, arrays, device, backend: str = "mxnet") -> dict:
+def estimate(op, arrays, device, backend) -> dict:
     """Estimated microseconds of ``op`` on ``arrays`` for NumPy and for the device
-    ``backend`` ('mxnet', or 'cupy' on a GPU CuPy serves)."""
+    ``backend`` (the one computing on ``device``): ``{'numpy': us, backend: us}``."""
+    be = _backend.get(backend)
     kind = device.kind
     units = _units(op, arrays)
-    costs, conversions = COSTS[kind], CONVERSIONS[kind]
-    np_over, np_per = costs["numpy"]
-    mx_over, mx_per = costs[backend]
+    np_over, np_per = _HOST.costs[kind]
+    be_over, be_per = be.costs[kind]
     cost_np = np_over + np_per.get(op.kind, np_per["default"]) * units
-    cost_mx = mx_over + mx_per.get(op.kind, mx_per["default"]) * units
+    cost_be = be_over + be_per.get(op.kind, be_per["default"]) * units
+    to_host, to_be = _HOST.copy_costs[kind], be.copy_costs[kind]
     for a in arrays:
         if a._host is None:
-            c0, c1 = conversions["to_host"]
-            cost_np += c0 + c1 * a.nbytes
-        if not a._holds(backend):
-            c0, c1 = conversions["to_" + backend]
-            cost_mx += c0 + c1 * a.nbytes
-    return {"numpy": cost_np, backend: cost_mx}
+            cost_np += to_host[0] + to_host[1] * a.nbytes
+        if not a._holds(be):
+            cost_be += to_be[0] + to_be[1] * a.nbytes
+    return {_HOST.name: cost_np, be: cost_be}

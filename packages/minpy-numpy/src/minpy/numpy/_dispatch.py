@@ -140,10 +140,10 @@ def _result_info(op, args, kwargs):
 
 
 # -- the device paths: each backend's op module (its ``ops.run``) ----------------
+from . import _mxnet_ops  # noqa: E402,F401,I001  (the backends' op modules: each sets its ``ops``)
 from ._plan import CACHE_LIMIT as _CACHE_LIMIT  # noqa: E402
 from ._plan import FAILURE_LIMIT as _FAILURE_LIMIT  # noqa: E402,F401  (tests read it here)
 from ._plan import plans as _plans  # noqa: E402,F401  (tests read it here)
-from . import _mxnet_ops  # noqa: E402,F401,I001  (the backends' op modules: each sets its ``ops``)
 
 
 def _access(op):
@@ -400,8 +400,8 @@ def make_function(op):
                     return _views.adopt(res, args, kwargs, device)
             if not pol.strict and _nothing_to_choose(op):
                 # Nothing to choose: NumPy, with the arrays brought to the host.
-                if pol.wants_mxnet:
-                    _policy.notify_fallback(name, "no MXNet implementation")
+                if pol.wants_device:
+                    _policy.notify_fallback(name, _policy.no_implementation())
                 return _run_numpy(op, args, kwargs, _first_device(args))
         arrays = arrays_of(op, args)
         device = result_device(arrays)
@@ -437,8 +437,8 @@ def make_function(op):
                 if view_rule is not None:
                     return _link_mx_view(op, view_rule, args, kwargs, result)
                 return result
-        elif no_cpu_impl and pol.wants_mxnet:
-            _policy.notify_fallback(name, "no MXNet implementation")
+        elif no_cpu_impl and pol.wants_device:
+            _policy.notify_fallback(name, _policy.no_implementation())
         result = _run_numpy(op, args, kwargs, device)
         if timing:
             _policy.record(name, "numpy", time.perf_counter() - t0)
@@ -667,4 +667,4 @@ def make_fallback(name, numpy_fn):
     """The function for a NumPy name with no table entry: NumPy on host forms."""
     from ._table import Op
     return make_function(Op(name=name, numpy=numpy_fn, impls={}, kind="default",
-                            doc="This name has no MXNet implementation."))
+                            doc="No device backend implements this name."))

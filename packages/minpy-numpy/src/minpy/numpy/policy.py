@@ -48,8 +48,9 @@ from ._costs import _listeners as _cost_listeners
 from ._costs import estimate, numpy_dominates
 
 __all__ = [
-    "Policy", "AutoPolicy", "PreferMXNetPolicy", "OnlyNumPyPolicy", "OnlyMXNetPolicy",
-    "AutoBlacklistPolicy", "OnlyCuPyPolicy", "OnlyBackendPolicy", "get_policy",
+    "Policy", "AutoPolicy", "PreferMXNetPolicy", "OnlyNumPyPolicy",
+    "OnlyMXNetPolicy", "OnlyCuPyPolicy",  # noqa: F822  (made by only(), see __getattr__)
+    "AutoBlacklistPolicy", "OnlyBackendPolicy", "only", "get_policy",
     "set_global_policy", "policy", "wrap_policy",
     "FallbackWarning", "FallbackError", "set_fallback_mode", "fallback_mode",
     "record_op_stat", "show_op_stat", "op_stats", "reset_op_stat", "explain",
@@ -60,24 +61,26 @@ _policy_log = logging.getLogger("minpy.policy")
 
 
 class Policy:
-    """Decides, for one call, whether the MXNet implementation or NumPy runs."""
+    """Decides, for one call, whether a device backend's implementation or NumPy runs."""
 
     name = "policy"
-    #: MXNet failures raise instead of falling back to NumPy.
+    #: A device backend's failures raise instead of falling back to NumPy.
     strict = False
-    #: NumPy running an op is a fallback (counted and notified), not a choice.
-    wants_mxnet = False
+    #: The policy wants the device backend: NumPy running an op is a fallback (counted
+    #: and notified), not a choice.
+    wants_device = False
     #: NumPy runs every call whose arrays are all host-resident on a CPU, so the
     #: dispatcher may skip :meth:`choose` for those.
     host_fast = False
 
     def choose(self, op, arrays, device) -> str:
-        """'mxnet' or 'numpy' for ``op`` on ``arrays`` (the call's Array arguments)
-        with the result on ``device``."""
+        """A device backend (an object of :mod:`minpy.core.backend`, or its name) or
+        ``'numpy'`` for ``op`` on ``arrays`` (the call's Array arguments) with the
+        result on ``device``."""
         raise NotImplementedError
 
     def rejected(self, op, signature, reason) -> None:
-        """Called when MXNet rejected a call this policy sent to it."""
+        """Called when a device backend rejected a call this policy sent to it."""
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}>"
@@ -91,13 +94,14 @@ def device_backend(device):
 
 
 class PreferMXNetPolicy(Policy):
-    """The device backend (MXNet; on a GPU that another backend serves, that one: CuPy on
-    the GPUs MXNet cannot run on) whenever it implements the op and accepts the
-    arguments. Picking another backend than MXNet is said once per policy object (an
-    INFO record on the ``minpy`` logger)."""
+    """The device backend whenever it implements the op and accepts the arguments: on
+    the CPU, the one that computes there too (MXNet: the policy's name is the original
+    MinPy's); on a GPU, the one serving it (CuPy on the GPUs MXNet cannot run on).
+    Picking a backend of GPUs only is said once per policy object (an INFO record on
+    the ``minpy`` logger)."""
 
     name = "prefer_mxnet"
-    wants_mxnet = True
+    wants_device = True
     _said = None
 
     def choose(self, op, arrays, device):
@@ -106,9 +110,11 @@ class PreferMXNetPolicy(Policy):
             return "numpy"
         if not backend.serves_cpu and self._said is not backend:
             self._said = backend
-            _policy_log.info("policy %r: %s is served by %s (MXNet cannot run there): ops MXNet "
-                      "would run go to %s", self.name, device, backend.label,
-                      backend.label)
+            _policy_log.info(
+                "policy %r: %s is served by %s (%s cannot run there): the ops go to %s",
+                self.name, device, backend.label, " or ".join(
+                    b.label for b in _backend.device_backends() if b.serves_cpu),
+                backend.label)
         return backend
 
 
@@ -124,13 +130,14 @@ class OnlyNumPyPolicy(Policy):
 
 class OnlyBackendPolicy(Policy):
     """One device backend for every op; an op, argument or device it lacks raises an
-    error. A subclass names the backend (the policy ``'only_<backend>'``)."""
+    error. :func:`only` makes the policy ``'only_<name>'`` of each registered backend
+    (``OnlyMXNetPolicy``, ``OnlyCuPyPolicy``: ``Only<label>Policy``)."""
 
     strict = True
+    wants_device = True
     #: The backend's registered name (:func:`minpy.core.backend.get`).
     backend_name = ""
-    #: What the error adds when an op has no implementation on the backend.
-    hint = ""
+    hint = "; use policy('prefer_mxnet') or 'auto' to let it run in NumPy"
 
     def choose(self, op, arrays, device):
         backend = _backend.get(self.backend_name)
@@ -144,15 +151,6 @@ class OnlyBackendPolicy(Policy):
                 f"minpy.numpy.{op.name} has no {backend.label} implementation and the "
                 f"policy is {self.name!r}{self.hint}")
         return backend
-
-
-class OnlyMXNetPolicy(OnlyBackendPolicy):
-    """MXNet for every op; an op or argument MXNet lacks raises an error."""
-
-    name = "only_mxnet"
-    backend_name = "mxnet"
-    hint = "; use policy('prefer_mxnet') or 'auto' to let it run in NumPy"
-    wants_mxnet = True
 
 
 class AutoPolicy(Policy):
@@ -185,20 +183,19 @@ class AutoPolicy(Policy):
         return backend if costs[backend] < costs["numpy"] else "numpy"
 
 
+def no_implementation() -> str:
+    """The fallback reason of an op no device backend serving the CPU implements
+    (``'no MXNet implementation'``)."""
+    return "no " + " or ".join(
+        b.label for b in _backend.device_backends() if b.serves_cpu) + " implementation"
+
+
 def _refresh_host_fast():
     AutoPolicy.host_fast = numpy_dominates("cpu")
 
 
 _refresh_host_fast()
 _cost_listeners.append(_refresh_host_fast)
-
-
-class OnlyCuPyPolicy(OnlyBackendPolicy):
-    """CuPy for every op, on a GPU CuPy serves; anything else raises an error (the
-    CuPy counterpart of 'only_mxnet', for testing the CuPy backend)."""
-
-    name = "only_cupy"
-    backend_name = "cupy"
 
 
 class AutoBlacklistPolicy(PreferMXNetPolicy):
@@ -253,9 +250,38 @@ class AutoBlacklistPolicy(PreferMXNetPolicy):
 
 
 _NAMED = {"auto": AutoPolicy, "prefer_mxnet": PreferMXNetPolicy,
-          "only_numpy": OnlyNumPyPolicy, "only_mxnet": OnlyMXNetPolicy,
-          "only_cupy": OnlyCuPyPolicy,
-          "auto_blacklist": AutoBlacklistPolicy}
+          "only_numpy": OnlyNumPyPolicy, "auto_blacklist": AutoBlacklistPolicy}
+#: backend name -> its 'only_<name>' policy class (made once, by :func:`only`).
+_ONLY: dict = {}
+
+
+def only(backend) -> type:
+    """The policy class ``'only_<name>'`` of ``backend`` (a registered device backend,
+    or its name): that backend for every op, an error for anything it cannot run."""
+    be = _backend.get(backend)
+    cls = _ONLY.get(be.name)
+    if cls is None:
+        doc = (f"{be.label} for every op" + ("" if be.serves_cpu else
+               f", on a GPU {be.label} serves") + f"; an op, argument or device "
+               f"{be.label} lacks raises an error (nothing falls back).")
+        cls = _ONLY[be.name] = type(f"Only{be.label}Policy", (OnlyBackendPolicy,), {
+            "__doc__": doc, "__module__": __name__, "name": f"only_{be.name}",
+            "backend_name": be.name})
+    return cls
+
+
+def _named():
+    """Every policy name: the built-in ones and 'only_<name>' of each device backend."""
+    return {**_NAMED, **{f"only_{b.name}": only(b) for b in _backend.device_backends()}}
+
+
+def __getattr__(name):
+    # ``OnlyMXNetPolicy``, ``OnlyCuPyPolicy``: the 'only_<name>' policies by class name
+    if name.startswith("Only") and name.endswith("Policy"):
+        for cls in _named().values():
+            if cls.__name__ == name:
+                return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _as_policy(p) -> Policy:
@@ -263,10 +289,13 @@ def _as_policy(p) -> Policy:
         return p
     if isinstance(p, type) and issubclass(p, Policy):
         return p()
-    try:
-        return _NAMED[p]()
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown policy {p!r}; choose one of {sorted(_NAMED)}") from None
+    named = _NAMED.get(p) if isinstance(p, str) else None
+    if named is None and isinstance(p, str) and p.startswith("only_"):
+        be = _backend.find(p[len("only_"):])
+        named = only(be) if be is not None and not be.is_host else None
+    if named is None:
+        raise ValueError(f"unknown policy {p!r}; choose one of {sorted(_named())}")
+    return named()
 
 
 # ``with policy(...)`` and ``with fallback_mode(...)`` set context variables, not
@@ -367,8 +396,7 @@ def notify_fallback(op_name: str, reason: str) -> None:
 class _Recorder:
     active: bool = False
     started: float = 0.0
-    transfers_at_start: tuple = (0, 0, 0, 0)
-    cupy_at_start: tuple = (0, 0)  # (copies into CuPy forms, bytes)
+    copies_at_start: dict = None  # direction -> (copies, bytes)
 
     def __post_init__(self):
         self.calls = defaultdict(lambda: [0, 0.0])  # (op, backend) -> [count, seconds]
@@ -388,19 +416,19 @@ def record(op_name: str, backend: str, seconds: float) -> None:
     entry[1] += seconds
 
 
-def _transfer_tuple():
+def _copies():
+    """Backend -> (copies into its forms, bytes) so far (the host's: copies to host)."""
     s = transfer.stats()
-    return (s.to_mxnet, s.to_mxnet_bytes, s.to_host, s.to_host_bytes)
+    return {b: (getattr(s, b.transfer), getattr(s, b.transfer + "_bytes"))
+            for b in _backend.backends() if b.transfer}
 
 
 def reset_op_stat() -> None:
     """Forget what was recorded."""
     global _recorder
     active = _recorder.active
-    s = transfer.stats()
     _recorder = _Recorder(active=active, started=time.perf_counter(),
-                          transfers_at_start=_transfer_tuple(),
-                          cupy_at_start=(s.to_cupy, s.to_cupy_bytes))
+                          copies_at_start=_copies())
 
 
 class _StatScope:
@@ -421,17 +449,20 @@ def record_op_stat() -> _StatScope:
 
 def op_stats() -> dict:
     """What was recorded: ``calls`` {(op, backend): (count, seconds)}, ``fallbacks``
-    {op: count}, ``transfers`` (to_mxnet, bytes, to_host, bytes) since recording began
-    (``to_host`` counts copies off the GPU from CuPy forms too), ``transfers_cupy``
-    (copies into CuPy forms, bytes)."""
-    now = _transfer_tuple()
-    s = transfer.stats()
-    c0, c1 = _recorder.cupy_at_start
+    {op: count}, ``copies`` {backend name: (copies into its forms, bytes)} since
+    recording began (the host's, ``'numpy'``: copies to the host, off every device), and
+    ``transfers``, the original 4-tuple (copies into the forms of the device backend
+    that serves the CPU (MXNet), bytes, copies to the host, bytes)."""
+    start = _recorder.copies_at_start or {}
+    copies = {b.name: (n - start.get(b, (0, 0))[0], nb - start.get(b, (0, 0))[1])
+              for b, (n, nb) in _copies().items()}
+    on_cpu = [b for b in _backend.device_backends() if b.serves_cpu]
+    first = copies.get(on_cpu[0].name, (0, 0)) if on_cpu else (0, 0)
     return {
         "calls": {k: tuple(v) for k, v in _recorder.calls.items()},
         "fallbacks": dict(_recorder.fallbacks),
-        "transfers": tuple(n - s for n, s in zip(now, _recorder.transfers_at_start)),
-        "transfers_cupy": (s.to_cupy - c0, s.to_cupy_bytes - c1),
+        "copies": copies,
+        "transfers": (*first, *copies[_backend.HOST.name]),
     }
 
 
@@ -453,12 +484,14 @@ def show_op_stat(file=None) -> str:
     if stats["fallbacks"]:
         lines.append("fallbacks to NumPy: " + ", ".join(
             f"{k} x{v}" for k, v in sorted(stats["fallbacks"].items())))
-    tm, tmb, th, thb = stats["transfers"]
-    lines.append(f"conversions: {tm} host->MXNet ({tmb} bytes), {th} MXNet->host ({thb} bytes)")
-    tc, tcb = stats["transfers_cupy"]
-    if tc:
-        lines.append(f"CuPy copies: {tc} into CuPy forms ({tcb} bytes); copies off the "
-                     "GPU are among the ->host ones above")
+    host = _backend.HOST
+    parts = []
+    for b in _backend.device_backends():
+        n, nb = stats["copies"].get(b.name, (0, 0))
+        if n or b.serves_cpu:
+            parts.append(f"{n} host->{b.label} ({nb} bytes)")
+    n, nb = stats["copies"][host.name]
+    lines.append("conversions: " + ", ".join([*parts, f"{n} ->host ({nb} bytes)"]))
     text = "\n".join(lines)
     print(text, file=file)
     return text
@@ -471,7 +504,7 @@ def explain(name: str, *args, **kwargs) -> dict:
     from ._table import TABLE
     op = TABLE.get(name)
     if op is None:
-        return {"op": name, "choice": "numpy", "reason": "no MXNet implementation"}
+        return {"op": name, "choice": "numpy", "reason": no_implementation()}
     arrays = arrays_of(op, args)
     device = result_device(arrays)
     backend = device_backend(device)

@@ -8,7 +8,7 @@ import importlib
 import inspect
 
 from minpy.autograd.tracer import VJPS
-from minpy.core import backend as backends
+from minpy.core.backend import device_backends
 
 from . import _backends
 
@@ -66,18 +66,14 @@ _OPTIONS = {"special.logsumexp", "special.softmax", "special.log_softmax",
 
 
 def rows():
-    """``(name, runs on, on GPU only, gradient)`` for every ``minpy.scipy`` function.
-
-    *Runs on* is ``'SciPy'`` and the labels of the backends that have the function and
-    also compute for the CPU (``'SciPy, MXNet'``); *on GPU only* is the tuple of the labels
-    of those that serve GPUs only (``('CuPy',)``; empty, hence false, when none has it).
-    """
+    """``(name, runs on, GPU-only backends that have it, gradient)`` for every
+    ``minpy.scipy`` function (runs on: SciPy and the CPU-serving device backends)."""
     for sub in _SUBMODULES:
         importlib.import_module(f"minpy.scipy.{sub}")
     out = []
     for path, op in sorted(_backends.OPS.items()):
-        have = [b for b in backends.device_backends() if b in op.impls]
-        where = ", ".join(["SciPy"] + [b.label for b in have if b.serves_cpu])
-        gpu_only = tuple(b.label for b in have if not b.serves_cpu)
-        out.append((f"scipy.{path}", where, gpu_only, _gradient(path, op)))
+        on = [b for b in device_backends() if b in op.impls]
+        where = ", ".join(["SciPy"] + [b.label for b in on if b.serves_cpu])
+        out.append((f"scipy.{path}", where, {b for b in on if not b.serves_cpu},
+                    _gradient(path, op)))
     return out
