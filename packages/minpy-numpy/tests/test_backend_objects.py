@@ -198,6 +198,8 @@ BACKEND_MODULES = {
     "numpy/_cupy_ops.py",     # how a table op runs on CuPy
     "jit/_mxnet_engine.py",   # MXNet's jit engine (Backend.jit_engine)
     "jit/_cupy_engine.py",    # CuPy's jit engine
+    "scipy/_mxnet_kernels.py",  # MXNet's operators for SciPy functions
+    "scipy/_cupy_kernels.py",   # CuPy's cupyx.scipy functions
 }
 
 #: Sites still naming a backend (file -> count), each with its reason.
