@@ -49,7 +49,7 @@ from ._costs import estimate, numpy_dominates
 
 __all__ = [
     "Policy", "AutoPolicy", "PreferMXNetPolicy", "OnlyNumPyPolicy",
-    "OnlyMXNetPolicy", "OnlyCuPyPolicy",  # noqa: F822  (made by only(), see __getattr__)
+    "OnlyMXNetPolicy", "OnlyCuPyPolicy",  # noqa: F822  (made by only(): _add_only_policy)
     "AutoBlacklistPolicy", "OnlyBackendPolicy", "only", "get_policy",
     "set_global_policy", "policy", "wrap_policy",
     "FallbackWarning", "FallbackError", "set_fallback_mode", "fallback_mode",
@@ -275,13 +275,17 @@ def _named():
     return {**_NAMED, **{f"only_{b.name}": only(b) for b in _backend.device_backends()}}
 
 
-def __getattr__(name):
-    # ``OnlyMXNetPolicy``, ``OnlyCuPyPolicy``: the 'only_<name>' policies by class name
-    if name.startswith("Only") and name.endswith("Policy"):
-        for cls in _named().values():
-            if cls.__name__ == name:
-                return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _add_only_policy(backend) -> None:
+    """Make ``backend``'s 'only_<name>' policy a name of this module
+    (``OnlyMXNetPolicy``): for each backend registered, now and later."""
+    if not backend.is_host:
+        cls = only(backend)
+        globals()[cls.__name__] = cls
+
+
+for _be in _backend.backends():
+    _add_only_policy(_be)
+_backend._listeners.append(_add_only_policy)
 
 
 def _as_policy(p) -> Policy:
