@@ -90,7 +90,7 @@ def main(argv=None):
                                      "to_cupy": s.to_cupy}
                 backends = {}
                 for (_, backend), (count, _) in stats["calls"].items():
-                    backends[backend] = backends.get(backend, 0) + count
+                    backends[str(backend)] = backends.get(str(backend), 0) + count
                 case["calls_by_backend"] = backends
                 case["fallbacks"] = stats["fallbacks"]
                 case["result_forms"] = list(out.forms)
