@@ -54,10 +54,9 @@ del _be
 def _backend_of(kind):
     """The backend of ``kind`` (an ArrayType, a backend or its name)."""
     be = backends.find(kind) if isinstance(kind, str) else None
-    if be is None:
-        for name, n in variants.items():
-            if n == kind and not isinstance(kind, bool):
-                be = backends.find(name)
+    if be is None and not isinstance(kind, bool):
+        name = next((name for name, n in variants.items() if n == kind), None)
+        be = backends.find(name) if name is not None else None
     if be is None:
         raise ValueError(f"unknown array type {kind!r}; one of {sorted(variants)}")
     return be

@@ -25,7 +25,8 @@ import contextlib
 
 import numpy as np
 
-__all__ = ["Backend", "register", "get", "find", "backends", "device_backends", "HOST",
+__all__ = ["Backend", "register", "get", "find", "backends", "device_backends",
+           "cpu_backends", "HOST",
            "owner_of", "NO_SEED", "IndexOutOfRange"]
 
 #: What :meth:`Backend.seed` records before a seed is given.
@@ -329,6 +330,11 @@ def backends() -> tuple:
 def device_backends() -> tuple:
     """Every registered backend but the host, by priority."""
     return tuple(b for b in _order if not b.is_host)
+
+
+def cpu_backends() -> tuple:
+    """Every device backend that computes on the CPU too (MXNet), by priority."""
+    return tuple(b for b in _order if not b.is_host and b.serves_cpu)
 
 
 def owner_of(obj):

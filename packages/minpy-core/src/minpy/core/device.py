@@ -52,15 +52,6 @@ class Device:
         imports the library)."""
         return _backend.get(backend).context(self)
 
-    def __getattr__(self, name):
-        # A backend's original spelling of its handle (``device.mx_context``: the
-        # MXNet backend's ``context_attribute``), looked up only when asked.
-        if not name.startswith("_"):
-            for be in _backend.backends():
-                if be.context_attribute == name:
-                    return be.context(self)
-        raise AttributeError(f"'Device' object has no attribute {name!r}")
-
     def __eq__(self, other):
         return (isinstance(other, Device) and self.kind == other.kind
                 and self.index == other.index)
@@ -85,6 +76,21 @@ class Device:
         that serves it for a GPU (see :func:`backend_info`)."""
         return backend_of(self)
 
+
+def _add_context_attribute(backend) -> None:
+    """Give Device ``backend``'s original spelling of its handle as a property
+    (``device.mx_context``: the MXNet backend's ``context_attribute``), for each backend
+    registered, now and later."""
+    name = backend.context_attribute
+    if name and not hasattr(Device, name):
+        setattr(Device, name, property(backend.context, doc=(
+            f"``{backend.label}``'s handle for this device (``device.context"
+            f"({backend.name!r})``, the original MinPy's spelling).")))
+
+
+for _be in _backend.backends():
+    _add_context_attribute(_be)
+_backend._listeners.append(_add_context_attribute)
 
 _CPU = Device("cpu", 0)
 
@@ -148,7 +154,7 @@ def backend_info(dev: "Device") -> dict:
     (backend ``None`` for a GPU nothing here can run on)."""
     if dev.kind == "cpu":
         host = _backend.HOST
-        more = [b.label for b in _backend.device_backends() if b.serves_cpu]
+        more = [b.label for b in _backend.cpu_backends()]
         return {"device": dev, "backend": host,
                 "reason": f"the host CPU: {host.label}" + "".join(
                     f", or {label}'s CPU kernels where a policy picks them"
@@ -175,10 +181,8 @@ def device_backend(dev: "Device"):
     and for the CPU the first device backend that serves the CPU too (MXNet); ``None``
     where there is none."""
     if dev is None or dev.kind == "cpu":
-        for b in _backend.device_backends():
-            if b.serves_cpu:
-                return b
-        return None
+        on_cpu = _backend.cpu_backends()
+        return on_cpu[0] if on_cpu else None
     return backend_of(dev)
 
 

@@ -49,9 +49,8 @@ def numpy_dominates(device_kind: str) -> bool:
     if known is None:
         np_over, np_per = _HOST.costs[device_kind]
         known = True
-        for be in _backend.device_backends():
-            if device_kind == "cpu" and not be.serves_cpu:
-                continue
+        rivals = _backend.cpu_backends() if device_kind == "cpu" else _backend.device_backends()
+        for be in rivals:
             figures = be.costs.get(device_kind)
             if figures is None:
                 continue

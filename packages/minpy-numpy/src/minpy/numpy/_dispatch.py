@@ -356,8 +356,7 @@ def make_function(op):
     numpy_fn = op.numpy
     # No device backend that serves the CPU too implements it (no MXNet kernel): a
     # policy that wants one is told of the fallback.
-    no_cpu_impl = not any(be in op.impls and be.serves_cpu
-                          for be in _backend.device_backends())
+    no_cpu_impl = not any(be in op.impls for be in _backend.cpu_backends())
     # Ufuncs never return their inputs or views of them: their results skip adopt().
     fresh = isinstance(numpy_fn, np.ufunc)
     view_rule = getattr(op, "view", None)

@@ -28,15 +28,10 @@ from ._namespace import public_names
 from ._table import TABLE
 
 __all__ = ["support_table", "support_counts", "write_rst", "implemented_on",
-           "cpu_backends", "gpu_only_backends", "scipy_rows", "FALLBACK"]
+           "gpu_only_backends", "scipy_rows", "FALLBACK"]
 
 FALLBACK = "NumPy fallback"
 _MODULES = (("", np), ("linalg.", np.linalg), ("random.", np.random), ("fft.", np.fft))
-
-
-def cpu_backends() -> list:
-    """The device backends that compute on the CPU too (a "Runs on" label each)."""
-    return [b for b in _backend.device_backends() if b.serves_cpu]
 
 
 def gpu_only_backends() -> list:
@@ -66,7 +61,7 @@ def support_table() -> list[tuple[str, str]]:
     of the CPU-serving device backends that implement it (``'MXNet'``), else
     :data:`FALLBACK`."""
     import minpy.numpy.random  # noqa: F401  (registers the random entries)
-    on_cpu = cpu_backends()
+    on_cpu = _backend.cpu_backends()
     rows = []
     for prefix, module in _MODULES:
         for name in _callable_public(module):
@@ -151,7 +146,7 @@ def write_rst(path) -> dict:
     import minpy.numpy as mnp
     rows = support_table()
     counts = support_counts(rows)
-    on_cpu, gpu = cpu_backends(), gpu_only_backends()
+    on_cpu, gpu = _backend.cpu_backends(), gpu_only_backends()
     per_module = []
     for prefix, module in _MODULES:
         mine = [r for r in rows if (r[0].startswith(prefix) if prefix else "." not in r[0])]

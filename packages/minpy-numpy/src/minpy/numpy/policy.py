@@ -113,7 +113,7 @@ class PreferMXNetPolicy(Policy):
             _policy_log.info(
                 "policy %r: %s is served by %s (%s cannot run there): the ops go to %s",
                 self.name, device, backend.label, " or ".join(
-                    b.label for b in _backend.device_backends() if b.serves_cpu),
+                    b.label for b in _backend.cpu_backends()),
                 backend.label)
         return backend
 
@@ -186,8 +186,7 @@ class AutoPolicy(Policy):
 def no_implementation() -> str:
     """The fallback reason of an op no device backend serving the CPU implements
     (``'no MXNet implementation'``)."""
-    return "no " + " or ".join(
-        b.label for b in _backend.device_backends() if b.serves_cpu) + " implementation"
+    return "no " + " or ".join(b.label for b in _backend.cpu_backends()) + " implementation"
 
 
 def _refresh_host_fast():
@@ -458,9 +457,11 @@ def op_stats() -> dict:
     ``transfers``, the original 4-tuple (copies into the forms of the device backend
     that serves the CPU (MXNet), bytes, copies to the host, bytes)."""
     start = _recorder.copies_at_start or {}
-    copies = {b.name: (n - start.get(b, (0, 0))[0], nb - start.get(b, (0, 0))[1])
-              for b, (n, nb) in _copies().items()}
-    on_cpu = [b for b in _backend.device_backends() if b.serves_cpu]
+    copies = {}
+    for b, (n, nb) in _copies().items():
+        n0, nb0 = start.get(b, (0, 0))
+        copies[b.name] = (n - n0, nb - nb0)
+    on_cpu = _backend.cpu_backends()
     first = copies.get(on_cpu[0].name, (0, 0)) if on_cpu else (0, 0)
     return {
         "calls": {k: tuple(v) for k, v in _recorder.calls.items()},
